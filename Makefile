@@ -1,0 +1,58 @@
+# The ISF Portal's two commands: `make run` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PY_STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+CSS := static/build/portal.css
+
+.PHONY: setup run test test-fast lint format bench clean lock
+
+setup: $(PY_STAMP) $(NPM_STAMP) $(CSS)
+	@scripts/check-prereqs pango
+
+$(PY_STAMP): pyproject.toml constraints.txt
+	@scripts/check-prereqs python
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	@touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	@scripts/check-prereqs npm
+	npm ci --no-fund --no-audit --loglevel=error
+	@touch $@
+
+$(CSS): $(NPM_STAMP) static/scss/portal.scss
+	npm run --silent build
+
+run: setup
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py migrate --noinput -v1
+	$(PY) manage.py seed_demo
+	$(PY) scripts/run_embedded.py
+
+test: setup
+	$(PY) -m pytest
+
+test-fast: setup
+	$(PY) -m pytest -m "not browser and not integration"
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Regenerate the pinned versions after changing dependencies in pyproject.toml.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet ".[dev]"
+	.lock-venv/bin/pip freeze --exclude-editable | grep -v '^isf-portal' > constraints.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) node_modules static/build staticfiles var

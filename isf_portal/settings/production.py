@@ -1,0 +1,38 @@
+"""Production: PostgreSQL, Redis, HTTPS. Secrets have no default; a missing one stops start-up."""
+
+import os
+
+os.environ.setdefault("DEBUG", "false")
+
+from .base import *  # noqa: E402,F403
+
+ENVIRONMENT = "production"
+from .base import env, required, tune_database  # noqa: E402
+
+SECRET_KEY = required("SECRET_KEY")
+if SECRET_KEY.startswith("insecure") or len(SECRET_KEY) < 50:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("SECRET_KEY must be a random value of at least 50 characters.")
+DEBUG = False
+ALLOWED_HOSTS = required("ALLOWED_HOSTS", cast=list)
+required("DATABASE_URL")
+DATABASES = {"default": tune_database(env.db("DATABASE_URL"))}
+CELERY_BROKER_URL = required("REDIS_URL")
+CACHES = {"default": env.cache("CACHE_URL", default=CELERY_BROKER_URL.rsplit("/", 1)[0] + "/1")}
+CACHES["default"].setdefault("OPTIONS", {})
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://localhost:25")
+vars().update(EMAIL_CONFIG)
+
+# HTTPS-only options: on by default; the benchmark switches them off for plain HTTP on loopback.
+HTTPS = env.bool("HTTPS", default=True)
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_NAME = "__Host-isf-session" if HTTPS else "isf-session"
+CSRF_COOKIE_NAME = "__Host-isf-csrf" if HTTPS else "isf-csrf"
+CSRF_COOKIE_HTTPONLY = True

@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from organisations import views as organisation_views
+
+from . import views
+
+admin.site.site_header = "ISF Portal administration"
+admin.site.site_title = "ISF Portal administration"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accessibility/", views.accessibility, name="accessibility"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("account/", include("organisations.account_urls")),
+    path("organisations/", include("organisations.urls")),
+    path("steering-group/", organisation_views.steering_group, name="steering-group"),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "isf_portal.views.permission_denied"
+handler404 = "isf_portal.views.page_not_found"
+handler500 = "isf_portal.views.server_error"

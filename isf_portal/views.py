@@ -1,0 +1,80 @@
+"""Pages that belong to the portal as a whole: home, health, static pages, error pages."""
+
+import logging
+
+from django.db import connection
+from django.http import HttpResponseServerError, JsonResponse
+from django.template import loader
+from django.shortcuts import render
+
+from organisations.selectors import memberships_of, open_invitations, steering_seat_of
+
+logger = logging.getLogger(__name__)
+
+
+def home(request):
+    """Signed in: what waits for the user. Signed out: what the service is, and sign-in."""
+    if not request.user.is_authenticated:
+        return render(request, "start.html")
+    memberships = list(memberships_of(user=request.user))
+    admin_of = [m.organisation for m in memberships if m.is_org_admin]
+    waiting_invitations = []
+    for organisation in admin_of:
+        waiting_invitations.extend(open_invitations(organisation=organisation))
+    return render(
+        request,
+        "home.html",
+        {
+            "memberships": memberships,
+            "steering_seat": steering_seat_of(user=request.user),
+            "waiting_invitations": waiting_invitations,
+        },
+    )
+
+
+def healthz(request):
+    """200 when the database and the broker answer; 503 naming whichever does not."""
+    checks = {"database": "ok", "broker": "ok"}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:
+        logger.warning("Health check: database unreachable: %s", exc)
+        checks["database"] = "unreachable"
+    try:
+        from isf_portal.celery import app
+
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as exc:
+        logger.warning("Health check: broker unreachable: %s", exc)
+        checks["broker"] = "unreachable"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
+    )
+
+
+def accessibility(request):
+    return render(request, "pages/accessibility.html")
+
+
+def privacy(request):
+    return render(request, "pages/privacy.html")
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "errors/csrf.html", status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "errors/404.html", status=404)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "errors/403.html", status=403)
+
+
+def server_error(request):
+    # No context processors: whatever broke may be what they need.
+    return HttpResponseServerError(loader.get_template("errors/500.html").render())

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from . import account_views as views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("sign-in/", views.SignInView.as_view(), name="sign-in"),
+    path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
+    path("signed-out/", views.signed_out, name="signed-out"),
+    path("password-reset/", views.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "password-reset/sent/", views.PasswordResetDoneView.as_view(), name="password-reset-done"
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password-reset/complete/",
+        views.PasswordResetCompleteView.as_view(),
+        name="password-reset-complete",
+    ),
+    path("invitations/<str:token>/", views.accept_invitation, name="accept-invitation"),
+    path("session/keep-alive/", views.keep_alive, name="keep-alive"),
+]

@@ -1,0 +1,113 @@
+"""Signing in and out, password reset, accepting an invitation, staying signed in."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from isf_portal.domain import DomainError
+
+from . import services
+from .forms import (
+    AcceptInvitationForm,
+    PortalPasswordResetForm,
+    PortalSetPasswordForm,
+    SignInForm,
+)
+
+
+class SignInView(auth_views.LoginView):
+    form_class = SignInForm
+    template_name = "accounts/sign_in.html"
+    redirect_authenticated_user = True
+
+
+class SignOutView(auth_views.LogoutView):
+    pass
+
+
+def signed_out(request):
+    return render(request, "accounts/signed_out.html", {"timed_out": "timeout" in request.GET})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PortalPasswordResetForm
+    template_name = "accounts/password_reset.html"
+    success_url = reverse_lazy("accounts:password-reset-done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = PortalSetPasswordForm
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password-reset-complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+@require_http_methods(["GET", "POST"])
+def accept_invitation(request, token):
+    """Join an organisation from an e-mailed invitation, signing up first if need be."""
+    invitation = services.invitation_for_token(token)
+    problem = None
+    if invitation is None or invitation.cancelled_at is not None:
+        problem = _("This invitation link is not valid. Ask your organisation for a new one.")
+    elif invitation.accepted_at is not None:
+        problem = _("This invitation has already been used. Sign in to use the portal.")
+    elif invitation.is_expired:
+        problem = _("This invitation has expired. Ask %(org)s for a new one.") % {
+            "org": invitation.organisation.name
+        }
+    if problem:
+        return render(request, "accounts/invitation_problem.html", {"problem": problem}, status=410 if invitation else 404)
+
+    user = request.user if request.user.is_authenticated else None
+    if user is None and services.User.objects.filter(email__iexact=invitation.email).exists():
+        messages.info(request, _("Sign in to accept your invitation to %(org)s") % {
+            "org": invitation.organisation.name})
+        return redirect(f"{reverse_lazy('accounts:sign-in')}?next={request.path}")
+
+    form = None if user else AcceptInvitationForm(request.POST or None, email=invitation.email)
+    wrong_account = user is not None and user.email.lower() != invitation.email.lower()
+    if request.method == "POST" and not wrong_account and (form is None or form.is_valid()):
+        new_user = None
+        if form is not None:
+            new_user = {
+                "full_name": form.cleaned_data["full_name"],
+                "job_title": form.cleaned_data["job_title"],
+                "password": form.cleaned_data["password1"],
+            }
+        try:
+            membership = services.invitation_accept(token=token, user=user, new_user=new_user)
+        except DomainError as error:
+            return render(request, "accounts/invitation_problem.html", {"problem": str(error)}, status=409)
+        if user is None:
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            request,
+            _("You have joined %(org)s") % {"org": membership.organisation.name},
+        )
+        return redirect("organisations:detail", slug=membership.organisation.slug)
+    return render(
+        request,
+        "accounts/accept_invitation.html",
+        {"invitation": invitation, "form": form, "wrong_account": wrong_account},
+    )
+
+
+@require_POST
+def keep_alive(request):
+    """The session-timeout warning's "stay signed in": any request renews the session."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=401)
+    request.session.modified = True
+    return HttpResponse(status=204)

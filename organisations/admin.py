@@ -1,0 +1,87 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .models import Invitation, Membership, Organisation, SteeringGroupMember, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    fields = [
+        "user",
+        "is_member",
+        "is_approver",
+        "is_signatory",
+        "is_governance_officer",
+        "is_org_admin",
+    ]
+
+
+class MembershipSyncMixin:
+    """Admin edits of memberships keep the per-organisation role groups in step."""
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Membership:
+            for membership in Membership.objects.filter(
+                pk__in=[f.instance.pk for f in formset.forms if f.instance.pk]
+            ):
+                services.membership_grant(
+                    user=membership.user,
+                    organisation=membership.organisation,
+                    roles=membership.roles,
+                    by=request.user,
+                )
+            for obj in formset.deleted_objects:
+                services._sync_role_groups(user=obj.user, organisation=obj.organisation, roles=[])
+
+
+@admin.register(User)
+class UserAdmin(MembershipSyncMixin, SimpleHistoryAdmin, BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "job_title", "is_active", "is_staff"]
+    list_filter = ["is_active", "is_staff", "is_superuser"]
+    search_fields = ["email", "full_name"]
+    inlines = [MembershipInline]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Person"), {"fields": ["full_name", "job_title"]}),
+        (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "full_name", "job_title", "password1", "password2"]}),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+    filter_horizontal = []
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(MembershipSyncMixin, SimpleHistoryAdmin):
+    list_display = ["name", "short_name", "sector", "ico_registration_number", "is_active"]
+    list_filter = ["sector", "is_active", "dspt_status"]
+    search_fields = ["name", "short_name", "ico_registration_number", "ods_code"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(SimpleHistoryAdmin):
+    list_display = ["email", "organisation", "created_at", "expires_at", "accepted_at", "cancelled_at"]
+    list_filter = ["organisation"]
+    search_fields = ["email"]
+    readonly_fields = ["token_hash", "accepted_at", "accepted_by", "invited_by", "created_at"]
+
+    def has_add_permission(self, request):
+        # Invitations carry a one-time token that only the invite page can e-mail.
+        return False
+
+
+@admin.register(SteeringGroupMember)
+class SteeringGroupMemberAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "organisation", "is_chair", "joined_on"]
+    autocomplete_fields = ["user", "organisation"]

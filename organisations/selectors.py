@@ -1,0 +1,73 @@
+"""Reads that more than one caller needs."""
+
+from .models import Invitation, Membership, Organisation, SteeringGroupMember
+
+
+def memberships_of(*, user):
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return Membership.objects.filter(user=user, organisation__is_active=True).select_related(
+        "organisation"
+    )
+
+
+def organisation_members(*, organisation: Organisation):
+    return Membership.objects.filter(organisation=organisation).select_related("user")
+
+
+def open_invitations(*, organisation: Organisation):
+    return Invitation.objects.filter(
+        organisation=organisation, accepted_at__isnull=True, cancelled_at__isnull=True
+    ).select_related("invited_by")
+
+
+def steering_seat_of(*, user) -> SteeringGroupMember | None:
+    if not user.is_authenticated:
+        return None
+    return SteeringGroupMember.objects.filter(user=user).select_related("organisation").first()
+
+
+def steering_group_members():
+    return SteeringGroupMember.objects.select_related("user", "organisation")
+
+
+def organisation_timeline(*, organisation: Organisation, limit: int = 100) -> list[dict]:
+    """Every recorded change to the organisation, its memberships and invitations, newest first."""
+    entries = []
+    for row in organisation.history.select_related("history_user")[:limit]:
+        entries.append(_entry(row, subject=row.name))
+    for row in (
+        Membership.history.filter(organisation_id=organisation.pk)
+        .select_related("history_user", "user")[:limit]
+    ):
+        entries.append(_entry(row, subject=getattr(row.user, "full_name", "") or "a former user"))
+    for row in Invitation.history.filter(organisation_id=organisation.pk).select_related(
+        "history_user"
+    )[:limit]:
+        entries.append(_entry(row, subject=row.email))
+    entries.sort(key=lambda e: e["when"], reverse=True)
+    return entries[:limit]
+
+
+REASON_TEXT = {
+    "isf.organisation.updated": "Organisation details updated",
+    "isf.invitation.sent": "Invitation sent",
+    "isf.invitation.cancelled": "Invitation cancelled",
+    "isf.invitation.accepted": "Invitation accepted",
+    "isf.membership.joined": "Joined the organisation",
+    "isf.membership.roles_changed": "Roles changed",
+    "isf.membership.removed": "Removed from the organisation",
+    "isf.membership.granted": "Roles granted",
+}
+TYPE_TEXT = {"+": "Created", "~": "Changed", "-": "Deleted"}
+
+
+def _entry(row, *, subject: str) -> dict:
+    roles = ", ".join(row.instance.role_labels) if hasattr(row.instance, "role_labels") else ""
+    return {
+        "when": row.history_date,
+        "what": REASON_TEXT.get(row.history_change_reason or "", TYPE_TEXT[row.history_type]),
+        "subject": subject,
+        "roles": roles,
+        "by": row.history_user,
+    }

@@ -1,0 +1,243 @@
+"""Writes for organisations, memberships, invitations and the steering group.
+
+Each is one guarded function: lock, check, change, audit, then side effects after commit.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from isf_portal.domain import DomainError, audit
+from notifications.services import email_send
+
+from .models import Invitation, Membership, Organisation, Role, User
+
+EDITABLE_ORGANISATION_FIELDS = [
+    "short_name",
+    "ico_registration_number",
+    "ods_code",
+    "dpo_name",
+    "dpo_email",
+    "ig_mailbox",
+    "dspt_status",
+]
+
+
+def role_group_name(*, organisation_id: int, role: str) -> str:
+    return f"org-{organisation_id}-{role}"
+
+
+def role_group(*, organisation: Organisation, role: str) -> Group:
+    """The auth group that holds everyone with `role` at `organisation`.
+
+    Object permissions (django-guardian) are granted to these groups, never to people, so a
+    membership change takes effect on the next request and grants stay few at scale.
+    """
+    group, _created = Group.objects.get_or_create(
+        name=role_group_name(organisation_id=organisation.pk, role=role)
+    )
+    return group
+
+
+def _sync_role_groups(*, user: User, organisation: Organisation, roles) -> None:
+    prefix = f"org-{organisation.pk}-"
+    wanted = {role_group(organisation=organisation, role=role).pk for role in roles}
+    current = set(user.groups.filter(name__startswith=prefix).values_list("pk", flat=True))
+    if current - wanted:
+        user.groups.remove(*(current - wanted))
+    if wanted - current:
+        user.groups.add(*(wanted - current))
+
+
+def organisation_update(*, organisation: Organisation, by: User, data: dict) -> Organisation:
+    """An organisation admin corrects the organisation's details."""
+    with transaction.atomic():
+        org = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        changed = [f for f in EDITABLE_ORGANISATION_FIELDS if f in data and getattr(org, f) != data[f]]
+        if not changed:
+            return org
+        for field in changed:
+            setattr(org, field, data[field])
+        org.full_clean()
+        audit(org, reason="isf.organisation.updated", by=by)
+        org.save(update_fields=changed)
+    return org
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_create(
+    *, organisation: Organisation, email: str, roles, by: User
+) -> tuple[Invitation, str]:
+    """Invite a colleague by e-mail. Returns the invitation and its one-time token."""
+    email = email.strip().lower()
+    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+        raise DomainError(_("%(email)s is already a member of %(org)s") % {
+            "email": email, "org": organisation.name})
+    if not roles:
+        raise DomainError(_("Select at least one role"))
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        organisation=organisation,
+        email=email,
+        token_hash=_hash_token(token),
+        invited_by=by,
+        expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
+    )
+    invitation.set_roles(roles)
+    audit(invitation, reason="isf.invitation.sent", by=by)
+    try:
+        with transaction.atomic():
+            invitation.save()
+            email_send(
+                to=email,
+                cc=[],
+                subject=_("You have been invited to join %(org)s") % {"org": organisation.name},
+                template="invitation",
+                context={
+                    "invitation": invitation,
+                    "accept_url": settings.SITE_URL
+                    + reverse("accounts:accept-invitation", args=[token]),
+                },
+            )
+    except IntegrityError as exc:
+        raise DomainError(
+            _("%(email)s already has an invitation waiting. Cancel it to send a new one.")
+            % {"email": email}
+        ) from exc
+    return invitation, token
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("organisation", "invited_by")
+        .filter(token_hash=_hash_token(token))
+        .first()
+    )
+
+
+def invitation_cancel(*, invitation: Invitation, by: User) -> Invitation:
+    with transaction.atomic():
+        inv = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not inv.is_open:
+            raise DomainError(_("This invitation has already been accepted or cancelled"))
+        inv.cancelled_at = timezone.now()
+        audit(inv, reason="isf.invitation.cancelled", by=by)
+        inv.save(update_fields=["cancelled_at"])
+    return inv
+
+
+def invitation_accept(*, token: str, user: User | None = None, new_user: dict | None = None):
+    """Accept an invitation: as the signed-in `user`, or by creating `new_user`.
+
+    The token works once and only before it expires. Returns the membership.
+    """
+    with transaction.atomic():
+        inv = (
+            Invitation.objects.select_for_update()
+            .select_related("organisation")
+            .filter(token_hash=_hash_token(token))
+            .first()
+        )
+        if inv is None or inv.cancelled_at is not None:
+            raise DomainError(_("This invitation link is not valid. Ask for a new invitation."))
+        if inv.accepted_at is not None:
+            raise DomainError(_("This invitation has already been used. Sign in instead."))
+        if inv.is_expired:
+            raise DomainError(
+                _("This invitation has expired. Ask %(org)s for a new one.")
+                % {"org": inv.organisation.name}
+            )
+        if user is None:
+            if User.objects.filter(email__iexact=inv.email).exists():
+                raise DomainError(_("You already have an account. Sign in to accept."))
+            user = User(email=inv.email, **{k: new_user[k] for k in ("full_name", "job_title")})
+            user.set_password(new_user["password"])
+            audit(user, reason="isf.user.registered", by=None)
+            user.save()
+        elif user.email.lower() != inv.email.lower():
+            raise DomainError(
+                _("This invitation was sent to %(email)s. Sign in with that address to accept.")
+                % {"email": inv.email}
+            )
+        membership, created = Membership.objects.select_for_update().get_or_create(
+            user=user, organisation=inv.organisation, defaults={"is_member": False}
+        )
+        merged = set(membership.roles if not created else []) | set(inv.roles)
+        membership.set_roles(merged)
+        audit(membership, reason="isf.membership.joined", by=user)
+        membership.save()
+        _sync_role_groups(user=user, organisation=inv.organisation, roles=merged)
+        inv.accepted_at = timezone.now()
+        inv.accepted_by = user
+        audit(inv, reason="isf.invitation.accepted", by=user)
+        inv.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+def _other_admins(membership: Membership) -> bool:
+    return (
+        Membership.objects.filter(organisation_id=membership.organisation_id, is_org_admin=True)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
+def membership_set_roles(*, membership: Membership, roles, by: User) -> Membership:
+    """Change the roles a person holds at their organisation."""
+    roles = {Role(r) for r in roles}
+    with transaction.atomic():
+        m = Membership.objects.select_for_update().select_related("user", "organisation").get(
+            pk=membership.pk
+        )
+        if m.is_org_admin and Role.ORG_ADMIN not in roles and not _other_admins(m):
+            raise DomainError(
+                _("%(org)s must keep at least one organisation admin")
+                % {"org": m.organisation.name}
+            )
+        if set(m.roles) == roles:
+            return m
+        m.set_roles(roles)
+        audit(m, reason="isf.membership.roles_changed", by=by)
+        m.save()
+        _sync_role_groups(user=m.user, organisation=m.organisation, roles=roles)
+    return m
+
+
+def membership_remove(*, membership: Membership, by: User) -> None:
+    """Remove a person from an organisation. They lose access on their next request."""
+    with transaction.atomic():
+        m = Membership.objects.select_for_update().select_related("user", "organisation").get(
+            pk=membership.pk
+        )
+        if m.is_org_admin and not _other_admins(m):
+            raise DomainError(
+                _("%(org)s must keep at least one organisation admin")
+                % {"org": m.organisation.name}
+            )
+        _sync_role_groups(user=m.user, organisation=m.organisation, roles=[])
+        audit(m, reason="isf.membership.removed", by=by)
+        m.delete()
+
+
+def membership_grant(*, user: User, organisation: Organisation, roles, by: User | None = None):
+    """Give `user` exactly `roles` at `organisation` (admin and demo data use this)."""
+    with transaction.atomic():
+        m, _created = Membership.objects.select_for_update().get_or_create(
+            user=user, organisation=organisation, defaults={"is_member": False}
+        )
+        if _created or set(m.roles) != {Role(r) for r in roles}:
+            m.set_roles(roles)
+            audit(m, reason="isf.membership.granted", by=by)
+            m.save()
+        _sync_role_groups(user=user, organisation=organisation, roles=roles)
+    return m
