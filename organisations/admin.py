@@ -37,7 +37,9 @@ class MembershipSyncMixin:
                     by=request.user,
                 )
             for obj in formset.deleted_objects:
-                services._sync_role_groups(user=obj.user, organisation=obj.organisation, roles=[])
+                services.sync_role_groups(
+                    user=obj.user, organisation=obj.organisation, roles=[], member=False
+                )
 
 
 @admin.register(User)

@@ -30,12 +30,17 @@ EDITABLE_ORGANISATION_FIELDS = [
 ]
 
 
+# Everyone with a membership, whatever their roles (read-only members included).
+ALL_MEMBERS = "all"
+STEERING_GROUP = "steering-group"
+
+
 def role_group_name(*, organisation_id: int, role: str) -> str:
     return f"org-{organisation_id}-{role}"
 
 
 def role_group(*, organisation: Organisation, role: str) -> Group:
-    """The auth group that holds everyone with `role` at `organisation`.
+    """The auth group that holds everyone with `role` at `organisation` (or ALL_MEMBERS).
 
     Object permissions (django-guardian) are granted to these groups, never to people, so a
     membership change takes effect on the next request and grants stay few at scale.
@@ -46,14 +51,29 @@ def role_group(*, organisation: Organisation, role: str) -> Group:
     return group
 
 
-def _sync_role_groups(*, user: User, organisation: Organisation, roles) -> None:
+def steering_group_group() -> Group:
+    group, _created = Group.objects.get_or_create(name=STEERING_GROUP)
+    return group
+
+
+def sync_role_groups(*, user: User, organisation: Organisation, roles, member: bool = True):
+    """Put `user` in exactly the groups of `roles` at `organisation` (plus ALL_MEMBERS while
+    they are a member at all)."""
     prefix = f"org-{organisation.pk}-"
-    wanted = {role_group(organisation=organisation, role=role).pk for role in roles}
+    names = [str(role) for role in roles] + ([ALL_MEMBERS] if member else [])
+    wanted = {role_group(organisation=organisation, role=name).pk for name in names}
     current = set(user.groups.filter(name__startswith=prefix).values_list("pk", flat=True))
     if current - wanted:
         user.groups.remove(*(current - wanted))
     if wanted - current:
         user.groups.add(*(wanted - current))
+
+
+def sync_steering_group(*, user: User, seated: bool) -> None:
+    if seated:
+        user.groups.add(steering_group_group())
+    else:
+        user.groups.remove(steering_group_group())
 
 
 def organisation_update(*, organisation: Organisation, by: User, data: dict) -> Organisation:
@@ -176,7 +196,7 @@ def invitation_accept(*, token: str, user: User | None = None, new_user: dict | 
         membership.set_roles(merged)
         audit(membership, reason="isf.membership.joined", by=user)
         membership.save()
-        _sync_role_groups(user=user, organisation=inv.organisation, roles=merged)
+        sync_role_groups(user=user, organisation=inv.organisation, roles=merged)
         inv.accepted_at = timezone.now()
         inv.accepted_by = user
         audit(inv, reason="isf.invitation.accepted", by=user)
@@ -209,7 +229,7 @@ def membership_set_roles(*, membership: Membership, roles, by: User) -> Membersh
         m.set_roles(roles)
         audit(m, reason="isf.membership.roles_changed", by=by)
         m.save()
-        _sync_role_groups(user=m.user, organisation=m.organisation, roles=roles)
+        sync_role_groups(user=m.user, organisation=m.organisation, roles=roles)
     return m
 
 
@@ -224,7 +244,7 @@ def membership_remove(*, membership: Membership, by: User) -> None:
                 _("%(org)s must keep at least one organisation admin")
                 % {"org": m.organisation.name}
             )
-        _sync_role_groups(user=m.user, organisation=m.organisation, roles=[])
+        sync_role_groups(user=m.user, organisation=m.organisation, roles=[], member=False)
         audit(m, reason="isf.membership.removed", by=by)
         m.delete()
 
@@ -239,5 +259,5 @@ def membership_grant(*, user: User, organisation: Organisation, roles, by: User 
             m.set_roles(roles)
             audit(m, reason="isf.membership.granted", by=by)
             m.save()
-        _sync_role_groups(user=user, organisation=organisation, roles=roles)
+        sync_role_groups(user=user, organisation=organisation, roles=roles)
     return m
