@@ -30,6 +30,10 @@ def outbox_dispatch(*, outbox_id: int) -> bool:
         dispatch_attempts=row.dispatch_attempts + 1, dispatched_at=timezone.now()
     )
     try:
+        if row.task_name not in app.tasks:
+            # Celery imports the apps' tasks modules only when a worker starts; a web process
+            # (or a test) looking a task up by name must import them first.
+            app.loader.import_default_modules()
         task = app.tasks[row.task_name]
         if app.conf.task_always_eager:
             task.apply_async(kwargs={**row.kwargs, "outbox_id": row.pk})
