@@ -171,6 +171,13 @@ CELERY_BROKER_URL = env.str("REDIS_URL", default="") or env.str(
 )
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 BROKER_TIMEOUT = env.float("BROKER_TIMEOUT", default=3.0)
+# Bounded so that a hung Redis cannot hang a web request: the outbox keeps the work. Named so
+# the integration tests can apply exactly these options when they point Celery at a hung port.
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "socket_timeout": BROKER_TIMEOUT,
+    "socket_connect_timeout": BROKER_TIMEOUT,
+    "max_retries": 1,
+}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
@@ -179,12 +186,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # Bounded so that a hung Redis cannot hang a web request: the outbox keeps the work.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "socket_timeout": BROKER_TIMEOUT,
-        "socket_connect_timeout": BROKER_TIMEOUT,
-        "max_retries": 1,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_BROKER_TRANSPORT_OPTIONS)
 CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
