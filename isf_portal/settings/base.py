@@ -90,10 +90,27 @@ TEMPLATES = [
 # GOV.UK Design System markup for every form field (templates/forms/).
 FORM_RENDERER = "isf_portal.forms.GovukFormRenderer"
 
+
 # --- Database --------------------------------------------------------------------------------
 # The embedded default is a SQLite file; DATABASE_URL switches to PostgreSQL.
+def database_from_url(url: str) -> dict:
+    """Parse DATABASE_URL, naming it when django-environ does not know its scheme."""
+    config = environ.Env.db_url_config(url)
+    # An unknown scheme comes back as the engine itself ("postgress"), not a dotted backend.
+    if "." not in config.get("ENGINE", ""):
+        scheme = url.split(":", 1)[0]
+        raise ImproperlyConfigured(
+            f"DATABASE_URL has a scheme that names no database engine ({scheme!r}): use "
+            "postgres://user:password@host:5432/name or sqlite:////absolute/path.sqlite3."
+        )
+    return config
+
+
+# An empty DATABASE_URL (as docker compose passes an unset variable) means "not set".
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'isf.sqlite3'}"),
+    "default": database_from_url(
+        env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'isf.sqlite3'}"
+    ),
 }
 
 

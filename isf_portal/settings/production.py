@@ -7,7 +7,7 @@ os.environ.setdefault("DEBUG", "false")
 from .base import *  # noqa: E402,F403
 
 ENVIRONMENT = "production"
-from .base import env, required, tune_database  # noqa: E402
+from .base import database_from_url, env, required, tune_database  # noqa: E402
 
 SECRET_KEY = required("SECRET_KEY")
 if SECRET_KEY.startswith("insecure") or len(SECRET_KEY) < 50:
@@ -16,8 +16,7 @@ if SECRET_KEY.startswith("insecure") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be a random value of at least 50 characters.")
 DEBUG = False
 ALLOWED_HOSTS = required("ALLOWED_HOSTS", cast=list)
-required("DATABASE_URL")
-DATABASES = {"default": tune_database(env.db("DATABASE_URL"))}
+DATABASES = {"default": tune_database(database_from_url(required("DATABASE_URL")))}
 CELERY_BROKER_URL = required("REDIS_URL")
 CACHES = {"default": env.cache("CACHE_URL", default=CELERY_BROKER_URL.rsplit("/", 1)[0] + "/1")}
 CACHES["default"].setdefault("OPTIONS", {})

@@ -2,7 +2,6 @@
 
 import os
 
-
 from isf_portal.services_probe import reachable  # noqa: E402
 
 if not os.environ.get("DATABASE_URL") and reachable("127.0.0.1", 5432):
