@@ -4,8 +4,11 @@ Every form renders through templates/forms/ (label, hint, error message, and the
 of the Design System); `GovukForm` adds the classes and ARIA links a field's widget needs.
 """
 
+import datetime
+
 from django import forms
 from django.forms.renderers import TemplatesSetting
+from django.utils.translation import gettext as _
 
 
 class GovukFormRenderer(TemplatesSetting):
@@ -26,6 +29,71 @@ WIDGET_CLASSES = {
 }
 
 
+class GovukDateWidget(forms.MultiWidget):
+    """The GOV.UK date input: day, month and year boxes."""
+
+    def __init__(self, attrs=None):
+        widgets = [
+            forms.TextInput(
+                attrs={
+                    "inputmode": "numeric",
+                    "class": "govuk-input govuk-date-input__input govuk-input--width-2",
+                }
+            ),
+            forms.TextInput(
+                attrs={
+                    "inputmode": "numeric",
+                    "class": "govuk-input govuk-date-input__input govuk-input--width-2",
+                }
+            ),
+            forms.TextInput(
+                attrs={
+                    "inputmode": "numeric",
+                    "class": "govuk-input govuk-date-input__input govuk-input--width-4",
+                }
+            ),
+        ]
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value):
+        if isinstance(value, datetime.date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+
+class GovukDateField(forms.MultiValueField):
+    """A date from three boxes, with the GOV.UK error messages."""
+
+    widget = GovukDateWidget
+
+    def __init__(self, **kwargs):
+        fields = [forms.CharField(required=False) for _i in range(3)]
+        super().__init__(fields=fields, require_all_fields=False, **kwargs)
+
+    def compress(self, data_list):
+        if not data_list or not any(data_list):
+            return None
+        day, month, year = (str(v or "").strip() for v in data_list)
+        label = str(self.label or _("The date"))
+        missing = [
+            name for name, value in (("day", day), ("month", month), ("year", year)) if not value
+        ]
+        if missing:
+            raise forms.ValidationError(
+                _("%(label)s must include a %(part)s")
+                % {"label": label, "part": " and ".join(missing)}
+            )
+        try:
+            value = datetime.date(int(year), int(month), int(day))
+        except ValueError as exc:
+            raise forms.ValidationError(
+                _("%(label)s must be a real date") % {"label": label}
+            ) from exc
+        if len(year) != 4:
+            raise forms.ValidationError(_("Year must include 4 numbers"))
+        return value
+
+
 class GovukFormMixin:
     """Add GOV.UK classes, error state and aria-describedby to each widget."""
 
@@ -36,6 +104,7 @@ class GovukFormMixin:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
+            self._govuk_messages(field)
             widget = field.widget
             kind = type(widget).__name__.lower().replace("input", "").replace("widget", "")
             classes = WIDGET_CLASSES.get(kind)
@@ -51,6 +120,25 @@ class GovukFormMixin:
             if isinstance(widget, forms.EmailInput):
                 widget.attrs.setdefault("autocomplete", "email")
                 widget.attrs.setdefault("spellcheck", "false")
+
+    @staticmethod
+    def _govuk_messages(field):
+        """Say what to do, in the GOV.UK way, instead of Django's generic messages."""
+        label = str(field.label or "").strip()
+        lower = label[:1].lower() + label[1:]
+        if field.error_messages.get("required") == forms.Field.default_error_messages["required"]:
+            if isinstance(field, (forms.ChoiceField, forms.ModelChoiceField, forms.BooleanField)):
+                field.error_messages["required"] = _("Select %(label)s") % {"label": lower}
+            else:
+                field.error_messages["required"] = _("Enter %(label)s") % {"label": lower}
+        max_length = getattr(field, "max_length", None)
+        if max_length:
+            field.error_messages["max_length"] = _(
+                "%(label)s must be %(max)s characters or fewer"
+            ) % {"label": label, "max": max_length}
+            for validator in field.validators:
+                if getattr(validator, "code", "") == "max_length":
+                    validator.message = field.error_messages["max_length"]
 
     def full_clean(self):
         super().full_clean()
@@ -70,7 +158,7 @@ class GovukFormMixin:
         items = []
         for message in self.non_field_errors():
             items.append(("", message))
-        for name, field in self.fields.items():
+        for name, _field in self.fields.items():
             if name in self.errors:
                 bound = self[name]
                 anchor = bound.auto_id

@@ -15,6 +15,7 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("account/", include("organisations.account_urls")),
     path("organisations/", include("organisations.urls")),
+    path("proposals/", include("sharing_requests.urls")),
     path("steering-group/", organisation_views.steering_group, name="steering-group"),
     path("admin/", admin.site.urls),
 ]

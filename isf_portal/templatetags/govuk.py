@@ -7,3 +7,27 @@ register = template.Library()
 def choice_hint(field, value):
     """The hint a choice field gives for one of its options (`choice_hints` on the field)."""
     return getattr(field, "choice_hints", {}).get(str(value), "")
+
+
+@register.filter
+def date_parts(bound_field):
+    """(label, id, name, value, width class) for each box of a GOV.UK date input."""
+    from django.utils.translation import gettext as _
+
+    widget = bound_field.field.widget
+    value = bound_field.value()
+    if not isinstance(value, (list, tuple)):
+        value = widget.decompress(value)
+    labels = [_("Day"), _("Month"), _("Year")]
+    parts = []
+    for index, (label, sub) in enumerate(zip(labels, widget.widgets, strict=True)):
+        parts.append(
+            {
+                "label": label,
+                "id": f"{bound_field.auto_id}_{index}",
+                "name": f"{bound_field.html_name}_{index}",
+                "value": "" if value[index] is None else value[index],
+                "classes": sub.attrs.get("class", ""),
+            }
+        )
+    return parts

@@ -71,3 +71,20 @@ function startTimeoutWarning(dialog) {
 
 const timeoutDialog = document.getElementById("session-timeout-dialog");
 if (timeoutDialog) startTimeoutWarning(timeoutDialog);
+
+// Warn before leaving a form with unsaved changes (forms marked data-isf-warn-unsaved).
+for (const form of document.querySelectorAll("form[data-isf-warn-unsaved]")) {
+  let dirty = false;
+  form.addEventListener("input", () => {
+    dirty = true;
+  });
+  form.addEventListener("submit", () => {
+    dirty = false;
+  });
+  window.addEventListener("beforeunload", (event) => {
+    if (dirty) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+}

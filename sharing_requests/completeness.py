@@ -1,0 +1,254 @@
+"""What a section still needs before it can be marked complete or the proposal submitted.
+
+Each problem names what is missing and where to fix it, for the task list, the section's
+"have you completed this section?" question and the submit page.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from organisations.models import Sector
+
+from .choices import (
+    ARTICLE9_SCHEDULE1_PART,
+    DPIA_DECISIVE,
+    SCHEDULE1_PART,
+    Article6,
+    DataCategory,
+    Direction,
+    Section,
+)
+
+# Organisations for which Article 6(1)(f) is not available for their public tasks.
+PUBLIC_AUTHORITY_SECTORS = {
+    Sector.LOCAL_AUTHORITY,
+    Sector.COMBINED_AUTHORITY,
+    Sector.TRANSPORT,
+    Sector.FIRE_AND_RESCUE,
+    Sector.POLICE,
+    Sector.PROBATION,
+    Sector.NHS,
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    url: str
+
+
+def _url(proposal, name, *args):
+    return reverse(f"requests:{name}", args=[proposal.reference, *args])
+
+
+def dpia_outcome(proposal) -> dict:
+    """The screening's outcome and the answers that led to it."""
+    from .choices import DPIA_INDICATORS
+
+    chosen = set(proposal.dpia_indicators or [])
+    labels = {key: str(label) for key, label, _hint, _decisive in DPIA_INDICATORS}
+    decisive = [labels[k] for k in chosen & DPIA_DECISIVE]
+    others = [labels[k] for k in sorted(chosen - DPIA_DECISIVE)]
+    if not proposal.dpia_screened:
+        return {"screened": False, "required": None, "reasons": []}
+    if decisive:
+        return {
+            "screened": True,
+            "required": True,
+            "reasons": decisive,
+            "explanation": _("A DPIA is required because of: %(list)s.")
+            % {"list": "; ".join(decisive)},
+        }
+    if len(others) >= 2:
+        return {
+            "screened": True,
+            "required": True,
+            "reasons": others,
+            "explanation": _(
+                "A DPIA is required because two or more high-risk indicators apply: %(list)s."
+            )
+            % {"list": "; ".join(others)},
+        }
+    return {
+        "screened": True,
+        "required": False,
+        "reasons": others,
+        "explanation": (
+            _("A DPIA is not required: only one high-risk indicator applies (%(one)s).")
+            % {"one": others[0]}
+            if others
+            else _("A DPIA is not required: none of the high-risk indicators apply.")
+        ),
+    }
+
+
+def data_flags(proposal) -> dict:
+    items = list(proposal.data_items.all())
+    return {
+        "special": any(i.category == DataCategory.SPECIAL for i in items),
+        "criminal": any(i.category == DataCategory.CRIMINAL for i in items),
+        "health": any(i.is_health_or_care for i in items),
+    }
+
+
+def basis_problems(basis, flags: dict) -> list[str]:
+    """What is wrong or missing in one party's lawful basis, as sentences."""
+    problems = []
+    if basis.article6 == Article6.RECOGNISED_LI and not basis.annex1_condition:
+        problems.append(_("choose the Annex 1 condition for recognised legitimate interest"))
+    if (
+        basis.article6 in (Article6.PUBLIC_TASK, Article6.LEGAL_OBLIGATION)
+        and not basis.legal_power
+    ):
+        problems.append(_("name the legal power or statutory gateway"))
+    if flags["special"]:
+        if not basis.article9:
+            problems.append(_("choose an Article 9 condition for the special category data"))
+        else:
+            part = ARTICLE9_SCHEDULE1_PART.get(basis.article9)
+            if part and SCHEDULE1_PART.get(basis.schedule1) != part and basis.schedule1 != "other":
+                problems.append(
+                    _("choose a DPA 2018 Schedule 1 Part %(part)s condition for Article 9")
+                    % {"part": part}
+                )
+    if flags["criminal"] and not basis.criminal_schedule1 and not basis.law_enforcement:
+        problems.append(
+            _(
+                "choose a Schedule 1 condition for the criminal offence data, or say it is "
+                "shared for law enforcement under DPA 2018 Part 3"
+            )
+        )
+    return problems
+
+
+def basis_warnings(basis, organisation) -> list[str]:
+    if basis.article6 == Article6.LEGITIMATE_INTERESTS and (
+        organisation.sector in PUBLIC_AUTHORITY_SECTORS
+    ):
+        return [
+            _(
+                "%(org)s is a public authority: legitimate interests (f) is not available for "
+                "its public tasks. Most public bodies rely on public task (e) or legal "
+                "obligation (c)."
+            )
+            % {"org": organisation.name}
+        ]
+    return []
+
+
+def section_problems(proposal, section: str) -> list[Problem]:
+    p = proposal
+    problems: list[Problem] = []
+
+    def need(condition, message, name, *args):
+        if not condition:
+            problems.append(Problem(message, _url(p, name, *args)))
+
+    if section == Section.PURPOSE:
+        need(p.title.strip(), _("Enter a title"), "purpose-edit")
+        need(p.problem.strip(), _("Describe the problem the sharing solves"), "purpose-edit")
+        need(p.benefits.strip(), _("Describe the expected benefits"), "purpose-edit")
+        need(p.vision.is_complete, _("Complete every part of the vision statement"), "vision")
+        need(p.outcomes.exists(), _("Add at least one measurable outcome"), "outcome-add")
+    elif section == Section.NEEDS:
+        need(p.data_subjects.strip(), _("Say whose data will be shared"), "needs-edit")
+        need(p.data_items.exists(), _("Add at least one data item"), "dataitem-add")
+    elif section == Section.WHO:
+        parties = list(p.participants.select_related("organisation"))
+        for party in parties:
+            need(
+                party.role and party.controller_role,
+                _("Say what %(org)s does in the sharing") % {"org": party.organisation.name},
+                "participant-edit",
+                party.pk,
+            )
+        need(len(parties) >= 2, _("Add at least one participating organisation"), "participant-add")
+        roles = {party.role for party in parties}
+        need(
+            roles & {"provider", "both"} and roles & {"recipient", "both"},
+            _("At least one organisation must provide data and one receive it"),
+            "section",
+            Section.WHO,
+        )
+    elif section == Section.PRACTICAL:
+        flags = data_flags(p)
+        for party in p.participants.select_related("organisation").prefetch_related("lawful_bases"):
+            bases = {b.direction: b for b in party.lawful_bases.all()}
+            for direction in party.directions:
+                label = Direction(direction).label
+                basis = bases.get(direction)
+                if basis is None:
+                    problems.append(
+                        Problem(
+                            _("Give the lawful basis of %(org)s for %(direction)s")
+                            % {"org": party.organisation.name, "direction": label.lower()},
+                            _url(p, "lawful-basis", party.pk, direction),
+                        )
+                    )
+                    continue
+                for message in basis_problems(basis, flags):
+                    problems.append(
+                        Problem(
+                            f"{party.organisation.name}: {message}",
+                            _url(p, "lawful-basis", party.pk, direction),
+                        )
+                    )
+        if flags["health"]:
+            need(
+                p.confidentiality_basis and p.national_data_opt_out,
+                _(
+                    "Give the common-law confidentiality basis and say whether the national "
+                    "data opt-out applies"
+                ),
+                "confidentiality-edit",
+            )
+        need(p.dpia_screened, _("Answer the DPIA screening questions"), "screening")
+        if p.dpia_screened and dpia_outcome(p)["required"]:
+            need(
+                p.dpia_reference.strip() or p.dpia_file,
+                _("A DPIA is required: give its reference or attach it"),
+                "dpia",
+            )
+        need(
+            p.actions.exists(),
+            _("Add at least one action to take before sharing starts"),
+            "action-add",
+        )
+    elif section == Section.HOW:
+        for field, message in [
+            ("transfer_method", _("Say how the data moves")),
+            ("frequency", _("Say how often data is shared")),
+            ("security_measures", _("Describe the security measures")),
+            ("access_controls", _("Say who has access")),
+            ("storage_location", _("Say where the data is stored")),
+        ]:
+            need(str(getattr(p, field)).strip(), message, "how-edit")
+    elif section == Section.REVIEW:
+        need(p.review_date, _("Enter the first review date"), "review-edit")
+        if p.review_date and p.status in ("draft", "changes_requested"):
+            need(
+                p.review_date > timezone.localdate(),
+                _("The review date must be in the future"),
+                "review-edit",
+            )
+        need(p.review_frequency, _("Choose how often the sharing is reviewed"), "review-edit")
+        need(p.success_measures.strip(), _("Say how success is measured"), "review-edit")
+    elif section == Section.EXIT:
+        need(p.end_date, _("Enter the date the sharing ends"), "exit-edit")
+        if p.end_date and p.start_date:
+            need(
+                p.end_date > p.start_date,
+                _("The end date must be after the start date"),
+                "exit-edit",
+            )
+        need(p.retention.strip(), _("Say how long the data is kept"), "exit-edit")
+        need(p.end_of_sharing, _("Say what happens to the data at the end"), "exit-edit")
+        need(p.early_termination.strip(), _("Say what would end the sharing early"), "exit-edit")
+    return problems
+
+
+def all_problems(proposal) -> dict[str, list[Problem]]:
+    return {section: found for section in Section if (found := section_problems(proposal, section))}

@@ -1,0 +1,15 @@
+from django import template
+
+from ..choices import STATUS_TAG_CLASSES
+
+register = template.Library()
+
+
+@register.filter
+def status_tag_class(status: str) -> str:
+    return STATUS_TAG_CLASSES.get(status, "govuk-tag--grey")
+
+
+@register.inclusion_tag("sharing_requests/includes/status_tag.html")
+def proposal_status(proposal):
+    return {"status": proposal.status, "label": proposal.get_status_display()}

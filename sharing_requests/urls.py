@@ -1,0 +1,76 @@
+from django.urls import path
+
+from .views import dashboard, sections, submit, vision
+
+app_name = "requests"
+
+urlpatterns = [
+    path("", dashboard.proposal_list, name="list"),
+    path("new/", dashboard.proposal_start, name="start"),
+    path("<str:reference>/", sections.proposal_detail, name="detail"),
+    path("<str:reference>/sections/<str:section>/", sections.section_page, name="section"),
+    # Pages that edit the proposal's own fields.
+    *[
+        path(
+            f"<str:reference>/{page}/edit/",
+            sections.fields_edit,
+            {"page": page},
+            name=f"{page}-edit",
+        )
+        for page in sections.FIELD_PAGES
+    ],
+    path("<str:reference>/vision/", vision.vision_edit, name="vision"),
+    path("<str:reference>/vision/preview/", vision.vision_preview, name="vision-preview"),
+    path("<str:reference>/vision/history/", vision.vision_history, name="vision-history"),
+    path("<str:reference>/vision/comments/", vision.vision_comment, name="vision-comment"),
+    path("<str:reference>/vision/endorse/", vision.vision_endorse, name="vision-endorse"),
+    # Repeating lists.
+    *[
+        route
+        for kind in sections.ITEMS
+        for route in (
+            path(
+                f"<str:reference>/{kind}s/add/",
+                sections.item_edit,
+                {"kind": kind},
+                name=f"{kind}-add",
+            ),
+            path(
+                f"<str:reference>/{kind}s/<int:pk>/",
+                sections.item_edit,
+                {"kind": kind},
+                name=f"{kind}-edit",
+            ),
+            path(
+                f"<str:reference>/{kind}s/<int:pk>/remove/",
+                sections.item_remove,
+                {"kind": kind},
+                name=f"{kind}-remove",
+            ),
+        )
+    ],
+    path("<str:reference>/participants/add/", sections.participant_edit, name="participant-add"),
+    path(
+        "<str:reference>/participants/<int:pk>/", sections.participant_edit, name="participant-edit"
+    ),
+    path(
+        "<str:reference>/participants/<int:pk>/remove/",
+        sections.participant_remove,
+        name="participant-remove",
+    ),
+    path(
+        "<str:reference>/lawful-basis/<int:participant_pk>/<str:direction>/",
+        sections.lawful_basis_edit,
+        name="lawful-basis",
+    ),
+    path("<str:reference>/screening/", sections.screening_edit, name="screening"),
+    path(
+        "<str:reference>/screening/outcome/", sections.screening_outcome, name="screening-outcome"
+    ),
+    path("<str:reference>/dpia/", sections.dpia_edit, name="dpia"),
+    path("<str:reference>/dpia/download/", sections.dpia_download, name="dpia-download"),
+    path("<str:reference>/check/", submit.check_answers, name="check"),
+    path("<str:reference>/submit/", submit.submit, name="submit"),
+    path("<str:reference>/withdraw/", submit.withdraw, name="withdraw"),
+    path("<str:reference>/print/", submit.print_view, name="print"),
+]

@@ -1,0 +1,2 @@
+"""Proposal pages. Split by what they do: the dashboard and start, the sections, the vision
+statement, and submission."""

@@ -1,0 +1,88 @@
+"""Check your answers, submit, withdraw and print."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from isf_portal.domain import DomainError
+
+from .. import permissions, services
+from ..completeness import all_problems
+from ..forms import WithdrawForm
+from .common import editable_proposal, not_editable, proposal_context
+from .sections import answers_context
+
+
+@login_required
+def check_answers(request, reference):
+    proposal = editable_proposal(request, reference)
+    if not proposal.is_editable:
+        return not_editable(request, proposal)
+    problems = [p for found in all_problems(proposal).values() for p in found]
+    return render(
+        request,
+        "sharing_requests/check_answers.html",
+        proposal_context(request, proposal, problems=problems, **answers_context(proposal)),
+    )
+
+
+@login_required
+@require_POST
+def submit(request, reference):
+    proposal = editable_proposal(request, reference)
+    if not proposal.is_editable:
+        return not_editable(request, proposal)
+    try:
+        version = services.proposal_submit(proposal=proposal, by=request.user)
+    except services.SubmitBlocked as blocked:
+        return render(
+            request,
+            "sharing_requests/check_answers.html",
+            proposal_context(
+                request, proposal, problems=blocked.problems, **answers_context(proposal)
+            ),
+            status=400,
+        )
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("requests:detail", reference=proposal.reference)
+    return render(
+        request,
+        "sharing_requests/submitted.html",
+        proposal_context(request, proposal, version=version),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def withdraw(request, reference):
+    proposal = editable_proposal(request, reference)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.proposal_withdraw(
+                proposal=proposal, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, _("%(reference)s has been withdrawn") % {"reference": proposal.reference}
+            )
+            return redirect("requests:detail", reference=proposal.reference)
+    return render(
+        request, "sharing_requests/withdraw.html", proposal_context(request, proposal, form=form)
+    )
+
+
+@login_required
+def print_view(request, reference):
+    """The whole proposal on paper, for IG boards that meet in person."""
+    proposal = permissions.proposal_for(request, reference)
+    return render(
+        request,
+        "sharing_requests/print.html",
+        proposal_context(request, proposal, **answers_context(proposal)),
+    )
