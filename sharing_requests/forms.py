@@ -113,6 +113,12 @@ class VisionForm(RevisionMixin, GovukModelForm):
             "benefit": _("Starts after 'it will'. For example, 'reach everyone at risk'."),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every part is needed to complete the section, but a part-written statement saves.
+        for field in self.fields.values():
+            field.hide_optional = True
+
 
 class OutcomeForm(RevisionMixin, GovukModelForm):
     class Meta:
@@ -294,6 +300,8 @@ class LawfulBasisForm(RevisionMixin, GovukModelForm):
         self.fields["annex1_condition"].choices = [("", _("Not applicable"))] + list(
             self.fields["annex1_condition"].choices
         )[1:]
+        # Needed for public task and legal obligation: checked in clean(), not marked optional.
+        self.fields["legal_power"].hide_optional = True
         if not flags["special"]:
             del self.fields["article9"], self.fields["schedule1"]
         if not flags["criminal"]:

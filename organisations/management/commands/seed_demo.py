@@ -9,13 +9,23 @@ class Command(BaseCommand):
         if settings.ENVIRONMENT == "production":
             raise CommandError("seed_demo refuses to run with production settings.")
         from organisations import demo
+        from sharing_requests import demo as proposals_demo
 
         counts = demo.seed()
+        counts["proposals"] = proposals_demo.seed()
         self.stdout.write(
             self.style.SUCCESS(
-                "Demo data ready: {organisations} organisations, {people} people. "
+                "Demo data ready: {organisations} organisations, {people} people, "
+                "{proposals} new proposals. "
                 "Every demo account's password is '{password}'.".format(
                     password=demo.DEMO_PASSWORD, **counts
                 )
             )
         )
+        self.stdout.write("\nDemo accounts (sign in with the e-mail address):")
+        for email, full_name, _job, roles_at in demo.PEOPLE:
+            roles = "; ".join(
+                f"{slug}: {', '.join(str(r.label).lower() for r in roles) or 'read only'}"
+                for slug, roles in roles_at.items()
+            )
+            self.stdout.write(f"  {email:<36} {full_name:<22} {roles or 'portal administrator'}")

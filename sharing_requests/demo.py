@@ -1,0 +1,546 @@
+"""The four demo scenarios of shared/REFERENCE.md as proposals, built through the same
+services people use, so the audit trail and timelines are true.
+
+Idempotent: a scenario whose proposal already exists (same lead, same title) is skipped.
+"""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from organisations.models import Organisation, User
+
+from . import services
+from .choices import Section
+from .models import Action, DataItem, LawfulBasis, MeasurableOutcome, Participant, Proposal
+
+
+def _user(email):
+    return User.objects.get(email=email)
+
+
+def _org(slug):
+    return Organisation.objects.get(slug=slug)
+
+
+def _basis(**fields):
+    return fields
+
+
+SCENARIOS = [
+    {
+        "lead": "manchester",
+        "author": "priya.shah@manchester.example",
+        "title": "Home fire safety visits for people receiving adult social care",
+        "purpose": {
+            "problem": "People who receive care at home are far more likely to die in a house "
+            "fire, and GMFRS does not know who they are. Referrals today depend on a care "
+            "worker remembering to phone.",
+            "benefits": "GMFRS can offer every person at higher risk a safe and well visit; "
+            "fewer fires, injuries and deaths; care staff spend less time on referrals.",
+        },
+        "vision": {
+            "for_who": "older and disabled people receiving adult social care at home",
+            "need": "are at much higher risk of dying in a fire",
+            "proposal_name": "the home fire safety referral scheme",
+            "outcome": "prevent fires, injuries and deaths",
+            "data_shared": "names, addresses and fire risk flags",
+            "between_whom": "the councils' adult social care teams and GMFRS",
+            "today": "ad hoc phone referrals",
+            "benefit": "reach everyone at risk within weeks",
+        },
+        "outcomes": [
+            {
+                "description": "Safe and well visits to people on care packages",
+                "measure": "Visits completed per quarter (GMFRS CRM)",
+                "target": "2,000 a year",
+            },
+            {
+                "description": "Fewer accidental dwelling fires among care users",
+                "measure": "Incidents matched to referral list",
+                "target": "20% fewer in 2 years",
+            },
+        ],
+        "needs": {"data_subjects": "Adults receiving a home care package from the councils"},
+        "items": [
+            {
+                "name": "Name and address",
+                "category": "personal",
+                "identifiability": "identifiable",
+                "is_health_or_care": False,
+                "necessity": "GMFRS must know whom to visit and where.",
+            },
+            {
+                "name": "Uses home oxygen",
+                "category": "special",
+                "identifiability": "identifiable",
+                "is_health_or_care": True,
+                "necessity": "Home oxygen greatly increases fire risk and changes the advice given.",
+            },
+            {
+                "name": "Limited mobility",
+                "category": "special",
+                "identifiability": "identifiable",
+                "is_health_or_care": True,
+                "necessity": "People who cannot escape quickly are prioritised for a visit.",
+            },
+            {
+                "name": "Smokes at home",
+                "category": "personal",
+                "identifiability": "identifiable",
+                "is_health_or_care": False,
+                "necessity": "Smoking is the leading cause of fatal house fires.",
+            },
+        ],
+        "lead_party": {"role": "provider", "controller_role": "controller"},
+        "partners": [
+            ("gmfrs", "recipient", "controller", "Sam Patel", "sam.patel@manchesterfire.example"),
+            ("salford", "provider", "controller", "Aisha Khan", "aisha.khan@salford.example"),
+        ],
+        "bases": {
+            ("manchester", "disclosing"): _basis(
+                article6="e",
+                legal_power="Care Act 2014 s.6 (co-operation)",
+                article9="h",
+                schedule1="2",
+            ),
+            ("salford", "disclosing"): _basis(
+                article6="e",
+                legal_power="Care Act 2014 s.6 (co-operation)",
+                article9="h",
+                schedule1="2",
+            ),
+            ("gmfrs", "receiving"): _basis(
+                article6="e",
+                legal_power="Fire and Rescue Services Act 2004 s.6 (fire safety promotion)",
+                article9="g",
+                schedule1="18",
+            ),
+        },
+        "practical": {
+            "confidentiality_basis": "public_interest",
+            "national_data_opt_out": "does_not_apply",
+        },
+        "screening": ["sensitive", "vulnerable"],
+        "dpia_reference": "MCC-DPIA-2026-031",
+        "actions": [
+            {
+                "description": "Update the adult social care privacy notice",
+                "owner_name": "Dan Wright",
+                "owner": "manchester",
+                "days": 30,
+            },
+            {
+                "description": "Brief home care providers on the referral route",
+                "owner_name": "Priya Shah",
+                "owner": "manchester",
+                "days": 45,
+            },
+        ],
+        "how": {
+            "transfer_method": "Weekly encrypted file over SFTP to GMFRS's CRM",
+            "frequency": "weekly",
+            "security_measures": "Encryption in transit and at rest; role-based access; "
+            "audit logging; annual IG training.",
+            "access_controls": "GMFRS prevention team and its managers only.",
+            "storage_location": "GMFRS CRM, hosted in the UK",
+        },
+        "review": {
+            "review_frequency": "12",
+            "success_measures": "Visits completed, fires among referred people, data "
+            "quality issues and complaints.",
+        },
+        "exit": {
+            "retention": "GMFRS keeps referral data 2 years after the last visit.",
+            "end_of_sharing": "delete",
+            "early_termination": "A serious breach, a party not complying, or the law changing.",
+        },
+        "comments": [
+            (
+                "salford",
+                "aisha.khan@salford.example",
+                "Salford is keen to join. Could the weekly file include the care "
+                "provider's name so GMFRS can arrange access?",
+            )
+        ],
+        "endorse": [
+            ("gmfrs", "sam.patel@manchesterfire.example"),
+            ("salford", "aisha.khan@salford.example"),
+        ],
+        "submit": True,
+    },
+    {
+        "lead": "manchester",
+        "author": "priya.shah@manchester.example",
+        "title": "Homelessness prevention referrals from hospitals and probation",
+        "purpose": {
+            "problem": "People leave hospital or custody with nowhere to live. The duty to "
+            "refer exists, but referrals arrive late, by e-mail, with missing details.",
+            "benefits": "Earlier help for people at risk of homelessness; fewer delayed "
+            "discharges and rough sleepers.",
+        },
+        "vision": {
+            "for_who": "people leaving hospital or prison",
+            "need": "are at risk of losing their home",
+            "proposal_name": "the duty to refer pathway",
+            "outcome": "prevent homelessness",
+            "data_shared": "contact details and the housing situation, with consent",
+            "between_whom": "MFT, the Probation Service and the council's housing options team",
+            "today": "late referrals by e-mail",
+            "benefit": "start help before discharge or release",
+        },
+        "outcomes": [],
+        "needs": {"data_subjects": "Adults at risk of homelessness within 56 days"},
+        "items": [
+            {
+                "name": "Name, date of birth and contact details",
+                "category": "personal",
+                "identifiability": "identifiable",
+                "is_health_or_care": False,
+                "necessity": "The housing options team must contact the person.",
+            },
+        ],
+        "lead_party": {"role": "recipient", "controller_role": "controller"},
+        "partners": [
+            ("mft", "provider", "controller", "Nadia Rahman", "nadia.rahman@mft.example"),
+            (
+                "probation-gm",
+                "provider",
+                "controller",
+                "James Ward",
+                "james.ward@probation.example",
+            ),
+        ],
+        "bases": {},
+        "comments": [
+            (
+                "probation-gm",
+                "james.ward@probation.example",
+                "Probation can refer 12 weeks before release; please make the pathway "
+                "accept referrals that early.",
+            )
+        ],
+        "endorse": [("mft", "nadia.rahman@mft.example")],
+        "submit": False,
+    },
+    {
+        "lead": "gmca",
+        "author": "ruth.adeyemi@gmca.example",
+        "title": "Serious violence needs assessment",
+        "purpose": {
+            "problem": "The serious violence duty needs a shared picture of where and to whom "
+            "violence happens; each partner holds only part of it.",
+            "benefits": "A strategic needs assessment that targets prevention where it works.",
+        },
+        "vision": {
+            "for_who": "communities affected by serious violence",
+            "need": "need prevention aimed where harm happens",
+            "proposal_name": "the violence reduction unit's needs assessment",
+            "outcome": "reduce serious violence",
+            "data_shared": "pseudonymised incident and A&E assault data",
+            "between_whom": "GMP, the councils, NHS Greater Manchester, Probation and the VCFSE",
+            "today": "separate partial pictures",
+            "benefit": "show the whole pattern",
+        },
+        "outcomes": [
+            {
+                "description": "A published strategic needs assessment",
+                "measure": "Assessment approved by the partnership",
+                "target": "Yearly",
+            }
+        ],
+        "needs": {
+            "data_subjects": "Victims and suspects of serious violence, and A&E "
+            "attendances for assault"
+        },
+        "items": [
+            {
+                "name": "Incident location and date",
+                "category": "criminal",
+                "identifiability": "pseudonymised",
+                "is_health_or_care": False,
+                "necessity": "Hot-spot analysis needs where and when.",
+            },
+            {
+                "name": "A&E assault attendance",
+                "category": "special",
+                "identifiability": "pseudonymised",
+                "is_health_or_care": True,
+                "necessity": "Many assaults are never reported to the police.",
+            },
+        ],
+        "lead_party": {"role": "recipient", "controller_role": "joint"},
+        "partners": [
+            ("gmp", "provider", "joint", "Paul Bennett", "paul.bennett@gmp.example"),
+            ("nhs-gm", "provider", "joint", "Fiona Grant", "fiona.grant@nhsgm.example"),
+        ],
+        "bases": {
+            ("gmca", "receiving"): _basis(
+                article6="e",
+                legal_power="Police, Crime, Sentencing and Courts Act 2022 Part 2 "
+                "Chapter 1 (serious violence duty)",
+                article9="g",
+                schedule1="10",
+                criminal_schedule1="36",
+            ),
+            ("gmp", "disclosing"): _basis(
+                article6="e",
+                legal_power="Crime and Disorder Act 1998 s.115 (power to disclose "
+                "to relevant authorities)",
+                article9="g",
+                schedule1="10",
+                law_enforcement=True,
+            ),
+            ("nhs-gm", "disclosing"): _basis(
+                article6="e",
+                legal_power="Police, Crime, Sentencing and Courts Act 2022 Part 2 "
+                "Chapter 1 (serious violence duty)",
+                article9="g",
+                schedule1="10",
+                criminal_schedule1="36",
+            ),
+        },
+        "practical": {
+            "confidentiality_basis": "not_confidential",
+            "national_data_opt_out": "does_not_apply",
+        },
+        "screening": ["matching", "large_scale", "sensitive"],
+        "dpia_reference": "GMCA-DPIA-2026-007",
+        "actions": [
+            {
+                "description": "Complete the DPIA sign-off",
+                "owner_name": "Ruth Adeyemi",
+                "owner": "gmca",
+                "days": 20,
+            }
+        ],
+        "how": {
+            "transfer_method": "Quarterly pseudonymised extracts to GMCA's secure "
+            "analytics environment",
+            "frequency": "quarterly",
+            "security_measures": "Pseudonymisation at source; secure analytics platform; "
+            "no re-identification.",
+            "access_controls": "Named VRU analysts only.",
+            "storage_location": "GMCA secure analytics environment, UK hosted",
+        },
+        "review": {
+            "review_frequency": "12",
+            "success_measures": "Assessment published on time; partners' feedback.",
+        },
+        "exit": {
+            "retention": "Extracts deleted after 3 years.",
+            "end_of_sharing": "delete",
+            "early_termination": "The duty is repealed or a partner withdraws.",
+        },
+        "comments": [],
+        "endorse": [("gmp", "paul.bennett@gmp.example")],
+        "submit": True,
+    },
+    {
+        "lead": "salford",
+        "author": "aisha.khan@salford.example",
+        "title": "Travel support for care leavers",
+        "purpose": {
+            "problem": "Care leavers miss education, work and appointments because travel "
+            "costs too much; proving eligibility for a free pass is slow.",
+            "benefits": "Care leavers get a free travel pass quickly, without paperwork.",
+        },
+        "vision": {
+            "for_who": "young people leaving the council's care",
+            "need": "cannot afford to travel to college, work and appointments",
+            "proposal_name": "the care leaver travel pass",
+            "outcome": "give them free travel",
+            "data_shared": "name, date of birth and an eligibility flag",
+            "between_whom": "Salford City Council and TfGM",
+            "today": "paper applications",
+            "benefit": "issue the pass within a week",
+        },
+        "outcomes": [
+            {
+                "description": "Care leavers holding a pass",
+                "measure": "Passes issued against eligible care leavers",
+                "target": "90% within a year",
+            }
+        ],
+        "needs": {"data_subjects": "Care leavers aged 18 to 25 supported by Salford"},
+        "items": [
+            {
+                "name": "Name and date of birth",
+                "category": "personal",
+                "identifiability": "identifiable",
+                "is_health_or_care": False,
+                "necessity": "TfGM must issue the pass to the right person.",
+            },
+            {
+                "name": "Eligible for the care leaver pass (yes/no)",
+                "category": "personal",
+                "identifiability": "identifiable",
+                "is_health_or_care": False,
+                "necessity": "Only the eligibility is needed, not the reason.",
+            },
+        ],
+        "lead_party": {"role": "provider", "controller_role": "controller"},
+        "partners": [
+            ("tfgm", "recipient", "controller", "Emma Taylor", "emma.taylor@tfgm.example")
+        ],
+        "bases": {
+            ("salford", "disclosing"): _basis(
+                article6="e", legal_power="Children Act 1989 (duties to care leavers)"
+            ),
+            ("tfgm", "receiving"): _basis(
+                article6="e", legal_power="Localism Act 2011 s.1 (general power of competence)"
+            ),
+        },
+        "practical": {},
+        "screening": ["vulnerable"],
+        "actions": [
+            {
+                "description": "Tell care leavers how their data is used",
+                "owner_name": "Leaving care team",
+                "owner": "salford",
+                "days": 14,
+            }
+        ],
+        "how": {
+            "transfer_method": "Monthly encrypted file to TfGM's pass system",
+            "frequency": "monthly",
+            "security_measures": "Encrypted transfer; access logged.",
+            "access_controls": "TfGM concessions team.",
+            "storage_location": "TfGM concessions system, UK hosted",
+        },
+        "review": {"review_frequency": "12", "success_measures": "Passes issued; complaints."},
+        "exit": {
+            "retention": "Until the pass expires, then 1 year.",
+            "end_of_sharing": "delete",
+            "early_termination": "The scheme ends or a serious breach.",
+        },
+        "comments": [],
+        "endorse": [("tfgm", "emma.taylor@tfgm.example")],
+        "submit": False,
+    },
+]
+
+
+def _build(spec) -> Proposal:
+    lead = _org(spec["lead"])
+    by = _user(spec["author"])
+    p = services.proposal_create(lead_organisation=lead, title=spec["title"], by=by)
+    today = timezone.localdate()
+    services.proposal_update(
+        proposal=p, section=Section.PURPOSE, data=spec["purpose"], by=by, revision=None
+    )
+    services.vision_update(proposal=p, parts=spec["vision"], by=by, revision=None)
+    for outcome in spec["outcomes"]:
+        services.item_save(
+            proposal=p,
+            section=Section.PURPOSE,
+            instance=MeasurableOutcome(),
+            data=outcome,
+            by=by,
+            kind="outcome",
+        )
+    services.proposal_update(
+        proposal=p, section=Section.NEEDS, data=spec["needs"], by=by, revision=None
+    )
+    for item in spec["items"]:
+        services.item_save(
+            proposal=p,
+            section=Section.NEEDS,
+            instance=DataItem(),
+            data=item,
+            by=by,
+            kind="dataitem",
+        )
+    lead_party = p.participants.get(is_lead=True)
+    services.participant_save(proposal=p, instance=lead_party, data=spec["lead_party"], by=by)
+    for slug, role, controller, name, email in spec["partners"]:
+        services.participant_save(
+            proposal=p,
+            instance=Participant(),
+            data={
+                "organisation": _org(slug),
+                "role": role,
+                "controller_role": controller,
+                "contact_name": name,
+                "contact_email": email,
+            },
+            by=by,
+        )
+    for (slug, direction), fields in spec["bases"].items():
+        party = p.participants.get(organisation__slug=slug)
+        services.lawful_basis_save(
+            proposal=p,
+            instance=LawfulBasis(participant=party, direction=direction),
+            data=fields,
+            by=by,
+        )
+    if "screening" in spec:
+        data = {
+            "dpia_screened": True,
+            "dpia_indicators": spec["screening"],
+            **spec.get("practical", {}),
+        }
+        if spec.get("dpia_reference"):
+            data["dpia_reference"] = spec["dpia_reference"]
+        services.proposal_update(
+            proposal=p, section=Section.PRACTICAL, data=data, by=by, revision=None
+        )
+    for action in spec.get("actions", []):
+        services.item_save(
+            proposal=p,
+            section=Section.PRACTICAL,
+            instance=Action(),
+            data={
+                "description": action["description"],
+                "owner_name": action["owner_name"],
+                "owner_organisation": _org(action["owner"]),
+                "due_date": today + timedelta(days=action["days"]),
+            },
+            by=by,
+            kind="action",
+        )
+    if "how" in spec:
+        services.proposal_update(
+            proposal=p, section=Section.HOW, data=spec["how"], by=by, revision=None
+        )
+        services.proposal_update(
+            proposal=p,
+            section=Section.REVIEW,
+            data={**spec["review"], "review_date": today + timedelta(days=365)},
+            by=by,
+            revision=None,
+        )
+        services.proposal_update(
+            proposal=p,
+            section=Section.EXIT,
+            data={**spec["exit"], "end_date": today + timedelta(days=3 * 365)},
+            by=by,
+            revision=None,
+        )
+    for section in Section:
+        p.refresh_from_db()
+        try:
+            services.section_mark(proposal=p, section=section, completed=True, by=by)
+        except services.SubmitBlocked:
+            pass  # a draft scenario: this section is still being written
+    for slug, email, text in spec["comments"]:
+        services.comment_add(proposal=p, organisation=_org(slug), text=text, by=_user(email))
+    for slug, email in spec["endorse"]:
+        services.endorse(proposal=p, organisation=_org(slug), by=_user(email))
+    if spec["submit"]:
+        services.proposal_submit(proposal=p, by=by)
+    return p
+
+
+@transaction.atomic
+def seed() -> int:
+    made = 0
+    for spec in SCENARIOS:
+        if Proposal.objects.filter(
+            lead_organisation__slug=spec["lead"], title=spec["title"]
+        ).exists():
+            continue
+        _build(spec)
+        made += 1
+    return made
