@@ -16,6 +16,7 @@ urlpatterns = [
     path("account/", include("organisations.account_urls")),
     path("organisations/", include("organisations.urls")),
     path("proposals/", include("sharing_requests.urls")),
+    path("notifications/", include("notifications.urls")),
     path("steering-group/", organisation_views.steering_group, name="steering-group"),
     path("admin/", admin.site.urls),
 ]

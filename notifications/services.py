@@ -74,3 +74,37 @@ def email_send(
     )
     outbox_enqueue(task_name="notifications.send_email", kwargs={"email_id": email.pk})
     return email
+
+
+def notify(
+    *,
+    user,
+    kind: str,
+    title: str,
+    url: str,
+    template: str,
+    context: dict,
+    body: str = "",
+    cc: list[str] | None = None,
+    send_email: bool = True,
+):
+    """Tell one person something: an in-portal notification and (usually) an e-mail.
+
+    The e-mail is rendered from notifications/email/<template>.txt/.html with `context`
+    plus `url` (an absolute link back to the page) and `title`.
+    """
+    from .models import Notification
+
+    email = None
+    if send_email and user.is_active:
+        email = email_send(
+            to=user.email,
+            cc=cc,
+            subject=title,
+            template=template,
+            context={**context, "url": settings.SITE_URL + url, "title": title, "user": user},
+            recipient=user,
+        )
+    return Notification.objects.create(
+        user=user, kind=kind, title=title[:250], body=body, url=url, email=email
+    )

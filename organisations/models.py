@@ -288,3 +288,33 @@ class SteeringGroupMember(models.Model):
 
     def __str__(self):
         return f"{self.user} ({'chair' if self.is_chair else 'member'})"
+
+
+class Delegation(models.Model):
+    """An approver lets a named colleague of the same organisation decide for a period."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="delegations"
+    )
+    approver = models.ForeignKey(User, on_delete=models.CASCADE, related_name="delegations_given")
+    delegate = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="delegations_received"
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="delegation_dates_in_order",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.approver} to {self.delegate} for {self.organisation}"

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from organisations.models import Organisation, User
 
-from . import services
+from . import review, services
 from .choices import Section
 from .models import Action, DataItem, LawfulBasis, MeasurableOutcome, Participant, Proposal
 
@@ -170,6 +170,12 @@ SCENARIOS = [
             ("salford", "aisha.khan@salford.example"),
         ],
         "submit": True,
+        # In review, some decisions made.
+        "decisions": [("salford", "aisha.khan@salford.example", "approved", "", [])],
+        "votes": [
+            ("tom.booth@manchester.example", "approve"),
+            ("paul.bennett@gmp.example", "approve"),
+        ],
     },
     {
         "lead": "manchester",
@@ -337,6 +343,20 @@ SCENARIOS = [
         "comments": [],
         "endorse": [("gmp", "paul.bennett@gmp.example")],
         "submit": True,
+        # Changes requested: every organisation decided and one asked for changes.
+        "decisions": [
+            ("gmca", "omar.farouk@gmca.example", "approved", "", []),
+            ("nhs-gm", "fiona.grant@nhsgm.example", "approved", "", []),
+            (
+                "gmp",
+                "paul.bennett@gmp.example",
+                "changes_requested",
+                "Say how small numbers will be suppressed before anything is published, and "
+                "add the re-identification controls to the security measures.",
+                ["how", "practical"],
+            ),
+        ],
+        "votes": [],
     },
     {
         "lead": "salford",
@@ -418,7 +438,116 @@ SCENARIOS = [
         },
         "comments": [],
         "endorse": [("tfgm", "emma.taylor@tfgm.example")],
-        "submit": False,
+        "submit": True,
+        # Approved by both organisations and the steering group.
+        "decisions": [
+            ("salford", "mark.hughes@salford.example", "approved", "", []),
+            ("tfgm", "emma.taylor@tfgm.example", "approved", "Happy to issue passes.", []),
+        ],
+        "votes": [
+            (email, "approve")
+            for email in (
+                "ruth.adeyemi@gmca.example",
+                "tom.booth@manchester.example",
+                "fiona.grant@nhsgm.example",
+                "paul.bennett@gmp.example",
+                "beth.collins@10gm.example",
+            )
+        ],
+    },
+    {
+        "lead": "gmp",
+        "author": "paul.bennett@gmp.example",
+        "title": "Daily feed of all A&E attendances to the police",
+        "purpose": {
+            "problem": "Officers want to know about every A&E attendance to spot assaults "
+            "that were never reported.",
+            "benefits": "More assaults identified.",
+        },
+        "vision": {
+            "for_who": "victims of unreported assaults",
+            "need": "may need police help",
+            "proposal_name": "the A&E attendance feed",
+            "outcome": "identify unreported assaults",
+            "data_shared": "every A&E attendance with name and reason",
+            "between_whom": "MFT and GMP",
+            "today": "relying on reports",
+            "benefit": "see every attendance",
+        },
+        "outcomes": [
+            {"description": "Assaults identified", "measure": "Count per month", "target": ""}
+        ],
+        "needs": {"data_subjects": "Everyone attending MFT's emergency departments"},
+        "items": [
+            {
+                "name": "Name, address and presenting complaint",
+                "category": "special",
+                "identifiability": "identifiable",
+                "is_health_or_care": True,
+                "necessity": "To find assaults among attendances.",
+            },
+        ],
+        "lead_party": {"role": "recipient", "controller_role": "controller"},
+        "partners": [("mft", "provider", "controller", "Nadia Rahman", "nadia.rahman@mft.example")],
+        "bases": {
+            ("gmp", "receiving"): _basis(
+                article6="e",
+                legal_power="Common law policing purposes",
+                article9="g",
+                schedule1="10",
+            ),
+            ("mft", "disclosing"): _basis(
+                article6="e",
+                legal_power="Crime and Disorder Act "
+                "1998 s.115 (power to disclose to relevant "
+                "authorities)",
+                article9="g",
+                schedule1="10",
+            ),
+        },
+        "practical": {
+            "confidentiality_basis": "public_interest",
+            "national_data_opt_out": "does_not_apply",
+        },
+        "screening": ["large_scale", "sensitive", "matching"],
+        "dpia_reference": "GMP-DPIA-2026-112",
+        "actions": [
+            {
+                "description": "Brief ED staff",
+                "owner_name": "Nadia Rahman",
+                "owner": "mft",
+                "days": 30,
+            }
+        ],
+        "how": {
+            "transfer_method": "Daily file",
+            "frequency": "daily",
+            "security_measures": "Encrypted transfer.",
+            "access_controls": "Analysts.",
+            "storage_location": "GMP systems",
+        },
+        "review": {"review_frequency": "12", "success_measures": "Assaults identified."},
+        "exit": {
+            "retention": "7 years.",
+            "end_of_sharing": "retain",
+            "early_termination": "A breach.",
+        },
+        "comments": [],
+        "endorse": [],
+        "submit": True,
+        # Declined: one organisation's decline ends the round at once.
+        "decisions": [
+            (
+                "mft",
+                "nadia.rahman@mft.example",
+                "declined",
+                "Sharing every attendance is neither necessary nor proportionate, and breaks "
+                "patient confidentiality. The serious violence needs assessment already uses "
+                "pseudonymised A&E assault data.",
+                ["purpose", "needs"],
+            ),
+        ],
+        "votes": [],
     },
 ]
 
@@ -529,12 +658,44 @@ def _build(spec) -> Proposal:
     for slug, email in spec["endorse"]:
         services.endorse(proposal=p, organisation=_org(slug), by=_user(email))
     if spec["submit"]:
-        services.proposal_submit(proposal=p, by=by)
+        version = services.proposal_submit(proposal=p, by=by)
+        # Open the round now so the demo shows decisions; the queued task then finds it open.
+        round_ = review.round_open(version_id=version.pk)
+        for slug, email, status, comment, sections in spec.get("decisions", []):
+            decision = round_.decisions.get(organisation__slug=slug)
+            review.decision_record(
+                decision=decision,
+                by=_user(email),
+                status=status,
+                comment=comment,
+                sections=sections,
+            )
+        for email, vote in spec.get("votes", []):
+            round_.refresh_from_db()
+            if round_.is_open:
+                review.vote_record(review=round_, by=_user(email), vote=vote)
     return p
+
+
+def _delegation():
+    """Tom Booth (Manchester's approver) is away: Helen Clarke decides for him."""
+    from organisations.models import Delegation
+
+    today = timezone.localdate()
+    tom, helen = _user("tom.booth@manchester.example"), _user("helen.clarke@manchester.example")
+    if not Delegation.objects.filter(approver=tom, delegate=helen).exists():
+        Delegation.objects.create(
+            organisation=_org("manchester"),
+            approver=tom,
+            delegate=helen,
+            starts_on=today,
+            ends_on=today + timedelta(days=14),
+        )
 
 
 @transaction.atomic
 def seed() -> int:
+    _delegation()
     made = 0
     for spec in SCENARIOS:
         if Proposal.objects.filter(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from isf_portal.domain import DomainError, audit
-from notifications.services import email_send
+from notifications.services import email_send, outbox_enqueue
 from organisations.models import Membership, Organisation, Role
 from organisations.services import ALL_MEMBERS, role_group, steering_group_group
 
@@ -487,6 +487,9 @@ def proposal_submit(*, proposal: Proposal, by) -> ProposalVersion:
             description=_("Submitted for review (version %(n)s)") % {"n": number},
             organisation=p.lead_organisation,
         )
+        # Opening the review round is recorded here, in the same transaction, so it cannot
+        # be lost if the broker is away; the worker opens it (requests.open_review_round).
+        outbox_enqueue(task_name="requests.open_review_round", kwargs={"version_id": version.pk})
         transaction.on_commit(
             lambda: proposal_submitted.send(sender=Proposal, proposal=p, version=version)
         )
@@ -494,16 +497,25 @@ def proposal_submit(*, proposal: Proposal, by) -> ProposalVersion:
 
 
 def proposal_withdraw(*, proposal: Proposal, by, reason: str) -> Proposal:
-    """The lead organisation withdraws a draft (the review workflow adds 'in review')."""
+    """The lead organisation withdraws a draft, a proposal sent back, or one in review (its
+    round closes and everyone still waiting is told)."""
+    from .review import round_withdraw
+
     with transaction.atomic():
         p = _locked(proposal)
         if not by.has_perm(f"requests.{CHANGE}", p):
             raise DomainError(_("Only members of the lead organisation can withdraw it."))
-        if p.status not in (ProposalStatus.DRAFT, ProposalStatus.CHANGES_REQUESTED):
+        if p.status not in (
+            ProposalStatus.DRAFT,
+            ProposalStatus.CHANGES_REQUESTED,
+            ProposalStatus.IN_REVIEW,
+        ):
             raise DomainError(
                 _("A proposal that is %(status)s cannot be withdrawn.")
                 % {"status": p.get_status_display().lower()}
             )
+        if p.status == ProposalStatus.IN_REVIEW:
+            round_withdraw(proposal=p, by=by, reason=reason)
         p.status = ProposalStatus.WITHDRAWN
         p.last_activity_at = timezone.now()
         audit(p, reason="isf.proposal.withdrawn", by=by)

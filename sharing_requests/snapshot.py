@@ -128,3 +128,131 @@ def build(p) -> dict:
         "end_date": _date(p.end_date),
         "end_of_sharing": _label(EndOfSharing, p.end_of_sharing),
     }
+
+
+def section_texts(snap: dict) -> dict[str, list[tuple[str, str]]]:
+    """A frozen version as readable (question, answer) pairs per section: what reviewers see
+    and what 'what changed since the last round' compares."""
+
+    def lines(rows):
+        return "\n".join(r for r in rows if r)
+
+    parties = snap.get("participants", [])
+    dpia = snap.get("dpia", {})
+    return {
+        "purpose": [
+            ("Title", snap.get("title", "")),
+            ("The problem", snap.get("problem", "")),
+            ("Vision statement", snap.get("vision", {}).get("text", "")),
+            ("Expected benefits", snap.get("benefits", "")),
+            (
+                "Measurable outcomes",
+                lines(
+                    f"{o['description']}: {o['measure']}"
+                    + (f" (target {o['target']})" if o.get("target") else "")
+                    for o in snap.get("outcomes", [])
+                ),
+            ),
+        ],
+        "needs": [
+            ("Whose data", snap.get("data_subjects", "")),
+            (
+                "Data items",
+                lines(
+                    f"{i['name']}: {i['category']}, {i['identifiability'].lower()}"
+                    + (", health or care" if i.get("is_health_or_care") else "")
+                    + f". {i['necessity']}"
+                    for i in snap.get("data_items", [])
+                ),
+            ),
+        ],
+        "who": [
+            (
+                p["name"] + (" (lead)" if p.get("is_lead") else ""),
+                lines(
+                    [
+                        p.get("role", ""),
+                        p.get("controller_role", ""),
+                        f"Contact: {p.get('contact_name', '')}, {p.get('contact_email', '')}",
+                        f"ICO registration {p.get('ico_registration_number', '')}",
+                    ]
+                ),
+            )
+            for p in parties
+        ],
+        "practical": [
+            *[
+                (
+                    f"{p['name']}: {b['direction']}",
+                    lines(
+                        [
+                            b["article6"]
+                            + (f": {b['annex1_condition']}" if b.get("annex1_condition") else ""),
+                            b.get("legal_power", ""),
+                            f"Article 9: {b['article9']}" if b.get("article9") else "",
+                            f"Schedule 1: {b['schedule1']}" if b.get("schedule1") else "",
+                            f"Criminal offence data: {b['criminal_schedule1']}"
+                            if b.get("criminal_schedule1")
+                            else "",
+                            "Law enforcement under DPA 2018 Part 3"
+                            if b.get("law_enforcement")
+                            else "",
+                            b.get("notes", ""),
+                        ]
+                    ),
+                )
+                for p in parties
+                for b in p.get("lawful_bases", [])
+            ],
+            ("Common-law confidentiality basis", snap.get("confidentiality_basis", "")),
+            ("National data opt-out", snap.get("national_data_opt_out", "")),
+            ("DPIA screening", dpia.get("explanation", "")),
+            ("DPIA", lines([dpia.get("reference", ""), dpia.get("file_name", "")])),
+            (
+                "Actions",
+                lines(
+                    f"{a['description']} ({a['owner_name']}"
+                    + (f", {a['owner_organisation']}" if a.get("owner_organisation") else "")
+                    + (f", by {a['due_date']}" if a.get("due_date") else "")
+                    + ")"
+                    for a in snap.get("actions", [])
+                ),
+            ),
+        ],
+        "how": [
+            ("How the data moves", snap.get("transfer_method", "")),
+            ("How often", snap.get("frequency", "")),
+            ("Security measures", snap.get("security_measures", "")),
+            ("Who has access", snap.get("access_controls", "")),
+            ("Where it is stored", snap.get("storage_location", "")),
+        ],
+        "review": [
+            ("First review date", snap.get("review_date") or ""),
+            ("Review frequency", snap.get("review_frequency", "")),
+            ("How success is measured", snap.get("success_measures", "")),
+        ],
+        "exit": [
+            ("Sharing starts", snap.get("start_date") or "When the agreement is signed"),
+            ("Sharing ends", snap.get("end_date") or ""),
+            ("Retention", snap.get("retention", "")),
+            ("At the end", snap.get("end_of_sharing", "")),
+            ("What ends it early", snap.get("early_termination", "")),
+        ],
+    }
+
+
+def changes_between(old: dict, new: dict) -> dict[str, list[dict]]:
+    """Per section, the answers that differ between two frozen versions."""
+    before, after = section_texts(old), section_texts(new)
+    changed = {}
+    for section, rows in after.items():
+        old_rows = dict(before.get(section, []))
+        new_rows = dict(rows)
+        diffs = [
+            {"label": label, "old": old_rows.get(label, ""), "new": new_rows.get(label, "")}
+            for label in list(new_rows) + [k for k in old_rows if k not in new_rows]
+            if old_rows.get(label, "") != new_rows.get(label, "")
+        ]
+        if diffs:
+            changed[section] = diffs
+    return changed

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from .views import dashboard, sections, submit, vision
+from .views import dashboard, review, sections, submit, vision
 
 app_name = "requests"
 
 urlpatterns = [
     path("", dashboard.proposal_list, name="list"),
     path("new/", dashboard.proposal_start, name="start"),
+    path("in-review/", review.steering_reviews, name="steering-reviews"),
     path("<str:reference>/", sections.proposal_detail, name="detail"),
     path("<str:reference>/sections/<str:section>/", sections.section_page, name="section"),
     # Pages that edit the proposal's own fields.
@@ -73,4 +74,7 @@ urlpatterns = [
     path("<str:reference>/submit/", submit.submit, name="submit"),
     path("<str:reference>/withdraw/", submit.withdraw, name="withdraw"),
     path("<str:reference>/print/", submit.print_view, name="print"),
+    path("<str:reference>/review/", review.review_page, name="review"),
+    path("<str:reference>/review/decisions/<int:decision_pk>/", review.decide, name="decide"),
+    path("<str:reference>/review/vote/", review.vote, name="vote"),
 ]

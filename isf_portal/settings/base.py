@@ -7,6 +7,7 @@ choose defaults. README.md lists every variable.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -178,6 +179,21 @@ GUARDIAN_RENDER_403 = False
 
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 
+# --- Review rounds ------------------------------------------------------------------------
+# The decision rule of a review round, recorded on each round when it opens.
+REVIEW_RULE = {
+    # A decline by any organisation ends the round at once.
+    "decline_ends_round": env.bool("REVIEW_DECLINE_ENDS_ROUND", default=True),
+    # The steering group's vote closes when all have voted, or at the deadline once this many
+    # have; a majority of votes cast carries it and the chair breaks a tie.
+    "steering_quorum": env.int("REVIEW_STEERING_QUORUM", default=3),
+    "deadline_working_days": env.int("REVIEW_DEADLINE_WORKING_DAYS", default=15),
+}
+# Approvers are reminded after this many working days, then every as many again.
+REVIEW_REMINDER_WORKING_DAYS = env.int("REVIEW_REMINDER_WORKING_DAYS", default=5)
+# After this many working days the steering-group chair hears which organisations are overdue.
+REVIEW_ESCALATION_WORKING_DAYS = env.int("REVIEW_ESCALATION_WORKING_DAYS", default=10)
+
 # --- Caches -----------------------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://isf-portal")}
 
@@ -220,6 +236,11 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-redispatch": {
         "task": "notifications.outbox_redispatch",
         "schedule": env.float("OUTBOX_REDISPATCH_SECONDS", default=60.0),
+    },
+    # Daily: reminders, escalations and steering votes that close at their deadline.
+    "review-daily": {
+        "task": "requests.review_daily",
+        "schedule": crontab(hour=env.int("DAILY_TASKS_HOUR", default=7), minute=0),
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

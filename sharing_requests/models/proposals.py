@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
-from .choices import (
+from ..choices import (
     Annex1Condition,
     Article6,
     Article9,
@@ -109,7 +109,10 @@ class Proposal(models.Model):
 
     class Meta:
         ordering = ["-last_activity_at"]
-        permissions = [("comment_proposal", "Can comment on and endorse a proposal")]
+        permissions = [
+            ("comment_proposal", "Can comment on and endorse a proposal"),
+            ("decide_proposal", "Can decide on a proposal for an organisation"),
+        ]
         indexes = [models.Index(fields=["lead_organisation", "status"])]
 
     def __str__(self):
@@ -117,7 +120,7 @@ class Proposal(models.Model):
 
     @property
     def is_editable(self) -> bool:
-        from .choices import EDITABLE_STATUSES
+        from ..choices import EDITABLE_STATUSES
 
         return self.status in EDITABLE_STATUSES
 
@@ -187,7 +190,7 @@ class VisionStatement(models.Model):
 
     @property
     def text(self) -> str:
-        from .vision import assemble
+        from ..vision import assemble
 
         return assemble({part: getattr(self, part) for part in self.PARTS})
 

@@ -1,0 +1,250 @@
+"""The review page: the frozen proposal, every organisation's decision so far, the steering
+group's vote, and the forms for each capacity the signed-in person holds."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from isf_portal.domain import DomainError
+from isf_portal.forms import GovukForm
+from organisations.models import SteeringGroupMember
+
+from .. import permissions, review, selectors
+from ..choices import STATUS_TAG_CLASSES, ProposalStatus, Section
+from ..models import DecisionStatus, OrganisationDecision, Proposal, VoteChoice
+from ..snapshot import changes_between, section_texts
+from ..workdays import working_days_between
+from .common import proposal_context
+
+
+class DecisionForm(GovukForm):
+    status = forms.ChoiceField(
+        label=gettext_lazy("Your decision"),
+        choices=[
+            (DecisionStatus.APPROVED, gettext_lazy("Approve")),
+            (DecisionStatus.CHANGES_REQUESTED, gettext_lazy("Request changes")),
+            (DecisionStatus.DECLINED, gettext_lazy("Decline")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("Reason or comment"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy(
+            "Needed when you request changes or decline. The authors and "
+            "every organisation taking part see it."
+        ),
+    )
+    sections = forms.MultipleChoiceField(
+        label=gettext_lazy("Which sections do the changes concern?"),
+        choices=Section.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("Optional. The reasons are shown against these sections."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") in (DecisionStatus.CHANGES_REQUESTED, DecisionStatus.DECLINED) and (
+            not (data.get("comment") or "").strip()
+        ):
+            self.add_error("comment", _("Enter the reason for your decision"))
+        return data
+
+
+class VoteForm(GovukForm):
+    vote = forms.ChoiceField(
+        label=gettext_lazy("Your vote"), choices=VoteChoice.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("Comment"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Needed if you do not approve."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("vote") == VoteChoice.REJECT and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Enter the reason for your vote"))
+        return data
+
+
+def _review_context(request, proposal, *, decision_forms=None, vote_form=None):
+    rounds = list(
+        proposal.rounds.select_related("version").prefetch_related(
+            "decisions__organisation",
+            "decisions__decided_by",
+            "decisions__on_behalf_of",
+            "votes__member",
+        )
+    )
+    current = rounds[0] if rounds else None
+    capacities = []
+    if current is not None and current.is_open:
+        for decision in current.decisions.all():
+            if decision.status != DecisionStatus.PENDING:
+                continue
+            capacity = review.decision_capacity(user=request.user, decision=decision)
+            if capacity is None or proposal.submitted_by_id == request.user.pk:
+                continue
+            form = (decision_forms or {}).get(decision.pk) or DecisionForm(prefix=f"d{decision.pk}")
+            capacities.append({"decision": decision, "capacity": capacity, "form": form})
+    can_vote = bool(
+        current is not None
+        and current.is_open
+        and not current.steering_outcome
+        and SteeringGroupMember.objects.filter(user=request.user).exists()
+        and proposal.submitted_by_id != request.user.pk
+        and not current.votes.filter(member=request.user).exists()
+    )
+    snapshot = current.version.snapshot if current else None
+    previous_changes = None
+    if current is not None and len(rounds) > 1:
+        previous_changes = changes_between(rounds[1].version.snapshot, snapshot)
+    labels = dict(Section.choices)
+    return proposal_context(
+        request,
+        proposal,
+        rounds=rounds,
+        current=current,
+        capacities=capacities,
+        vote_form=(vote_form or VoteForm(prefix="vote")) if can_vote else None,
+        frozen=[(labels[key], rows) for key, rows in section_texts(snapshot).items()]
+        if snapshot
+        else [],
+        changes=[(labels[key], rows) for key, rows in previous_changes.items()]
+        if previous_changes is not None
+        else None,
+        rule=review.rule_description(current.rule) if current else [],
+        voters=review.eligible_voters(proposal) if current else [],
+        timeline=selectors.timeline(proposal=proposal),
+    )
+
+
+@login_required
+def review_page(request, reference):
+    proposal = permissions.proposal_for(request, reference)
+    if proposal.status == ProposalStatus.DRAFT and not proposal.rounds.exists():
+        raise Http404
+    return render(request, "sharing_requests/review.html", _review_context(request, proposal))
+
+
+@login_required
+@require_POST
+def decide(request, reference, decision_pk):
+    proposal = permissions.proposal_for(request, reference)
+    decision = get_object_or_404(
+        OrganisationDecision.objects.select_related("round", "organisation"),
+        pk=decision_pk,
+        round__proposal=proposal,
+    )
+    if review.decision_capacity(user=request.user, decision=decision) is None:
+        raise PermissionDenied
+    form = DecisionForm(request.POST, prefix=f"d{decision.pk}")
+    if form.is_valid():
+        try:
+            review.decision_record(
+                decision=decision,
+                by=request.user,
+                status=form.cleaned_data["status"],
+                comment=form.cleaned_data["comment"],
+                sections=form.cleaned_data["sections"],
+            )
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("Your decision for %(org)s has been recorded")
+                % {"org": decision.organisation.name},
+            )
+            return redirect("requests:review", reference=proposal.reference)
+    return render(
+        request,
+        "sharing_requests/review.html",
+        _review_context(request, proposal, decision_forms={decision.pk: form}),
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def vote(request, reference):
+    proposal = permissions.proposal_for(request, reference)
+    current = proposal.rounds.filter(closed_at__isnull=True).first()
+    if current is None or not SteeringGroupMember.objects.filter(user=request.user).exists():
+        raise PermissionDenied
+    form = VoteForm(request.POST, prefix="vote")
+    if form.is_valid():
+        try:
+            review.vote_record(
+                review=current,
+                by=request.user,
+                vote=form.cleaned_data["vote"],
+                comment=form.cleaned_data["comment"],
+            )
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Your vote has been recorded"))
+            return redirect("requests:review", reference=proposal.reference)
+    return render(
+        request,
+        "sharing_requests/review.html",
+        _review_context(request, proposal, vote_form=form),
+        status=400,
+    )
+
+
+@login_required
+def steering_reviews(request):
+    """Every proposal in review, with its time in review and each organisation's status,
+    the overdue ones first. For the steering group only."""
+    if not SteeringGroupMember.objects.filter(user=request.user).exists():
+        raise Http404
+    today = timezone.localdate()
+    rows = []
+    proposals = (
+        Proposal.objects.filter(status=ProposalStatus.IN_REVIEW)
+        .select_related("lead_organisation")
+        .prefetch_related("rounds__decisions__organisation", "rounds__votes")
+    )
+    for proposal in proposals:
+        current = next((r for r in proposal.rounds.all() if r.is_open), None)
+        opened = timezone.localdate(current.opened_at) if current else today
+        days = working_days_between(opened, today)
+        decisions = list(current.decisions.all()) if current else []
+        pending = [d for d in decisions if d.status == DecisionStatus.PENDING]
+        rows.append(
+            {
+                "proposal": proposal,
+                "round": current,
+                "days": days,
+                "decisions": decisions,
+                "overdue": bool(pending) and days >= _escalation_days(),
+                "votes": len(current.votes.all()) if current else 0,
+            }
+        )
+    rows.sort(key=lambda row: (not row["overdue"], -row["days"], row["proposal"].reference))
+    return render(
+        request,
+        "sharing_requests/steering_reviews.html",
+        {"rows": rows, "tag_classes": STATUS_TAG_CLASSES},
+    )
+
+
+def _escalation_days():
+    from django.conf import settings
+
+    return settings.REVIEW_ESCALATION_WORKING_DAYS
