@@ -17,6 +17,7 @@ urlpatterns = [
     path("organisations/", include("organisations.urls")),
     path("proposals/", include("sharing_requests.urls")),
     path("notifications/", include("notifications.urls")),
+    path("agreements/", include("agreements.urls")),
     path("steering-group/", organisation_views.steering_group, name="steering-group"),
     path("admin/", admin.site.urls),
 ]

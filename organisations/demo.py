@@ -8,7 +8,15 @@ from django.db import transaction
 
 from isf_portal.domain import audit
 
-from .models import Organisation, Role, Sector, SteeringGroupMember, User
+from .models import (
+    Membership,
+    Organisation,
+    Role,
+    Sector,
+    SignatoryCapacity,
+    SteeringGroupMember,
+    User,
+)
 from .services import membership_grant
 
 DEMO_PASSWORD = "isf-demo-password"  # noqa: S105 - published in the README for the demo
@@ -238,6 +246,8 @@ def seed() -> dict:
                 "dpo_email": f"dpo@{domain}.example",
                 "ig_mailbox": f"information.governance@{domain}.example",
                 "dspt_status": "met" if is_nhs or sector == Sector.LOCAL_AUTHORITY else "",
+                # NHS GM's Caldicott Guardian signs beside its SIRO.
+                "requires_caldicott_signature": slug == "nhs-gm",
             },
             reason="isf.demo.organisation",
         )
@@ -251,6 +261,15 @@ def seed() -> dict:
             user.save()
         for slug, roles in roles_at.items():
             membership_grant(user=user, organisation=organisations[slug], roles=roles)
+    caldicott = Membership.objects.get(
+        user__email="david.osei@nhsgm.example", organisation=organisations["nhs-gm"]
+    )
+    _ensure(
+        Membership,
+        {"pk": caldicott.pk},
+        {"signatory_capacity": SignatoryCapacity.CALDICOTT},
+        reason="isf.demo.membership",
+    )
     for email, slug, is_chair in STEERING_GROUP:
         _ensure(
             SteeringGroupMember,

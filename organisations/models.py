@@ -11,10 +11,7 @@ from simple_history.models import HistoricalRecords
 
 ico_registration_number_validator = RegexValidator(
     r"^Z(?:\d{7}|[A-Z]\d{6})$",
-    _(
-        "Enter an ICO registration number in the correct format, "
-        "like Z1234567 or ZA123456"
-    ),
+    _("Enter an ICO registration number in the correct format, like Z1234567 or ZA123456"),
 )
 ods_code_validator = RegexValidator(
     r"^[A-Z0-9]{3,6}$",
@@ -135,6 +132,11 @@ class Organisation(models.Model):
         choices=DsptStatus.choices,
         blank=True,
     )
+    requires_caldicott_signature = models.BooleanField(
+        _("agreements also need the Caldicott Guardian's signature"),
+        default=False,
+        help_text=_("Health and care partners: the Caldicott Guardian signs beside the SIRO."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -198,10 +200,22 @@ class RoleFields(models.Model):
         return [str(role.label) for role in self.roles] or [str(_("Read only"))]
 
 
+class SignatoryCapacity(models.TextChoices):
+    SIRO = "siro", _("Senior Information Risk Owner (SIRO) or authorised signatory")
+    CALDICOTT = "caldicott", _("Caldicott Guardian")
+
+
 class Membership(RoleFields):
     """A person's place in an organisation, with the roles they hold there."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    signatory_capacity = models.CharField(
+        _("signs as"),
+        max_length=20,
+        choices=SignatoryCapacity.choices,
+        default=SignatoryCapacity.SIRO,
+        help_text=_("For signatories: the signature they give on agreements."),
+    )
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="memberships"
     )

@@ -1,0 +1,1 @@
+"""Generating, rendering and sealing agreements (filled in by the documents work)."""

@@ -1,0 +1,1 @@
+"""Review reminders and expiry (filled in by the lifecycle work)."""
