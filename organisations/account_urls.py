@@ -9,9 +9,7 @@ urlpatterns = [
     path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
     path("signed-out/", views.signed_out, name="signed-out"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password-reset"),
-    path(
-        "password-reset/sent/", views.PasswordResetDoneView.as_view(), name="password-reset-done"
-    ),
+    path("password-reset/sent/", views.PasswordResetDoneView.as_view(), name="password-reset-done"),
     path(
         "password-reset/<uidb64>/<token>/",
         views.PasswordResetConfirmView.as_view(),

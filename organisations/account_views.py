@@ -68,12 +68,20 @@ def accept_invitation(request, token):
             "org": invitation.organisation.name
         }
     if problem:
-        return render(request, "accounts/invitation_problem.html", {"problem": problem}, status=410 if invitation else 404)
+        return render(
+            request,
+            "accounts/invitation_problem.html",
+            {"problem": problem},
+            status=410 if invitation else 404,
+        )
 
     user = request.user if request.user.is_authenticated else None
     if user is None and services.User.objects.filter(email__iexact=invitation.email).exists():
-        messages.info(request, _("Sign in to accept your invitation to %(org)s") % {
-            "org": invitation.organisation.name})
+        messages.info(
+            request,
+            _("Sign in to accept your invitation to %(org)s")
+            % {"org": invitation.organisation.name},
+        )
         return redirect(f"{reverse_lazy('accounts:sign-in')}?next={request.path}")
 
     form = None if user else AcceptInvitationForm(request.POST or None, email=invitation.email)
@@ -89,7 +97,9 @@ def accept_invitation(request, token):
         try:
             membership = services.invitation_accept(token=token, user=user, new_user=new_user)
         except DomainError as error:
-            return render(request, "accounts/invitation_problem.html", {"problem": str(error)}, status=409)
+            return render(
+                request, "accounts/invitation_problem.html", {"problem": str(error)}, status=409
+            )
         if user is None:
             login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(

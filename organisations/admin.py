@@ -56,7 +56,13 @@ class UserAdmin(MembershipSyncMixin, SimpleHistoryAdmin, BaseUserAdmin):
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": ["email", "full_name", "job_title", "password1", "password2"]}),
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["email", "full_name", "job_title", "password1", "password2"],
+            },
+        ),
     ]
     readonly_fields = ["last_login", "date_joined"]
     filter_horizontal = []
@@ -73,7 +79,14 @@ class OrganisationAdmin(MembershipSyncMixin, SimpleHistoryAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(SimpleHistoryAdmin):
-    list_display = ["email", "organisation", "created_at", "expires_at", "accepted_at", "cancelled_at"]
+    list_display = [
+        "email",
+        "organisation",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "cancelled_at",
+    ]
     list_filter = ["organisation"]
     search_fields = ["email"]
     readonly_fields = ["token_hash", "accepted_at", "accepted_by", "invited_by", "created_at"]

@@ -1,14 +1,15 @@
 from django import forms
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.tokens import default_token_generator
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from isf_portal.forms import GovukForm, GovukFormMixin, GovukModelForm
+from isf_portal.forms import GovukDateField, GovukForm, GovukFormMixin, GovukModelForm
 from notifications.services import email_send
 
 from .models import ROLE_HINTS, DsptStatus, Organisation, Role, User
@@ -155,4 +156,39 @@ class AcceptInvitationForm(GovukForm):
                 )
             except forms.ValidationError as error:
                 self.add_error("password1", error)
+        return data
+
+
+class DelegationForm(GovukForm):
+    delegate = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label=_("Who will decide for you?"),
+        empty_label=_("Choose a colleague"),
+        help_text=_(
+            "A colleague at your organisation who is not an approver. Their decisions "
+            "are recorded as made on your behalf."
+        ),
+    )
+    starts_on = GovukDateField(label=_("From"), help_text=_("For example, 1 12 2026"))
+    ends_on = GovukDateField(label=_("Until"), help_text=_("The last day they can decide."))
+
+    def __init__(self, *args, organisation, approver, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["delegate"].queryset = (
+            User.objects.filter(
+                memberships__organisation=organisation,
+                memberships__is_approver=False,
+                is_active=True,
+            )
+            .exclude(pk=approver.pk)
+            .order_by("full_name")
+        )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("starts_on"), data.get("ends_on")
+        if start and start < timezone.localdate():
+            self.add_error("starts_on", _("The start date must be today or in the future"))
+        if start and end and end < start:
+            self.add_error("ends_on", _("The end date must be on or after the start date"))
         return data

@@ -36,10 +36,9 @@ def organisation_timeline(*, organisation: Organisation, limit: int = 100) -> li
     entries = []
     for row in organisation.history.select_related("history_user")[:limit]:
         entries.append(_entry(row, subject=row.name))
-    for row in (
-        Membership.history.filter(organisation_id=organisation.pk)
-        .select_related("history_user", "user")[:limit]
-    ):
+    for row in Membership.history.filter(organisation_id=organisation.pk).select_related(
+        "history_user", "user"
+    )[:limit]:
         entries.append(_entry(row, subject=getattr(row.user, "full_name", "") or "a former user"))
     for row in Invitation.history.filter(organisation_id=organisation.pk).select_related(
         "history_user"

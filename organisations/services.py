@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from isf_portal.domain import DomainError, audit
 from notifications.services import email_send
 
-from .models import Invitation, Membership, Organisation, Role, User
+from .models import Delegation, Invitation, Membership, Organisation, Role, User
 
 EDITABLE_ORGANISATION_FIELDS = [
     "short_name",
@@ -80,7 +80,9 @@ def organisation_update(*, organisation: Organisation, by: User, data: dict) -> 
     """An organisation admin corrects the organisation's details."""
     with transaction.atomic():
         org = Organisation.objects.select_for_update().get(pk=organisation.pk)
-        changed = [f for f in EDITABLE_ORGANISATION_FIELDS if f in data and getattr(org, f) != data[f]]
+        changed = [
+            f for f in EDITABLE_ORGANISATION_FIELDS if f in data and getattr(org, f) != data[f]
+        ]
         if not changed:
             return org
         for field in changed:
@@ -101,8 +103,10 @@ def invitation_create(
     """Invite a colleague by e-mail. Returns the invitation and its one-time token."""
     email = email.strip().lower()
     if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
-        raise DomainError(_("%(email)s is already a member of %(org)s") % {
-            "email": email, "org": organisation.name})
+        raise DomainError(
+            _("%(email)s is already a member of %(org)s")
+            % {"email": email, "org": organisation.name}
+        )
     if not roles:
         raise DomainError(_("Select at least one role"))
     token = secrets.token_urlsafe(32)
@@ -216,8 +220,10 @@ def membership_set_roles(*, membership: Membership, roles, by: User) -> Membersh
     """Change the roles a person holds at their organisation."""
     roles = {Role(r) for r in roles}
     with transaction.atomic():
-        m = Membership.objects.select_for_update().select_related("user", "organisation").get(
-            pk=membership.pk
+        m = (
+            Membership.objects.select_for_update()
+            .select_related("user", "organisation")
+            .get(pk=membership.pk)
         )
         if m.is_org_admin and Role.ORG_ADMIN not in roles and not _other_admins(m):
             raise DomainError(
@@ -236,8 +242,10 @@ def membership_set_roles(*, membership: Membership, roles, by: User) -> Membersh
 def membership_remove(*, membership: Membership, by: User) -> None:
     """Remove a person from an organisation. They lose access on their next request."""
     with transaction.atomic():
-        m = Membership.objects.select_for_update().select_related("user", "organisation").get(
-            pk=membership.pk
+        m = (
+            Membership.objects.select_for_update()
+            .select_related("user", "organisation")
+            .get(pk=membership.pk)
         )
         if m.is_org_admin and not _other_admins(m):
             raise DomainError(
@@ -261,3 +269,49 @@ def membership_grant(*, user: User, organisation: Organisation, roles, by: User 
             m.save()
         sync_role_groups(user=user, organisation=organisation, roles=roles)
     return m
+
+
+def delegation_create(
+    *, organisation: Organisation, approver: User, delegate: User, starts_on, ends_on
+) -> "Delegation":
+    """An approver lets a named colleague who is not an approver decide for a period."""
+    with transaction.atomic():
+        if not Membership.objects.filter(
+            user=approver, organisation=organisation, is_approver=True
+        ).exists():
+            raise DomainError(_("Only an approver can delegate their approvals."))
+        colleague = Membership.objects.filter(user=delegate, organisation=organisation).first()
+        if colleague is None:
+            raise DomainError(_("Choose a colleague at %(org)s") % {"org": organisation.name})
+        if colleague.is_approver:
+            raise DomainError(
+                _("%(name)s is an approver already and can decide without a delegation")
+                % {"name": delegate.full_name}
+            )
+        if ends_on < starts_on:
+            raise DomainError(_("The end date must be on or after the start date"))
+        if starts_on < timezone.localdate():
+            raise DomainError(_("The start date must be today or in the future"))
+        delegation = Delegation(
+            organisation=organisation,
+            approver=approver,
+            delegate=delegate,
+            starts_on=starts_on,
+            ends_on=ends_on,
+        )
+        audit(delegation, reason="isf.delegation.created", by=approver)
+        delegation.save()
+    return delegation
+
+
+def delegation_revoke(*, delegation, by: User):
+    with transaction.atomic():
+        d = type(delegation).objects.select_for_update().get(pk=delegation.pk)
+        if d.revoked_at is not None:
+            raise DomainError(_("This delegation has already ended"))
+        if d.approver_id != by.pk and not by.is_staff:
+            raise DomainError(_("Only the approver who delegated can end it"))
+        d.revoked_at = timezone.now()
+        audit(d, reason="isf.delegation.revoked", by=by)
+        d.save(update_fields=["revoked_at"])
+    return d

@@ -16,4 +16,10 @@ urlpatterns = [
     ),
     path("<slug:slug>/members/<int:pk>/roles/", views.membership_roles, name="member-roles"),
     path("<slug:slug>/members/<int:pk>/remove/", views.membership_remove, name="member-remove"),
+    path("<slug:slug>/delegations/", views.delegations, name="delegations"),
+    path(
+        "<slug:slug>/delegations/<int:pk>/revoke/",
+        views.delegation_revoke,
+        name="delegation-revoke",
+    ),
 ]

@@ -3,7 +3,9 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -57,9 +59,7 @@ def organisation_edit(request, slug):
     if request.method == "POST":
         # The form's instance took the bad values; show the saved ones in headings.
         organisation.refresh_from_db()
-    return render(
-        request, "organisations/edit.html", {"organisation": organisation, "form": form}
-    )
+    return render(request, "organisations/edit.html", {"organisation": organisation, "form": form})
 
 
 @login_required
@@ -180,3 +180,69 @@ def steering_group(request):
         "organisations/steering_group.html",
         {"members": selectors.steering_group_members()},
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delegations(request, slug):
+    """An approver's delegations: who may decide for them, and when."""
+    from .forms import DelegationForm
+    from .models import Delegation
+
+    organisation = get_object_or_404(Organisation, slug=slug)
+    membership = require_member(user=request.user, organisation=organisation)
+    if membership is None or not membership.is_approver:
+        raise PermissionDenied
+    form = DelegationForm(request.POST or None, organisation=organisation, approver=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            delegation = services.delegation_create(
+                organisation=organisation,
+                approver=request.user,
+                delegate=form.cleaned_data["delegate"],
+                starts_on=form.cleaned_data["starts_on"],
+                ends_on=form.cleaned_data["ends_on"],
+            )
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("%(name)s can decide for you from %(start)s to %(end)s")
+                % {
+                    "name": delegation.delegate.full_name,
+                    "start": date_format(delegation.starts_on, "j F Y"),
+                    "end": date_format(delegation.ends_on, "j F Y"),
+                },
+            )
+            return redirect("organisations:delegations", slug=organisation.slug)
+    return render(
+        request,
+        "organisations/delegations.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "delegations": Delegation.objects.filter(
+                organisation=organisation, approver=request.user
+            ).select_related("delegate"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def delegation_revoke(request, slug, pk):
+    from .models import Delegation
+
+    organisation = get_object_or_404(Organisation, slug=slug)
+    require_member(user=request.user, organisation=organisation)
+    delegation = get_object_or_404(
+        Delegation, pk=pk, organisation=organisation, approver=request.user
+    )
+    try:
+        services.delegation_revoke(delegation=delegation, by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The delegation has ended"))
+    return redirect("organisations:delegations", slug=organisation.slug)
