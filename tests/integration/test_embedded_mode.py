@@ -157,11 +157,14 @@ def test_embedded_default_serves_sends_email_and_stops_on_ctrl_c(tmp_path):
             wait_for(sent_at, timeout=30, interval=0.5, what="the worker to send the e-mail")
         except pytest.fail.Exception:
             pytest.fail(f"the worker did not send the e-mail; the runner said:\n{log_tail()}")
-        files = list(mail_dir.glob("*.log"))
-        assert len(files) == 1, f"expected one e-mail file in {mail_dir}, found {files}"
-        content = files[0].read_text()
-        assert "To: embedded.check@ardwick.example" in content
-        assert "Subject: Embedded mode check" in content
+        # seed_demo's own notifications may be in the folder too: find ours, sent once.
+        ours = [
+            path.read_text(errors="replace")
+            for path in mail_dir.glob("*.log")
+            if "To: embedded.check@ardwick.example" in path.read_text(errors="replace")
+        ]
+        assert len(ours) == 1, f"expected the e-mail once in {mail_dir}, found it {len(ours)} times"
+        assert "Subject: Embedded mode check" in ours[0]
 
         # Ctrl-C: the runner stops all three.
         runner.send_signal(signal.SIGINT)
