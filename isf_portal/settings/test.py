@@ -20,8 +20,12 @@ from .base import BASE_DIR, DATABASES, env  # noqa: E402
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = "memory://"  # eager by default; integration tests point at REDIS_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # One test database per test run, so runs side by side (several engineers, or a run
+    # beside a benchmark) never drop each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_isf_portal_{os.getpid()}"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
