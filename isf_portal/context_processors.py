@@ -12,8 +12,14 @@ def portal(request):
     def nav_memberships():
         return list(memberships_of(user=user))
 
+    def unread_notifications():
+        from notifications.models import Notification
+
+        return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
     return {
         "nav_memberships": nav_memberships,
+        "nav_unread": unread_notifications,
         "nav_steering_seat": lambda: steering_seat_of(user=user),
         "session_idle_timeout": settings.SESSION_IDLE_TIMEOUT,
     }

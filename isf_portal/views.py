@@ -4,8 +4,8 @@ import logging
 
 from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
-from django.template import loader
 from django.shortcuts import render
+from django.template import loader
 
 from organisations.selectors import memberships_of, open_invitations, steering_seat_of
 
@@ -16,11 +16,23 @@ def home(request):
     """Signed in: what waits for the user. Signed out: what the service is, and sign-in."""
     if not request.user.is_authenticated:
         return render(request, "start.html")
+    from sharing_requests.choices import ProposalStatus
+    from sharing_requests.review import awaiting_decision
+    from sharing_requests.selectors import proposals_visible_to
+
     memberships = list(memberships_of(user=request.user))
     admin_of = [m.organisation for m in memberships if m.is_org_admin]
     waiting_invitations = []
     for organisation in admin_of:
         waiting_invitations.extend(open_invitations(organisation=organisation))
+    decisions, votes = awaiting_decision(user=request.user)
+    lead_ids = [m.organisation_id for m in memberships if m.is_member]
+    own = (
+        proposals_visible_to(user=request.user)
+        .filter(lead_organisation_id__in=lead_ids)
+        .select_related("lead_organisation")
+        .order_by("-last_activity_at")
+    )
     return render(
         request,
         "home.html",
@@ -28,6 +40,11 @@ def home(request):
             "memberships": memberships,
             "steering_seat": steering_seat_of(user=request.user),
             "waiting_invitations": waiting_invitations,
+            "decisions": decisions,
+            "votes": votes,
+            "sent_back": list(own.filter(status=ProposalStatus.CHANGES_REQUESTED)[:10]),
+            "drafts": list(own.filter(status=ProposalStatus.DRAFT)[:5]),
+            "can_start": bool(lead_ids),
         },
     )
 

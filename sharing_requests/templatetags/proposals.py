@@ -13,3 +13,12 @@ def status_tag_class(status: str) -> str:
 @register.inclusion_tag("sharing_requests/includes/status_tag.html")
 def proposal_status(proposal):
     return {"status": proposal.status, "label": proposal.get_status_display()}
+
+
+@register.filter
+def section_labels(keys) -> str:
+    """['how', 'practical'] -> 'How, Practical steps'."""
+    from ..choices import Section
+
+    labels = dict(Section.choices)
+    return ", ".join(str(labels.get(key, key)) for key in keys or [])

@@ -53,6 +53,9 @@ def proposal_detail(request, reference):
         for section in Section
     ]
     completed = sum(1 for task in tasks if task["status"] == SectionStatus.COMPLETED)
+    requests_by_section = change_requests(proposal)
+    for task in tasks:
+        task["change_requests"] = requests_by_section.get(task["section"], [])
     return render(
         request,
         "sharing_requests/detail.html",
@@ -63,9 +66,34 @@ def proposal_detail(request, reference):
             completed=completed,
             timeline=selectors.timeline(proposal=proposal),
             comment_organisations=permissions.comment_organisations(request, proposal),
+            current_round=proposal.rounds.prefetch_related("decisions__organisation").first(),
+            change_request_list=list(
+                {d.pk: d for found in requests_by_section.values() for d in found}.values()
+            ),
             **answers_context(proposal),
         ),
     )
+
+
+def change_requests(proposal) -> dict:
+    """The reasons the last round sent back, by section (None: not pinned to a section).
+
+    Shown while the proposal is back with its authors (changes requested)."""
+    from ..choices import ProposalStatus
+    from ..models import DecisionStatus
+
+    if proposal.status != ProposalStatus.CHANGES_REQUESTED:
+        return {}
+    last = proposal.rounds.filter(closed_at__isnull=False).first()
+    if last is None:
+        return {}
+    found: dict = {}
+    for decision in last.decisions.filter(
+        status__in=[DecisionStatus.CHANGES_REQUESTED, DecisionStatus.DECLINED]
+    ).select_related("organisation", "decided_by"):
+        for section in decision.sections or [None]:
+            found.setdefault(section, []).append(decision)
+    return found
 
 
 def answers_context(proposal) -> dict:
@@ -137,6 +165,7 @@ def section_page(request, reference, section):
             else:
                 return redirect("requests:detail", reference=proposal.reference)
     state = proposal.sections.get(section=section)
+    section_requests = change_requests(proposal).get(section, [])
     if form is not None and not form.is_bound:
         form.initial = {"completed": "yes" if state.status == SectionStatus.COMPLETED else None}
     return render(
@@ -148,6 +177,7 @@ def section_page(request, reference, section):
             form=form,
             problems=problems,
             state=state,
+            section_requests=section_requests,
             **section_meta(section),
             **answers_context(proposal),
         ),
