@@ -94,6 +94,11 @@ class SignInForm(GovukFormMixin, AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"
 
+    def clean_username(self):
+        # Addresses sign in whatever their case, so the throttle (django-axes, keyed on the
+        # username it is given) must see one spelling: else each spelling gets its own tries.
+        return self.cleaned_data["username"].lower()
+
 
 class PortalPasswordResetForm(GovukFormMixin, PasswordResetForm):
     email = forms.EmailField(label=_("E-mail address"), max_length=254)

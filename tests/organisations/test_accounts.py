@@ -234,3 +234,20 @@ def test_password_reset_for_a_switched_off_account_sends_nothing(
         client.post(reverse("accounts:password-reset"), {"email": member_a.email})
     assert not Email.objects.exists()
     assert mail.outbox == []
+
+
+def test_changing_the_case_of_the_address_does_not_escape_the_lockout(client, member_a, password):
+    # Sign-in ignores case, so the throttle must too: otherwise every spelling of the
+    # address (member.a@, Member.a@, MEMBER.A@...) would get its own five attempts.
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, member_a.email, WRONG)
+    response = sign_in(client, "Member.A@Ardwick.example", password)
+    assert response.status_code == 429
+    assert not get_user(client).is_authenticated
+
+
+def test_failures_in_mixed_case_count_towards_one_lockout(client, member_a, password):
+    spellings = ["member.a@ardwick.example", "Member.a@ardwick.example", "MEMBER.A@ardwick.example"]
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, spellings[attempt % len(spellings)], WRONG)
+    assert sign_in(client, member_a.email, password).status_code == 429
