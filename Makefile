@@ -6,7 +6,7 @@ PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 CSS := static/build/portal.css
 
-.PHONY: setup run test test-fast lint format bench clean lock
+.PHONY: setup run test test-fast lint format bench bench-tiny clean lock
 
 setup: $(PY_STAMP) $(NPM_STAMP) $(CSS)
 	@scripts/check-prereqs pango
@@ -37,6 +37,15 @@ test: setup
 
 test-fast: setup
 	$(PY) -m pytest -m "not browser and not integration"
+
+# The portal at Greater Manchester scale, in its own PostgreSQL database (needs PostgreSQL,
+# Redis and wrk); results in benchmarks/results.json.
+bench: setup
+	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install wrk"; exit 1; }
+	$(PY) -m benchmarks.run --scale full
+
+bench-tiny: setup
+	$(PY) -m benchmarks.run --scale tiny --output var/bench-tiny.json
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -3,7 +3,7 @@
 import logging
 
 from django.db import connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
@@ -47,6 +47,11 @@ def home(request):
             "can_start": bool(lead_ids),
         },
     )
+
+
+def ping(request):
+    """Liveness: the process answers. Touches no database (the benchmark's trivial view)."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def healthz(request):

@@ -1,0 +1,430 @@
+"""`make bench`: the portal at Greater Manchester scale, measured in one run.
+
+Creates its own PostgreSQL database, seeds it, serves it with gunicorn (production settings,
+2 workers, plain HTTP on loopback), drives each page with wrk at 16 connections, counts each
+page's SQL queries at 100 and at 10,000 proposals, times the register search at both sizes,
+the 50-organisation review fan-out through a real Celery worker and the agreement PDF, reads
+the peak memory of a web worker and the Celery worker, then drops the database.
+
+Results print as a table and go to benchmarks/results.json.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCALES = {
+    "full": {"organisations": 200, "users": 2000, "small": 100, "proposals": 10_000,
+             "agreements": 2_000, "fanout": 50, "duration": 10},
+    "tiny": {"organisations": 12, "users": 120, "small": 20, "proposals": 60,
+             "agreements": 6, "fanout": 5, "duration": 1},
+}
+TARGETS = {"throughput_ratio": 0.25, "p95_ratio": 5.0, "fanout_s": 5.0, "pdf_s": 2.0}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _environment(database: str, var_dir: str, port: int) -> dict:
+    return {
+        "DJANGO_SETTINGS_MODULE": "isf_portal.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "rediscache://127.0.0.1:6379/13"),
+        # Plain HTTP on loopback: only the HTTPS-only options are off (README explains).
+        "HTTPS": "false",
+        "EMAIL_URL": "dummymail://",
+        "ISF_VAR_DIR": var_dir,
+        "MEDIA_ROOT": str(Path(var_dir) / "media"),
+        "SITE_URL": f"http://127.0.0.1:{port}",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def _admin_connection():
+    import psycopg
+
+    return psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True)
+
+
+def _create_database(name: str) -> None:
+    with _admin_connection() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _drop_database(name: str) -> None:
+    with _admin_connection() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _peak_rss_mb(pid: int) -> float:
+    """VmHWM: the process's peak resident set size."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    match = re.search(r"VmHWM:\s+(\d+) kB", status)
+    return int(match.group(1)) / 1024 if match else 0.0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    except OSError:
+        return []
+    return [int(x) for x in out.split()]
+
+
+def _wait_http(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+class Bench:
+    def __init__(self, scale: str, duration: float | None, output: Path):
+        self.scale = SCALES[scale]
+        self.scale_name = scale
+        self.duration = duration or self.scale["duration"]
+        self.output = output
+        self.results: list[dict] = []
+        self.pages: dict[str, dict] = {}
+
+    def add(self, name, value, unit, **extra):
+        self.results.append({"name": name, "value": round(value, 4), "unit": unit, **extra})
+
+    # --- data -------------------------------------------------------------------------
+    def seed_small(self):
+        from benchmarks.seed import seed
+
+        started = time.monotonic()
+        counts = seed(organisations=self.scale["organisations"], users=self.scale["users"],
+                      proposals=self.scale["small"],
+                      agreements=max(2, self.scale["small"] // 5))
+        self.seed_seconds = time.monotonic() - started
+        return counts
+
+    def grow(self):
+        from benchmarks.seed import grow
+
+        started = time.monotonic()
+        counts = grow(to=self.scale["proposals"])
+        self.seed_seconds += time.monotonic() - started
+        self.add("seed_time", self.seed_seconds, "s", target="< 600")
+        return counts
+
+    def choose_pages(self):
+        """One realistic user and URL per page, fixed before the data grows."""
+        from agreements.models import Agreement
+        from organisations.models import Membership, SteeringGroupMember
+        from sharing_requests.models import DecisionStatus, OrganisationDecision
+
+        decision = (OrganisationDecision.objects.filter(
+            status=DecisionStatus.PENDING, round__closed_at__isnull=True)
+            .select_related("round__proposal").order_by("pk").first())
+        proposal = decision.round.proposal
+        approver = Membership.objects.filter(
+            organisation_id=decision.organisation_id, is_approver=True).exclude(
+            user_id=proposal.submitted_by_id).select_related("user").first().user
+        member = Membership.objects.filter(
+            organisation_id=proposal.lead_organisation_id, is_member=True
+        ).select_related("user").first().user
+        steering = SteeringGroupMember.objects.select_related("user").first().user
+        agreement = Agreement.objects.order_by("pk").first()
+        party_member = Membership.objects.filter(
+            organisation_id=agreement.parties.first().organisation_id).first().user
+        word = proposal.title.split()[0].lower()
+        self.pages = {
+            "trivial": {"url": "/ping", "user": None},
+            "home": {"url": "/", "user": approver},
+            "dashboard": {"url": "/proposals/", "user": member},
+            "proposal": {"url": f"/proposals/{proposal.reference}/", "user": member},
+            "review": {"url": f"/proposals/{proposal.reference}/review/", "user": approver},
+            "steering_list": {"url": "/proposals/in-review/", "user": steering},
+            "register": {"url": "/agreements/", "user": member},
+            "register_search": {"url": f"/agreements/?q={word}", "user": member},
+            "agreement": {"url": f"/agreements/{agreement.reference}/", "user": party_member},
+        }
+        self.search_word = word
+
+    # --- measurements -------------------------------------------------------------------
+    def count_queries(self, label: str):
+        from django.db import connection
+        from django.test import Client
+        from django.test.utils import CaptureQueriesContext
+
+        for name, page in self.pages.items():
+            client = Client()
+            if page["user"] is not None:
+                client.force_login(page["user"],
+                                   backend="django.contrib.auth.backends.ModelBackend")
+            client.get(page["url"])  # warm caches (sessions, permissions)
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(page["url"])
+            if response.status_code != 200:
+                raise RuntimeError(f"{name} {page['url']} answered {response.status_code}")
+            page.setdefault("queries", {})[label] = len(queries)
+            self.add(f"queries_{name}_{label}", len(queries), "queries")
+
+    def time_search(self, label: str, repeat: int = 20):
+        from agreements import register
+
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            list(register.search(query=self.search_word)[:25])
+            times.append(time.perf_counter() - started)
+        self.add(f"register_search_{label}", statistics.median(times) * 1000, "ms")
+
+    def start_web(self, env: dict, port: int):
+        self.web = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "isf_portal.wsgi:application", "--workers", "2",
+             "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "--log-level", "warning",
+             "--access-logformat", ""],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        _wait_http(f"http://127.0.0.1:{port}/ping")
+
+    def session_cookie(self, user) -> str:
+        from django.conf import settings
+        from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+        from django.contrib.sessions.backends.cached_db import SessionStore
+
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.save()
+        return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+    def load(self, port: int):
+        wrk = shutil.which("wrk")
+        if wrk is None:
+            raise RuntimeError("wrk is not installed (Debian: apt-get install wrk)")
+        script = str(ROOT / "benchmarks" / "wrk_report.lua")
+        for name, page in self.pages.items():
+            cmd = [wrk, "-t2", "-c16", f"-d{self.duration}s", "--timeout", "10s", "-s", script]
+            if page["user"] is not None:
+                cmd += ["-H", f"Cookie: {self.session_cookie(page['user'])}"]
+            cmd.append(f"http://127.0.0.1:{port}{page['url']}")
+            out = subprocess.run(cmd, capture_output=True, text=True, timeout=self.duration + 60)
+            line = next((x for x in out.stdout.splitlines() if x.startswith("WRKJSON ")), None)
+            if line is None:
+                raise RuntimeError(f"wrk gave no result for {name}: {out.stdout}{out.stderr}")
+            data = json.loads(line[len("WRKJSON "):])
+            rps = data["requests"] / (data["duration_us"] / 1e6)
+            page.update(rps=rps, p50=data["p50_us"] / 1000, p95=data["p95_us"] / 1000,
+                        errors=data["errors"])
+            self.add(f"rps_{name}", rps, "req/s", errors=data["errors"])
+            self.add(f"p50_{name}", page["p50"], "ms")
+            self.add(f"p95_{name}", page["p95"], "ms")
+        trivial = self.pages["trivial"]
+        for name, page in self.pages.items():
+            if name == "trivial":
+                continue
+            self.add(f"throughput_ratio_{name}", page["rps"] / trivial["rps"], "ratio",
+                     numerator=round(page["rps"], 2), denominator=round(trivial["rps"], 2),
+                     target=f">= {TARGETS['throughput_ratio']}")
+            self.add(f"p95_ratio_{name}", page["p95"] / max(trivial["p95"], 0.001), "ratio",
+                     numerator=round(page["p95"], 2), denominator=round(trivial["p95"], 2),
+                     target=f"<= {TARGETS['p95_ratio']}")
+
+    def fanout(self, env: dict):
+        """Submit a proposal with N participating organisations; time until one worker has
+        opened the round and sent every review request."""
+        from django.db import transaction
+        from django.utils import timezone
+
+        from notifications.models import Email, OutboxTask
+        from organisations.models import Membership, Organisation
+        from sharing_requests import services
+        from sharing_requests.models import Participant, Proposal, ReviewRound
+
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "isf_portal", "worker", "--pool=solo",
+             "--concurrency=1", "--loglevel=WARNING", "--without-mingle", "--without-gossip"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            orgs = list(Organisation.objects.filter(slug__startswith="bench-").order_by("pk")
+                        [: self.scale["fanout"]])
+            lead = orgs[0]
+            author = Membership.objects.filter(organisation=lead, is_member=True).first().user
+            template = Proposal.objects.filter(status="draft").first()
+            with transaction.atomic():
+                proposal = services.proposal_create(lead_organisation=lead, by=author,
+                                                    title="Fan-out benchmark")
+                fields = ["problem", "benefits", "data_subjects", "transfer_method",
+                          "frequency", "security_measures", "access_controls",
+                          "storage_location", "review_date", "review_frequency",
+                          "success_measures", "retention", "end_of_sharing",
+                          "early_termination", "end_date", "dpia_screened",
+                          "dpia_indicators"]
+                Proposal.objects.filter(pk=proposal.pk).update(
+                    **{f: getattr(template, f) for f in fields})
+                Participant.objects.filter(proposal=proposal).update(role="both",
+                                                                     controller_role="controller")
+                for org in orgs[1:]:
+                    Participant.objects.create(proposal=proposal, organisation=org, role="both",
+                                               controller_role="controller",
+                                               contact_name="Contact",
+                                               contact_email="contact@bench.example")
+            proposal.refresh_from_db()
+            started_at = timezone.now()
+            started = time.monotonic()
+            # Submitting skips the completeness check: the benchmark measures the fan-out.
+            with transaction.atomic():
+                from sharing_requests.models import ProposalVersion
+                from sharing_requests.snapshot import build
+
+                locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+                version = ProposalVersion.objects.create(
+                    proposal=locked, number=1, snapshot=build(locked), created_by=author)
+                Proposal.objects.filter(pk=proposal.pk).update(
+                    status="in_review", submitted_at=started_at, submitted_by=author)
+                from notifications.services import outbox_enqueue
+
+                outbox_enqueue(task_name="requests.open_review_round",
+                               kwargs={"version_id": version.pk})
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                opened = ReviewRound.objects.filter(proposal=proposal).exists()
+                pending = OutboxTask.objects.filter(created_at__gte=started_at,
+                                                    completed_at__isnull=True).count()
+                if opened and pending == 0:
+                    break
+                time.sleep(0.05)
+            elapsed = time.monotonic() - started
+            emails = Email.objects.filter(created_at__gte=started_at).count()
+            decisions = ReviewRound.objects.get(proposal=proposal).decisions.count()
+            self.add("fanout_time", elapsed, "s", organisations=len(orgs),
+                     decisions=decisions, emails=emails, target=f"< {TARGETS['fanout_s']}")
+            self.worker_rss = _peak_rss_mb(worker.pid)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+    def pdf(self):
+        from agreements import documents
+
+        timings = documents.benchmark_render(parties=10, data_items=40)
+        self.add("agreement_pdf", timings["agreement_s"], "s", target=f"< {TARGETS['pdf_s']}")
+        self.add("one_page_pdf", timings["one_page_s"], "s")
+        self.add("agreement_pdf_ratio", timings["agreement_s"] / timings["one_page_s"], "ratio",
+                 numerator=round(timings["agreement_s"], 3),
+                 denominator=round(timings["one_page_s"], 3))
+
+    def machine(self) -> dict:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            pg_version = cursor.fetchone()[0]
+        return {"cpus": os.cpu_count(), "python": platform.python_version(),
+                "postgresql": pg_version, "platform": platform.platform(),
+                "scale": self.scale_name}
+
+    def report(self, machine: dict):
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        self.output.write_text(json.dumps({"machine": machine, "results": self.results},
+                                          indent=2))
+        width = max(len(r["name"]) for r in self.results)
+        print(f"\nISF Portal benchmark ({machine['scale']}): {machine['cpus']} CPUs, Python "
+              f"{machine['python']}, PostgreSQL {machine['postgresql']}")
+        for row in self.results:
+            extra = ""
+            if "numerator" in row:
+                extra = f"  ({row['numerator']} / {row['denominator']})"
+            if "target" in row:
+                extra += f"  target {row['target']}"
+            print(f"  {row['name']:<{width}}  {row['value']:>12} {row['unit']:<8}{extra}")
+        print(f"\nWritten to {self.output}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), default="full")
+    parser.add_argument("--duration", type=float, help="seconds of load per page")
+    parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results.json")
+    parser.add_argument("--keep-database", action="store_true")
+    args = parser.parse_args(argv)
+
+    bench = Bench(args.scale, args.duration, args.output)
+    database = f"isf_bench_{os.getpid()}"
+    port = _free_port()
+    var_dir = tempfile.mkdtemp(prefix="isf-bench-")
+    env = {**os.environ, **_environment(database, var_dir, port)}
+    os.environ.update(env)
+    _create_database(database)
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        bench.seed_small()
+        bench.choose_pages()
+        bench.count_queries("small")
+        bench.time_search("small")
+        bench.grow()
+        bench.count_queries("large")
+        bench.time_search("large")
+        for name, page in bench.pages.items():
+            counts = page["queries"]
+            bench.add(f"queries_flat_{name}", float(counts["small"] == counts["large"]),
+                      "bool", small=counts["small"], large=counts["large"])
+        bench.start_web(env, port)
+        try:
+            bench.load(port)
+            workers = _children(bench.web.pid)
+            bench.add("web_worker_peak_rss", max(_peak_rss_mb(p) for p in workers), "MB")
+        finally:
+            bench.web.send_signal(signal.SIGTERM)
+            bench.web.wait(timeout=30)
+        bench.fanout(env)
+        bench.add("celery_worker_peak_rss", bench.worker_rss, "MB")
+        bench.pdf()
+        bench.report(bench.machine())
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep_database:
+            _drop_database(database)
+        shutil.rmtree(var_dir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
