@@ -183,3 +183,22 @@ def test_roles_are_set_and_read_back_and_no_roles_reads_as_read_only():
 def test_unknown_role_is_refused():
     with pytest.raises(ValueError):
         Membership().set_roles(["emperor"])
+
+
+@pytest.mark.django_db
+def test_steering_seat_puts_its_holder_in_the_steering_group_group_and_removal_takes_them_out():
+    seat = SteeringGroupMemberFactory()
+    assert seat.user.groups.filter(name="steering-group").exists()
+    holder = seat.user
+    seat.delete()
+    assert not holder.groups.filter(name="steering-group").exists()
+
+
+@pytest.mark.django_db
+def test_steering_seat_handed_to_someone_else_takes_the_access_from_the_previous_holder():
+    seat = SteeringGroupMemberFactory()
+    previous, successor = seat.user, UserFactory()
+    seat.user = successor  # as portal staff do in Django admin
+    seat.save()
+    assert successor.groups.filter(name="steering-group").exists()
+    assert not previous.groups.filter(name="steering-group").exists()
