@@ -25,8 +25,24 @@ class MembershipSyncMixin:
     """Admin edits of memberships keep the per-organisation role groups in step."""
 
     def save_formset(self, request, form, formset, change):
+        previous = []
+        if formset.model is Membership:
+            # Who held each membership before the edit: a membership handed to someone else
+            # must take the groups (and so the access) away from its previous holder.
+            previous = list(
+                Membership.objects.filter(
+                    pk__in=[f.instance.pk for f in formset.forms if f.instance.pk]
+                ).select_related("user", "organisation")
+            )
         super().save_formset(request, form, formset, change)
         if formset.model is Membership:
+            for old in previous:
+                if not Membership.objects.filter(
+                    user=old.user, organisation=old.organisation
+                ).exists():
+                    services.sync_role_groups(
+                        user=old.user, organisation=old.organisation, roles=[], member=False
+                    )
             for membership in Membership.objects.filter(
                 pk__in=[f.instance.pk for f in formset.forms if f.instance.pk]
             ):
