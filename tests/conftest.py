@@ -87,7 +87,9 @@ def org_b(db):
 
 @pytest.fixture
 def org_c(db):
-    return OrganisationFactory(name="Collyhurst Housing", short_name="CH", slug="collyhurst", sector="housing")
+    return OrganisationFactory(
+        name="Collyhurst Housing", short_name="CH", slug="collyhurst", sector="housing"
+    )
 
 
 @pytest.fixture
@@ -109,7 +111,9 @@ def admin_a(org_a):
 
 @pytest.fixture
 def approver_b(org_b):
-    return member_of(org_b, Role.APPROVER, email="approver.b@bpnt.example", full_name="Abe Approver")
+    return member_of(
+        org_b, Role.APPROVER, email="approver.b@bpnt.example", full_name="Abe Approver"
+    )
 
 
 @pytest.fixture
@@ -126,7 +130,9 @@ def admin_b(org_b):
 
 @pytest.fixture
 def outsider(org_c):
-    return member_of(org_c, Role.MEMBER, Role.ORG_ADMIN, email="outsider@ch.example", full_name="Otto Outsider")
+    return member_of(
+        org_c, Role.MEMBER, Role.ORG_ADMIN, email="outsider@ch.example", full_name="Otto Outsider"
+    )
 
 
 @pytest.fixture
@@ -140,7 +146,9 @@ def steering_member(db):
 
 @pytest.fixture
 def staff_user(db):
-    return UserFactory(email="staff@gmca.example", full_name="Portal Admin", is_staff=True, is_superuser=True)
+    return UserFactory(
+        email="staff@gmca.example", full_name="Portal Admin", is_staff=True, is_superuser=True
+    )
 
 
 @pytest.fixture
@@ -152,3 +160,53 @@ def client_for(client):
         return client
 
     return sign_in
+
+
+# --- Agreement PDFs -------------------------------------------------------------------------
+def tiny_pdf(text: str) -> bytes:
+    """A valid one-page PDF saying `text`, made in a millisecond (pydyf, WeasyPrint's writer)."""
+    import io
+
+    import pydyf
+
+    pdf = pydyf.PDF()
+    font = pydyf.Dictionary({"Type": "/Font", "Subtype": "/Type1", "BaseFont": "/Helvetica"})
+    pdf.add_object(font)
+    stream = pydyf.Stream()
+    stream.begin_text()
+    stream.set_font_size("F1", 11)
+    stream.set_text_matrix(1, 0, 0, 1, 72, 760)
+    stream.show_text_string(text)
+    stream.end_text()
+    pdf.add_object(stream)
+    resources = pydyf.Dictionary({"Font": pydyf.Dictionary({"F1": font.reference})})
+    page = pydyf.Dictionary(
+        {
+            "Type": "/Page",
+            "Parent": pdf.pages.reference,
+            "MediaBox": pydyf.Array([0, 0, 595, 842]),
+            "Contents": stream.reference,
+            "Resources": resources,
+        }
+    )
+    pdf.add_page(page)
+    output = io.BytesIO()
+    pdf.write(output)
+    return output.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _fast_agreement_pdfs(request, monkeypatch):
+    """Approving a proposal generates its agreement, and a real WeasyPrint render takes
+    seconds: tests get a tiny stand-in PDF (unique to the rendered HTML) unless they are
+    marked `real_pdf`."""
+    if request.node.get_closest_marker("real_pdf"):
+        return
+    import hashlib
+
+    from agreements import documents
+
+    def stand_in(html, **kwargs):
+        return tiny_pdf("Test PDF " + hashlib.sha256(html.encode()).hexdigest()[:16])
+
+    monkeypatch.setattr(documents, "render_pdf", stand_in)

@@ -1,1 +1,33 @@
-"""Generating, rendering and sealing agreements (filled in by the documents work)."""
+"""Generating and sealing agreements: fed from the outbox, idempotent, retried on transient
+database errors."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from notifications.tasks import OutboxBackedTask
+
+from .. import generation, sealing
+
+
+@shared_task(
+    name="agreements.generate",
+    base=OutboxBackedTask,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=8,
+)
+def generate(version_id: int) -> None:
+    """Create the agreement of an approved version and its draft PDF (once)."""
+    generation.agreement_generate(version_id=version_id)
+
+
+@shared_task(
+    name="agreements.seal",
+    base=OutboxBackedTask,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=8,
+)
+def seal(agreement_id: int) -> None:
+    """Produce, seal and store the signed PDF of a fully signed agreement (once)."""
+    sealing.agreement_seal(agreement_id=agreement_id)

@@ -1,1 +1,272 @@
-urlpatterns = []
+"""The agreement and its documents: the agreement page (accessible HTML of the same content
+as the PDF, the timeline and who signed when), the downloads, signing and declining, and the
+verify page. Thin: the rules live in generation, signing, sealing and verification.
+
+Every agreement page finds the agreement through permissions.agreement_for (404 for anyone
+who is not a member of a party or of the steering group); actions a viewer may not take are
+403. Nothing here renders a PDF: that is the worker's job.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from isf_portal.domain import DomainError
+from organisations.models import SignatoryCapacity
+
+from .. import signing
+from ..forms import DeclineForm, SignForm, VerifyForm
+from ..models import AgreementDownload, AgreementStatus
+from ..permissions import agreement_for, can_view
+from ..verification import verify_pdf
+
+# Wrong passwords on the signing page, per person, before they must wait.
+SIGN_PASSWORD_ATTEMPTS = 5
+SIGN_PASSWORD_WINDOW_SECONDS = 15 * 60
+# How often the "preparing the agreement" page asks whether it is ready.
+POLL_SECONDS = 3
+
+
+def _hits(scope: str, user, window: int) -> int:
+    """How many times `user` has done `scope` in the current window (a cache counter)."""
+    key = f"isf:throttle:{scope}:{user.pk}"
+    cache.add(key, 0, timeout=window)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        return 1
+
+
+def _count(scope: str, user) -> int:
+    return cache.get(f"isf:throttle:{scope}:{user.pk}", 0)
+
+
+# --- The agreement page ---------------------------------------------------------------------
+def _page_context(request, agreement) -> dict:
+    parties = list(agreement.parties.all())
+    signatures = list(agreement.signatures.select_related("party").order_by("signed_at"))
+    signed = {(s.party_id, s.capacity): s for s in signatures}
+    signature_rows = [
+        {
+            "party": party,
+            "capacity": capacity,
+            "capacity_label": SignatoryCapacity(capacity).label,
+            "signature": signed.get((party.pk, capacity)),
+        }
+        for party in parties
+        for capacity in party.required_signatures
+    ]
+    return {
+        "agreement": agreement,
+        "content": agreement.content or {},
+        "sections": (agreement.content or {}).get("sections", []),
+        "parties": parties,
+        "signature_rows": signature_rows,
+        "owed": signing.owed_by(user=request.user, agreement=agreement),
+        "events": agreement.events.select_related("actor")[:200],
+        "preparing": agreement.status == AgreementStatus.GENERATING,
+        "poll_seconds": POLL_SECONDS,
+        "previous": agreement.previous if agreement.previous_id else None,
+        "variations": list(agreement.variations.all()),
+    }
+
+
+@login_required
+def agreement_detail(request, reference):
+    agreement = agreement_for(request, reference)
+    return render(request, "agreements/agreement.html", _page_context(request, agreement))
+
+
+@login_required
+def agreement_status(request, reference):
+    """The small fragment the page polls while the agreement is being prepared. Answers 286
+    once it is ready, which tells htmx to stop polling."""
+    agreement = agreement_for(request, reference)
+    preparing = agreement.status == AgreementStatus.GENERATING
+    response = render(
+        request,
+        "agreements/agreement_status.html",
+        {"agreement": agreement, "preparing": preparing, "poll_seconds": POLL_SECONDS},
+    )
+    if not preparing:
+        response.status_code = 286
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def agreement_download(request, reference, kind):
+    """The draft or the signed PDF, each download recorded."""
+    agreement = agreement_for(request, reference)
+    if kind == "draft":
+        document, sha256 = agreement.draft_pdf, agreement.draft_sha256
+    elif kind == "signed":
+        document, sha256 = agreement.signed_pdf, agreement.signed_sha256
+    else:
+        raise Http404
+    if not document:
+        raise Http404
+    AgreementDownload.objects.create(
+        agreement=agreement, user=request.user, kind=kind, sha256=sha256
+    )
+    suffix = "signed" if kind == "signed" else "draft"
+    return FileResponse(
+        document.open("rb"),
+        as_attachment=request.GET.get("view") != "1",
+        filename=f"{agreement.reference}-{suffix}.pdf",
+        content_type="application/pdf",
+    )
+
+
+# --- Signing --------------------------------------------------------------------------------
+def _signing_agreement(request, reference):
+    agreement = agreement_for(request, reference)
+    if not signing.is_signatory_for(user=request.user, agreement=agreement):
+        raise PermissionDenied
+    return agreement
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agreement_sign(request, reference):
+    agreement = _signing_agreement(request, reference)
+    owed = signing.owed_by(user=request.user, agreement=agreement)
+    if not owed:
+        return render(
+            request,
+            "agreements/sign_not_needed.html",
+            {
+                "agreement": agreement,
+                "given": agreement.signatures.filter(signer=request.user),
+            },
+        )
+    initial = {"job_title": request.user.job_title, "pdf_sha256": agreement.draft_sha256}
+    form = SignForm(request.POST or None, owed=owed, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if _count("sign-password", request.user) >= SIGN_PASSWORD_ATTEMPTS:
+            form.add_error(
+                "password",
+                _("You have entered a wrong password too many times. Try again in 15 minutes."),
+            )
+        else:
+            chosen = {o.key: o for o in owed}.get(form.cleaned_data["signature"])
+            try:
+                if chosen is None:
+                    raise DomainError(_("Select the signature you are giving"))
+                signing.signature_record(
+                    agreement=agreement,
+                    by=request.user,
+                    party=chosen.party,
+                    capacity=chosen.capacity,
+                    password=form.cleaned_data["password"],
+                    pdf_sha256=form.cleaned_data["pdf_sha256"],
+                    job_title=form.cleaned_data["job_title"],
+                )
+            except signing.WrongPassword as exc:
+                _hits("sign-password", request.user, SIGN_PASSWORD_WINDOW_SECONDS)
+                form.add_error("password", str(exc))
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("You have signed %(ref)s for %(party)s.")
+                    % {"ref": agreement.reference, "party": chosen.party.name},
+                )
+                return redirect("agreements:detail", reference=agreement.reference)
+    return render(
+        request,
+        "agreements/sign.html",
+        {
+            "agreement": agreement,
+            "owed": owed,
+            "form": form,
+            "pdf_size": agreement.draft_pdf.size if agreement.draft_pdf else None,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agreement_decline(request, reference):
+    agreement = _signing_agreement(request, reference)
+    owed = signing.owed_by(user=request.user, agreement=agreement)
+    if not owed:
+        return redirect("agreements:sign", reference=agreement.reference)
+    form = DeclineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signing.signature_decline(
+                agreement=agreement, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _(
+                    "You have declined to sign %(ref)s. The proposal has gone back to its "
+                    "authors with your reason."
+                )
+                % {"ref": agreement.reference},
+            )
+            return redirect("agreements:detail", reference=agreement.reference)
+    return render(
+        request,
+        "agreements/sign_decline.html",
+        {"agreement": agreement, "owed": owed, "form": form},
+    )
+
+
+# --- Verify an agreement --------------------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def agreement_verify(request):
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    result = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        window = settings.AGREEMENT_VERIFY_WINDOW_SECONDS
+        if _hits("verify", request.user, window) > settings.AGREEMENT_VERIFY_RATE:
+            form.add_error(
+                "pdf",
+                _(
+                    "You have checked %(n)s PDFs in a short time. Wait a few minutes, then "
+                    "try again."
+                )
+                % {"n": settings.AGREEMENT_VERIFY_RATE},
+            )
+            status = 429
+        else:
+            upload = form.cleaned_data["pdf"]
+            result = verify_pdf(b"".join(upload.chunks()))
+    return render(
+        request,
+        "agreements/verify.html",
+        {
+            "form": form,
+            "result": result,
+            "can_view_match": bool(
+                result and result.agreement and can_view(request, result.agreement)
+            ),
+        },
+        status=status,
+    )
+
+
+urlpatterns = [
+    path("verify/", agreement_verify, name="verify"),
+    path("<str:reference>/", agreement_detail, name="detail"),
+    path("<str:reference>/status/", agreement_status, name="status"),
+    path("<str:reference>/download/<str:kind>/", agreement_download, name="download"),
+    path("<str:reference>/sign/", agreement_sign, name="sign"),
+    path("<str:reference>/sign/decline/", agreement_decline, name="decline"),
+]

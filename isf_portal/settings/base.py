@@ -4,6 +4,7 @@ Everything is switched by environment variables (django-environ); the per-mode m
 choose defaults. README.md lists every variable.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -193,6 +194,28 @@ REVIEW_RULE = {
 REVIEW_REMINDER_WORKING_DAYS = env.int("REVIEW_REMINDER_WORKING_DAYS", default=5)
 # After this many working days the steering-group chair hears which organisations are overdue.
 REVIEW_ESCALATION_WORKING_DAYS = env.int("REVIEW_ESCALATION_WORKING_DAYS", default=10)
+
+# --- Agreements ---------------------------------------------------------------------------
+# The electronic seal on signed agreements (agreements/sealing.py). Production names a key and
+# certificate: a PKCS#12 file in SEALING_KEY_FILE, or a PEM/DER key there with its certificate
+# in SEALING_CERT_FILE. Without one, a key and self-signed certificate are generated on first
+# use in SEALING_LOCAL_DIR (outside the media storage, never served).
+SEALING_KEY_FILE = env.str("SEALING_KEY_FILE", default="")
+SEALING_CERT_FILE = env.str("SEALING_CERT_FILE", default="")
+SEALING_KEY_PASSWORD = env.str("SEALING_KEY_PASSWORD", default="")
+SEALING_LOCAL_DIR = Path(
+    env.str("SEALING_LOCAL_DIR", default=str(VAR_DIR / "private" / "sealing"))
+)
+for _name in ("SEALING_KEY_FILE", "SEALING_CERT_FILE"):
+    _value = vars()[_name]
+    if _value and not (Path(_value).is_file() and os.access(_value, os.R_OK)):
+        raise ImproperlyConfigured(f"{_name} names {_value!r}, which is not a readable file.")
+if SEALING_CERT_FILE and not SEALING_KEY_FILE:
+    raise ImproperlyConfigured("SEALING_CERT_FILE is set without SEALING_KEY_FILE (the key).")
+# The verify page: largest PDF accepted, and checks a person may make per window.
+AGREEMENT_VERIFY_MAX_BYTES = env.int("AGREEMENT_VERIFY_MAX_MB", default=20) * 1024 * 1024
+AGREEMENT_VERIFY_RATE = env.int("AGREEMENT_VERIFY_RATE", default=10)
+AGREEMENT_VERIFY_WINDOW_SECONDS = env.int("AGREEMENT_VERIFY_WINDOW_SECONDS", default=600)
 
 # --- Caches -----------------------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://isf-portal")}

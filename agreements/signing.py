@@ -1,0 +1,271 @@
+"""Signing: each party's signatories sign the exact draft PDF after re-entering their
+password, or decline with a reason (the proposal goes back to its authors).
+
+Every write locks the agreement row first, so signatures on one agreement are serialised:
+two final signatures arriving together see each other, and exactly one of them finds every
+required signature in and queues the seal. The database's unique constraint (one signature
+per party and capacity) backs this up.
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from isf_portal.domain import DomainError, audit
+from notifications.models import NotificationKind
+from notifications.services import notify, outbox_enqueue
+from organisations.models import Membership, SignatoryCapacity
+
+from .models import Agreement, AgreementEvent, AgreementParty, AgreementStatus, Signature
+
+
+class NotASignatory(DomainError):
+    """The user may see the agreement but signs for none of its parties (the view: 403)."""
+
+
+class WrongPassword(DomainError):
+    """The password given to confirm a signature is not the user's."""
+
+
+@dataclass(frozen=True)
+class Owed:
+    """A signature a user can give now: for `party`, in `capacity`."""
+
+    party: AgreementParty
+    capacity: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.party.pk}:{self.capacity}"
+
+    @property
+    def capacity_label(self) -> str:
+        return str(SignatoryCapacity(self.capacity).label)
+
+
+def _signatory_memberships(user, agreement):
+    if not user.is_authenticated or not user.is_active:
+        return Membership.objects.none()
+    return Membership.objects.filter(
+        user=user,
+        is_signatory=True,
+        organisation__agreement_parties__agreement=agreement,
+    )
+
+
+def is_signatory_for(*, user, agreement: Agreement) -> bool:
+    """Whether `user` signs for one of the agreement's parties in a capacity it requires."""
+    for membership in _signatory_memberships(user, agreement):
+        party = agreement.parties.get(organisation_id=membership.organisation_id)
+        if membership.signatory_capacity in party.required_signatures:
+            return True
+    return False
+
+
+def owed_by(*, user, agreement: Agreement) -> list[Owed]:
+    """The signatures `user` can give on `agreement` now (none unless it awaits them)."""
+    if agreement.status != AgreementStatus.AWAITING_SIGNATURES:
+        return []
+    capacities = dict(
+        _signatory_memberships(user, agreement).values_list("organisation_id", "signatory_capacity")
+    )
+    signed = set(agreement.signatures.values_list("party_id", "capacity"))
+    owed = []
+    for party in agreement.parties.filter(organisation_id__in=capacities):
+        capacity = capacities[party.organisation_id]
+        if capacity in party.required_signatures and (party.pk, capacity) not in signed:
+            owed.append(Owed(party=party, capacity=capacity))
+    return owed
+
+
+def missing_signatures(agreement: Agreement) -> list[tuple[AgreementParty, str]]:
+    signed = set(agreement.signatures.values_list("party_id", "capacity"))
+    return [
+        (party, capacity)
+        for party in agreement.parties.all()
+        for capacity in party.required_signatures
+        if (party.pk, capacity) not in signed
+    ]
+
+
+def awaiting_signature_of(*, user) -> list[tuple[Agreement, list[Owed]]]:
+    """Agreements waiting for this user's signature (for the home page)."""
+    agreements = Agreement.objects.filter(
+        status=AgreementStatus.AWAITING_SIGNATURES,
+        parties__organisation__memberships__user=user,
+        parties__organisation__memberships__is_signatory=True,
+    ).distinct()
+    waiting = []
+    for agreement in agreements:
+        owed = owed_by(user=user, agreement=agreement)
+        if owed:
+            waiting.append((agreement, owed))
+    return waiting
+
+
+def _locked(agreement: Agreement) -> Agreement:
+    return Agreement.objects.select_for_update().get(pk=agreement.pk)
+
+
+def _event(agreement, *, by, kind, description):
+    AgreementEvent.objects.create(
+        agreement=agreement, actor=by, kind=kind, description=description[:500]
+    )
+
+
+def signature_record(
+    *,
+    agreement: Agreement,
+    by,
+    party: AgreementParty,
+    capacity: str,
+    password: str,
+    pdf_sha256: str,
+    job_title: str,
+) -> Signature:
+    """`by` signs the draft for `party` in `capacity`, confirming with their password.
+
+    Nothing is recorded unless the password is right, the agreement awaits this signature and
+    `pdf_sha256` is the draft's (the exact PDF the signatory was shown). The last required
+    signature queues the seal, exactly once."""
+    if not password or not by.check_password(password):
+        raise WrongPassword(_("The password is not right. Enter your portal password."))
+    job_title = job_title.strip()
+    if not job_title:
+        raise DomainError(_("Enter your job title"))
+    with transaction.atomic():
+        a = _locked(agreement)
+        if a.status != AgreementStatus.AWAITING_SIGNATURES:
+            raise DomainError(
+                _("This agreement is %(status)s: it is not waiting for signatures.")
+                % {"status": a.get_status_display().lower()}
+            )
+        if pdf_sha256 != a.draft_sha256:
+            raise DomainError(
+                _("The agreement has changed since you opened it. Read it again, then sign.")
+            )
+        owed = {o.key: o for o in owed_by(user=by, agreement=a)}
+        key = f"{party.pk}:{capacity}"
+        if key not in owed:
+            if is_signatory_for(user=by, agreement=a):
+                raise DomainError(
+                    _("%(party)s's signature as %(capacity)s has already been given.")
+                    % {"party": party.name, "capacity": SignatoryCapacity(capacity).label}
+                )
+            raise NotASignatory(
+                _("You cannot sign this agreement for %(party)s.") % {"party": party.name}
+            )
+        signature = Signature(
+            agreement=a,
+            party=party,
+            capacity=capacity,
+            signer=by,
+            name=by.full_name,
+            job_title=job_title[:150],
+            organisation_name=party.name,
+            pdf_sha256=a.draft_sha256,
+        )
+        audit(signature, reason="isf.agreement.signed", by=by)
+        try:
+            with transaction.atomic():
+                signature.save()
+        except IntegrityError as exc:
+            raise DomainError(_("This signature has already been given.")) from exc
+        _event(
+            a,
+            by=by,
+            kind="signed",
+            description=_("Signed for %(party)s by %(name)s, %(job)s (%(capacity)s)")
+            % {
+                "party": party.name,
+                "name": by.full_name,
+                "job": signature.job_title,
+                "capacity": SignatoryCapacity(capacity).label,
+            },
+        )
+        if not missing_signatures(a):
+            a.status = AgreementStatus.SEALING
+            audit(a, reason="isf.agreement.all_signed", by=by)
+            a.save(update_fields=["status"])
+            _event(
+                a,
+                by=None,
+                kind="all_signed",
+                description=_("Every required signature is in; the agreement is being sealed"),
+            )
+            outbox_enqueue(task_name="agreements.seal", kwargs={"agreement_id": a.pk})
+    return signature
+
+
+def signature_decline(*, agreement: Agreement, by, reason: str) -> Agreement:
+    """A signatory declines to sign: the agreement is withdrawn and the proposal goes back to
+    its authors as *changes requested*, with the reason."""
+    from sharing_requests.review import proposal_send_back
+
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_("Give the reason you are not signing"))
+    with transaction.atomic():
+        a = _locked(agreement)
+        if a.status != AgreementStatus.AWAITING_SIGNATURES:
+            raise DomainError(
+                _("This agreement is %(status)s: it is not waiting for signatures.")
+                % {"status": a.get_status_display().lower()}
+            )
+        owed = owed_by(user=by, agreement=a)
+        if not owed:
+            if is_signatory_for(user=by, agreement=a):
+                raise DomainError(_("You have already signed this agreement."))
+            raise NotASignatory(_("Only a signatory of one of the parties can decline."))
+        party = owed[0].party
+        a.status = AgreementStatus.WITHDRAWN
+        a.ended_at = timezone.now()
+        a.end_reason = _("%(party)s declined to sign: %(reason)s") % {
+            "party": party.name,
+            "reason": reason,
+        }
+        audit(a, reason="isf.agreement.declined", by=by)
+        a.save(update_fields=["status", "ended_at", "end_reason"])
+        _event(
+            a,
+            by=by,
+            kind="declined",
+            description=_("%(name)s declined to sign for %(party)s: %(reason)s")
+            % {"name": by.full_name, "party": party.name, "reason": reason},
+        )
+        if a.proposal_id is not None:
+            proposal_send_back(
+                proposal=a.proposal,
+                by=by,
+                reason=_("%(party)s's signatory declined to sign %(ref)s: %(reason)s")
+                % {"party": party.name, "ref": a.reference, "reason": reason},
+            )
+        _tell_signatories_withdrawn(a, by=by, party=party, reason=reason)
+    return a
+
+
+def _tell_signatories_withdrawn(agreement, *, by, party, reason) -> None:
+    """The other parties' signatories stop waiting: the agreement will not be signed."""
+    url = reverse("agreements:detail", args=[agreement.reference])
+    users = {
+        m.user
+        for m in Membership.objects.filter(
+            organisation__agreement_parties__agreement=agreement,
+            is_signatory=True,
+            user__is_active=True,
+        ).select_related("user")
+        if m.user_id != by.pk
+    }
+    for user in sorted(users, key=lambda u: u.pk):
+        notify(
+            user=user,
+            kind=NotificationKind.AGREEMENT,
+            title=_("%(ref)s will not be signed: %(party)s declined")
+            % {"ref": agreement.reference, "party": party.name},
+            url=url,
+            template="agreement_withdrawn",
+            context={"agreement": agreement, "party": party, "reason": reason},
+        )
