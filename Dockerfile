@@ -53,7 +53,8 @@ RUN SECRET_KEY=collectstatic-only-build-step-value-never-used-to-sign-anything-a
     ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput -v0 --ignore 'ext/*' --ignore '*/ext/*' \
     && rm -f /tmp/collectstatic.sqlite3 \
-    && mkdir -p /app/var/media \
+    && mkdir -p /app/var/media /app/var/private \
+    && chmod 700 /app/var/private \
     && chown -R isf:isf /app/var
 
 USER isf

@@ -174,10 +174,12 @@ def mounts(service: dict) -> dict[str, str]:
 
 
 def test_data_lives_in_named_volumes(compose):
-    assert {"postgres-data", "media"} <= set(compose["volumes"])
+    assert {"postgres-data", "media", "private"} <= set(compose["volumes"])
     assert mounts(compose["services"]["postgres"])["/var/lib/postgresql/data"] == "postgres-data"
     for name in ("web", "worker"):
         assert mounts(compose["services"][name])["/app/var/media"] == "media", name
+        # The generated sealing key lives there: it must outlive the container.
+        assert mounts(compose["services"][name])["/app/var/private"] == "private", name
 
 
 @pytest.mark.parametrize("variable", sorted(REQUIRED_COMPOSE_VARIABLES))
@@ -347,7 +349,8 @@ def scratch_database(postgres, django_db_blocker):
 def test_compose_commands_and_health_checks_run(compose, scratch_database, redis_url, tmp_path):
     """migrate, then web and worker with their health checks, then beat: as compose runs them."""
     var_dir = str(tmp_path / "var")
-    (tmp_path / "var" / "media").mkdir(parents=True)  # the image makes /app/var/media
+    for folder in ("media", "private"):  # the image makes them
+        (tmp_path / "var" / folder).mkdir(parents=True)
     port = str(free_port())
 
     def localise(text: str) -> str:
