@@ -1,1 +1,271 @@
-urlpatterns = []
+"""The register of agreements (every signed-in partner), recording an agreement signed
+outside the portal (governance officers), and an agreement's lifecycle: its reviews and
+timeline (the parties and the steering group; anyone else gets 404)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from isf_portal.domain import DomainError
+
+from .. import external, lifecycle, register
+from ..forms_register import ExternalAgreementForm, RegisterFilterForm, ReviewCloseForm
+from ..models import AgreementStatus, ReviewOutcome
+from ..permissions import agreement_for
+
+PAGE_SIZE = 25
+
+
+def _query_without(request, *names) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def _sort_headers(request, filters) -> dict:
+    """For each sortable column: the link that sorts by it (the current column flips
+    direction) and its aria-sort value."""
+    base = _query_without(request, "sort", "page")
+    headers = {}
+    for key in register.SORTS:
+        current = filters.sort == key
+        if current:
+            aria = "descending" if filters.descending else "ascending"
+            next_sort = key if filters.descending else f"-{key}"
+        else:
+            aria = "none"
+            next_sort = key
+        headers[key] = {
+            "url": "?" + (f"{base}&" if base else "") + f"sort={next_sort}",
+            "aria_sort": aria,
+            "current": current,
+        }
+    return headers
+
+
+@login_required
+@require_GET
+def register_list(request):
+    """Every agreement's summary, searchable, filtered (active by default), sorted, paged."""
+    form = RegisterFilterForm(request.GET)
+    filters = form.filters()
+    page = Paginator(register.register_entries(filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = list(page.object_list)
+    viewable = register.viewable_ids(user=request.user, agreement_ids=[a.pk for a in rows])
+    entries = [
+        {
+            "agreement": agreement,
+            "parties": list(agreement.parties.all()),
+            "url": register.agreement_url(agreement.reference) if agreement.pk in viewable else "",
+            "tag_class": register.STATUS_TAG_CLASSES.get(agreement.status, "govuk-tag--grey"),
+            "categories": register.categories_of(agreement),
+        }
+        for agreement in rows
+    ]
+    return render(
+        request,
+        "agreements/register.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "entries": entries,
+            "headers": _sort_headers(request, filters),
+            "query": _query_without(request, "page"),
+            "csv_query": _query_without(request, "page"),
+            "can_record": bool(register.governance_organisations(user=request.user)),
+        },
+    )
+
+
+@login_required
+@require_GET
+def register_csv(request):
+    """The register as CSV with the same filters and order as the page (every matching row,
+    not just one page). Cells that would start a spreadsheet formula are neutralised."""
+    filters = RegisterFilterForm(request.GET).filters()
+    rows = register.csv_rows(register.register_entries(filters=filters))
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="agreement-register-{stamp}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def external_record(request):
+    """A governance officer records an agreement signed outside the portal."""
+    organisations = register.governance_organisations(user=request.user)
+    if not organisations:
+        raise PermissionDenied
+    posted = request.method == "POST"
+    form = ExternalAgreementForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        organisations=organisations,
+    )
+    if posted and form.is_valid():
+        data = form.cleaned_data
+        try:
+            agreement = external.agreement_record_external(
+                by=request.user,
+                organisation=data["organisation"],
+                title=data["title"],
+                parties=list(data["parties"]),
+                start_date=data["start_date"],
+                end_date=data.get("end_date"),
+                review_date=data["review_date"],
+                has_special_category="special" in data["categories"],
+                has_criminal_offence="criminal" in data["categories"],
+                pdf=data["pdf"],
+            )
+        except lifecycle.NotAllowed as error:
+            raise PermissionDenied from error
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("%(ref)s recorded in the register as signed outside the portal.")
+                % {"ref": agreement.reference},
+            )
+            return redirect("agreements:lifecycle", reference=agreement.reference)
+    return render(
+        request,
+        "agreements/external_record.html",
+        {
+            "form": form,
+            "single_organisation": organisations[0] if len(organisations) == 1 else None,
+        },
+    )
+
+
+def _lifecycle_context(request, agreement) -> dict:
+    return {
+        "agreement": agreement,
+        "parties": list(agreement.parties.all()),
+        "tag_class": register.STATUS_TAG_CLASSES.get(agreement.status, "govuk-tag--grey"),
+        "categories": register.categories_of(agreement),
+        "agreement_url": register.agreement_url(agreement.reference),
+        "can_manage": lifecycle.can_manage(user=request.user, agreement=agreement),
+        "open_review": lifecycle.open_review(agreement),
+        "ending": lifecycle.scheduled_termination(agreement),
+        "reviews": agreement.reviews.select_related("opened_by", "closed_by"),
+        "events": lifecycle.timeline(agreement),
+        "previous": agreement.previous,
+        "variations": agreement.variations.all(),
+    }
+
+
+@login_required
+@require_GET
+def agreement_lifecycle(request, reference):
+    """The agreement's status, dates, reviews and timeline, with the review actions for its
+    parties' governance officers and approvers."""
+    agreement = agreement_for(request, reference)
+    return render(request, "agreements/lifecycle.html", _lifecycle_context(request, agreement))
+
+
+def _require_manager(request, agreement) -> None:
+    if not lifecycle.can_manage(user=request.user, agreement=agreement):
+        raise PermissionDenied
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_open(request, reference):
+    """Confirm, then open a review of an active agreement."""
+    agreement = agreement_for(request, reference)
+    _require_manager(request, agreement)
+    error = ""
+    if request.method == "POST":
+        try:
+            lifecycle.review_open(agreement=agreement, by=request.user)
+        except lifecycle.NotAllowed as exc:
+            raise PermissionDenied from exc
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, _("Review opened. Record its outcome when it is decided."))
+            return redirect("agreements:review", reference=agreement.reference)
+    return render(
+        request,
+        "agreements/lifecycle_review_open.html",
+        {"agreement": agreement, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_close(request, reference):
+    """Record the outcome of the open review: continue, vary or terminate."""
+    agreement = agreement_for(request, reference)
+    _require_manager(request, agreement)
+    review = lifecycle.open_review(agreement)
+    if review is None:
+        messages.info(request, _("There is no open review of this agreement."))
+        return redirect("agreements:lifecycle", reference=agreement.reference)
+    form = ReviewCloseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["outcome"] == ReviewOutcome.CONTINUE:
+                lifecycle.review_continue(
+                    review=review,
+                    by=request.user,
+                    new_review_date=data["new_review_date"],
+                    comment=data.get("continue_comment", ""),
+                )
+                message = _("Review closed: the agreement continues.")
+            elif data["outcome"] == ReviewOutcome.VARY:
+                lifecycle.review_vary(review=review, by=request.user, reason=data["vary_reason"])
+                message = _(
+                    "Review closed: the proposal has gone back to its authors for a new version."
+                )
+            else:
+                ended = lifecycle.review_terminate(
+                    review=review,
+                    by=request.user,
+                    reason=data["terminate_reason"],
+                    end_date=data["end_date"],
+                )
+                if ended.status == AgreementStatus.TERMINATED:
+                    message = _("Review closed: the agreement is terminated.")
+                else:
+                    message = _("Review closed: the agreement ends on %(date)s.") % {
+                        "date": formats.date_format(ended.end_date, "j F Y")
+                    }
+        except lifecycle.NotAllowed as exc:
+            raise PermissionDenied from exc
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, message)
+            return redirect("agreements:lifecycle", reference=agreement.reference)
+    return render(
+        request,
+        "agreements/lifecycle_review.html",
+        {"agreement": agreement, "review": review, "form": form},
+    )
+
+
+urlpatterns = [
+    path("", register_list, name="register"),
+    path("register.csv", register_csv, name="register-csv"),
+    path("record-signed-outside/", external_record, name="external-record"),
+    path("<str:reference>/lifecycle/", agreement_lifecycle, name="lifecycle"),
+    path("<str:reference>/review/open/", review_open, name="review-open"),
+    path("<str:reference>/review/", review_close, name="review"),
+]

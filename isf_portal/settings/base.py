@@ -265,6 +265,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "requests.review_daily",
         "schedule": crontab(hour=env.int("DAILY_TASKS_HOUR", default=7), minute=0),
     },
+    # Daily: agreements past their end date expire, review-date reminders (60 and 14 days).
+    "agreements-lifecycle-daily": {
+        "task": "agreements.lifecycle_daily",
+        "schedule": crontab(hour=env.int("DAILY_TASKS_HOUR", default=7), minute=15),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

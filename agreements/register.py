@@ -1,0 +1,253 @@
+"""Reads of the agreement register: every signed-in partner sees each agreement's summary
+(reference, title, parties, status, dates), so nobody proposes what already exists. The
+content and the PDFs stay with the parties (permissions.py).
+
+The register's page and its CSV export share one query, so the export is exactly what the
+filters show.
+"""
+
+import csv
+import datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from organisations.models import Membership
+
+from .models import Agreement, AgreementGroupObjectPermission, AgreementParty, AgreementStatus
+
+ANY_STATUS = "any"
+DEFAULT_STATUS = AgreementStatus.ACTIVE
+
+
+class Category:
+    """The data-category filter: what the agreement lets partners share."""
+
+    PERSONAL_ONLY = "personal"
+    SPECIAL = "special"
+    CRIMINAL = "criminal"
+
+    choices = [
+        (PERSONAL_ONLY, gettext_lazy("Personal data only")),
+        (SPECIAL, gettext_lazy("Special category data (UK GDPR Article 9)")),
+        (CRIMINAL, gettext_lazy("Criminal offence data (UK GDPR Article 10)")),
+    ]
+
+
+# Sort keys people see in the URL, and the columns they order by (pk breaks ties, so pages
+# never repeat or skip a row).
+SORTS = {
+    "reference": "reference",
+    "title": "title",
+    "review": "review_date",
+    "end": "end_date",
+}
+DEFAULT_SORT = "reference"
+
+STATUS_TAG_CLASSES = {
+    AgreementStatus.GENERATING: "govuk-tag--grey",
+    AgreementStatus.AWAITING_SIGNATURES: "govuk-tag--yellow",
+    AgreementStatus.SEALING: "govuk-tag--yellow",
+    AgreementStatus.ACTIVE: "govuk-tag--green",
+    AgreementStatus.EXPIRED: "govuk-tag--grey",
+    AgreementStatus.TERMINATED: "govuk-tag--red",
+    AgreementStatus.SUPERSEDED: "govuk-tag--purple",
+    AgreementStatus.WITHDRAWN: "govuk-tag--orange",
+}
+
+
+@dataclass
+class RegisterFilters:
+    """What the register shows: validated by forms_register.RegisterFilterForm."""
+
+    q: str = ""
+    organisation_id: int | None = None
+    category: str = ""
+    status: str = DEFAULT_STATUS
+    review_before: datetime.date | None = None
+    sort: str = DEFAULT_SORT
+    descending: bool = False
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(
+            self.q
+            or self.organisation_id
+            or self.category
+            or self.review_before
+            or self.status != DEFAULT_STATUS
+        )
+
+
+def _parties_prefetch() -> Prefetch:
+    return Prefetch(
+        "parties",
+        queryset=AgreementParty.objects.only(
+            "id", "agreement_id", "organisation_id", "name", "short_name", "is_lead"
+        ).order_by("-is_lead", "name"),
+    )
+
+
+def register_entries(*, filters: RegisterFilters) -> QuerySet[Agreement]:
+    """The agreements the filters select, in the chosen order, with their parties.
+
+    Every condition on parties is an EXISTS subquery rather than a join, so an agreement with
+    many parties appears once and the query needs no DISTINCT."""
+    queryset = Agreement.objects.only(
+        "id",
+        "reference",
+        "title",
+        "status",
+        "is_external",
+        "has_special_category",
+        "has_criminal_offence",
+        "start_date",
+        "end_date",
+        "review_date",
+        "created_at",
+    )
+    if filters.status != ANY_STATUS:
+        queryset = queryset.filter(status=filters.status)
+    if filters.q:
+        text = filters.q
+        party_match = AgreementParty.objects.filter(agreement=OuterRef("pk")).filter(
+            Q(name__icontains=text) | Q(short_name__icontains=text)
+        )
+        queryset = queryset.filter(
+            Q(title__icontains=text) | Q(reference__icontains=text) | Exists(party_match)
+        )
+    if filters.organisation_id:
+        queryset = queryset.filter(
+            Exists(
+                AgreementParty.objects.filter(
+                    agreement=OuterRef("pk"), organisation_id=filters.organisation_id
+                )
+            )
+        )
+    if filters.category == Category.PERSONAL_ONLY:
+        queryset = queryset.filter(has_special_category=False, has_criminal_offence=False)
+    elif filters.category == Category.SPECIAL:
+        queryset = queryset.filter(has_special_category=True)
+    elif filters.category == Category.CRIMINAL:
+        queryset = queryset.filter(has_criminal_offence=True)
+    if filters.review_before:
+        queryset = queryset.filter(review_date__lt=filters.review_before)
+    column = F(SORTS.get(filters.sort, SORTS[DEFAULT_SORT]))
+    # Agreements without the date sort after those with one, whichever the direction.
+    if filters.descending:
+        order = [column.desc(nulls_last=True), "-pk"]
+    else:
+        order = [column.asc(nulls_last=True), "pk"]
+    return queryset.order_by(*order).prefetch_related(_parties_prefetch())
+
+
+def viewable_ids(*, user, agreement_ids: Iterable[int]) -> set[int]:
+    """Which of these agreements the user may open (a party's member or the steering group):
+    one query for a whole page, however many groups the user is in."""
+    ids = list(agreement_ids)
+    if not ids or not user.is_authenticated:
+        return set()
+    return set(
+        AgreementGroupObjectPermission.objects.filter(
+            content_object_id__in=ids,
+            permission__codename="view_agreement",
+            group__user=user,
+        ).values_list("content_object_id", flat=True)
+    )
+
+
+def agreement_url(reference: str) -> str:
+    """The agreement page if it exists yet, otherwise its lifecycle page."""
+    try:
+        return reverse("agreements:detail", args=[reference])
+    except NoReverseMatch:
+        return reverse("agreements:lifecycle", args=[reference])
+
+
+def categories_of(agreement: Agreement) -> list[str]:
+    labels = [_("Personal data")]
+    if agreement.has_special_category:
+        labels.append(_("Special category"))
+    if agreement.has_criminal_offence:
+        labels.append(_("Criminal offence"))
+    return labels
+
+
+def governance_organisations(*, user):
+    """The active organisations where the user is a governance officer: those they may record
+    agreements signed outside the portal for."""
+    if not user.is_authenticated:
+        return []
+    return [
+        m.organisation
+        for m in Membership.objects.filter(
+            user=user, is_governance_officer=True, organisation__is_active=True
+        ).select_related("organisation")
+    ]
+
+
+# --- CSV ------------------------------------------------------------------------------------
+# A spreadsheet runs a cell that begins with one of these as a formula (CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value) -> str:
+    """A cell as text that no spreadsheet will execute: a leading apostrophe before a cell
+    that would otherwise start a formula."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_TRIGGERS):
+        return "'" + text
+    return text
+
+
+CSV_HEADER = [
+    gettext_lazy("Reference"),
+    gettext_lazy("Title"),
+    gettext_lazy("Parties"),
+    gettext_lazy("Status"),
+    gettext_lazy("Signed outside the portal"),
+    gettext_lazy("Data categories"),
+    gettext_lazy("Start date"),
+    gettext_lazy("End date"),
+    gettext_lazy("Review date"),
+]
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for streaming a CSV."""
+
+    def write(self, value):
+        return value
+
+
+def csv_rows(queryset: QuerySet[Agreement]) -> Iterator[str]:
+    """The register as CSV lines, streamed in chunks so a large export never sits in
+    memory. Every cell goes through neutralise()."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff"  # a BOM, so Excel reads the file as UTF-8
+    yield writer.writerow([neutralise(h) for h in CSV_HEADER])
+    for agreement in queryset.iterator(chunk_size=500):
+        yield writer.writerow(
+            [
+                neutralise(cell)
+                for cell in (
+                    agreement.reference,
+                    agreement.title,
+                    "; ".join(party.name for party in agreement.parties.all()),
+                    agreement.get_status_display(),
+                    _("Yes") if agreement.is_external else _("No"),
+                    "; ".join(categories_of(agreement)),
+                    _iso(agreement.start_date),
+                    _iso(agreement.end_date),
+                    _iso(agreement.review_date),
+                )
+            ]
+        )
+
+
+def _iso(value: datetime.date | None) -> str:
+    return value.isoformat() if value else ""
