@@ -63,3 +63,14 @@ def test_timeout_warning_lets_the_user_stay_signed_in_then_signs_them_out(
     # And the server agrees: the next page is the signed-out start page.
     page.goto(live_server.url + "/organisations/manchester/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+
+
+@pytest.mark.browser
+def test_timeout_warning_can_sign_out_at_once(page, live_server, demo_data, short_sessions):
+    sign_in(page, live_server, "helen.clarke@manchester.example")
+    dialog = page.locator("#session-timeout-dialog")
+    expect(dialog).to_be_visible(timeout=IDLE_SECONDS * 1000)
+    dialog.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("You have signed out")
+    page.goto(live_server.url + "/organisations/manchester/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
