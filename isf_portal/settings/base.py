@@ -293,7 +293,8 @@ STATICFILES_DIRS = [
 # Uploaded and generated documents live outside the web root and are served only through
 # permission-checked views.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
-MEDIA_URL = None
+# Never routed: no URL serves MEDIA_ROOT. (Django's live test server needs a parseable value.)
+MEDIA_URL = "/media-not-served/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "isf_portal.storage.PortalStaticFilesStorage"},

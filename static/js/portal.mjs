@@ -10,6 +10,7 @@ function startTimeoutWarning(dialog) {
   const warnBefore = Math.min(120000, timeout / 2);
   const keepAliveUrl = dialog.dataset.keepAliveUrl;
   const signedOutUrl = dialog.dataset.signedOutUrl;
+  const signOutUrl = dialog.dataset.signOutUrl;
   const csrfToken = dialog.dataset.csrfToken;
   let warnTimer;
   let endTimer;
@@ -20,8 +21,17 @@ function startTimeoutWarning(dialog) {
     clearTimeout(endTimer);
     clearInterval(tick);
     warnTimer = setTimeout(warn, timeout - warnBefore);
-    endTimer = setTimeout(() => {
-      window.location.href = signedOutUrl;
+    endTimer = setTimeout(async () => {
+      // Sign out on the server too: another tab may have kept the session alive.
+      try {
+        await fetch(signOutUrl, {
+          method: "POST",
+          headers: { "X-CSRFToken": csrfToken },
+          credentials: "same-origin",
+        });
+      } finally {
+        window.location.href = signedOutUrl;
+      }
     }, timeout);
   }
 
