@@ -115,7 +115,12 @@ def build_proposal(
                 data=data,
                 by=author,
             )
-    update(Section.PRACTICAL, {"dpia_screened": True, "dpia_indicators": ["vulnerable"]})
+    practical = {"dpia_screened": True, "dpia_indicators": ["vulnerable"]}
+    if items > 1:  # the second item is health or care data
+        practical.update(
+            {"confidentiality_basis": "public_interest", "national_data_opt_out": "applies"}
+        )
+    update(Section.PRACTICAL, practical)
     services.item_save(
         proposal=p,
         section=Section.PRACTICAL,
@@ -163,7 +168,10 @@ def build_proposal(
 def approve(proposal, *, author, approvers):
     """Submit `proposal` and have every organisation approve it (no steering group seats):
     returns the approved version."""
-    version = services.proposal_submit(proposal=proposal, by=author)
+    try:
+        version = services.proposal_submit(proposal=proposal, by=author)
+    except services.SubmitBlocked as blocked:
+        raise AssertionError([p.message for p in blocked.problems]) from blocked
     round_ = review.round_open(version_id=version.pk)
     for decision in round_.decisions.select_related("organisation"):
         review.decision_record(

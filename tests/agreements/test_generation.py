@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (pytest fixtures imported by name, then requested as arguments)
+# ruff: noqa: F401, F811  (pytest fixtures are imported by name, then requested as arguments)
 """Generating the agreement from an approved version: once, with the parties as they were,
 the clause versions used, the permissions, the draft PDF and the signatories told."""
 
