@@ -7,7 +7,7 @@ final approvals arriving together give exactly one transition to *approved*.
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
@@ -89,16 +89,31 @@ def rule_description(rule: dict) -> list[str]:
 
 
 # --- Who may act --------------------------------------------------------------------------
-def active_delegation(*, user, organisation, today=None):
+def delegations_in_force(*, today=None):
+    """Delegations that let their delegate decide today: within their period, not revoked,
+    the delegating approver still an approver of the organisation and the delegate still a
+    member of it (a delegation lapses with the roles it rests on)."""
     today = today or timezone.localdate()
+    return Delegation.objects.filter(
+        revoked_at__isnull=True, starts_on__lte=today, ends_on__gte=today
+    ).filter(
+        Exists(
+            Membership.objects.filter(
+                user=OuterRef("approver"), organisation=OuterRef("organisation"), is_approver=True
+            )
+        ),
+        Exists(
+            Membership.objects.filter(
+                user=OuterRef("delegate"), organisation=OuterRef("organisation")
+            )
+        ),
+    )
+
+
+def active_delegation(*, user, organisation, today=None):
     return (
-        Delegation.objects.filter(
-            organisation=organisation,
-            delegate=user,
-            revoked_at__isnull=True,
-            starts_on__lte=today,
-            ends_on__gte=today,
-        )
+        delegations_in_force(today=today)
+        .filter(organisation=organisation, delegate=user)
         .select_related("approver")
         .first()
     )
@@ -134,15 +149,11 @@ def _approvers_of(organisation):
             organisation=organisation, is_approver=True, user__is_active=True
         ).select_related("user")
     }
-    today = timezone.localdate()
     users |= {
         d.delegate
-        for d in Delegation.objects.filter(
-            organisation=organisation,
-            revoked_at__isnull=True,
-            starts_on__lte=today,
-            ends_on__gte=today,
-        ).select_related("delegate")
+        for d in delegations_in_force()
+        .filter(organisation=organisation, delegate__is_active=True)
+        .select_related("delegate")
     }
     return sorted(users, key=lambda u: u.pk)
 
@@ -223,6 +234,33 @@ def round_open(*, version_id: int) -> ReviewRound | None:
 
 
 # --- Deciding and voting ------------------------------------------------------------------
+def decision_refusal(*, decision: OrganisationDecision, proposal: Proposal, by) -> str:
+    """Why `by` may not decide `decision` now ('' if they may). The service checks it under
+    the proposal's lock; the review page uses it to explain a refused form."""
+    if not decision.round.is_open:
+        return _("This review round has closed: no more decisions are taken.")
+    if decision.status != DecisionStatus.PENDING:
+        return _("%(org)s has already decided in this round.") % {"org": decision.organisation.name}
+    if decision_capacity(user=by, decision=decision) is None:
+        return _("You cannot decide for %(org)s.") % {"org": decision.organisation.name}
+    if proposal.submitted_by_id == by.pk:
+        return _("You submitted this proposal, so you cannot decide on it.")
+    return ""
+
+
+def vote_refusal(*, review: ReviewRound | None, proposal: Proposal, by) -> str:
+    """Why `by` may not vote on `review` now ('' if they may)."""
+    if review is None or not review.is_open or review.steering_outcome:
+        return _("The steering group's vote on this round has closed.")
+    if not SteeringGroupMember.objects.filter(user=by).exists():
+        return _("Only steering-group members vote.")
+    if proposal.submitted_by_id == by.pk:
+        return _("You submitted this proposal, so you cannot vote on it.")
+    if review.votes.filter(member=by).exists():
+        return _("You have already voted in this round.")
+    return ""
+
+
 def decision_record(
     *,
     decision: OrganisationDecision,
@@ -246,17 +284,10 @@ def decision_record(
             .get(pk=decision.pk)
         )
         review = d.round
-        if not review.is_open:
-            raise DomainError(_("This review round has closed: no more decisions are taken."))
-        if d.status != DecisionStatus.PENDING:
-            raise DomainError(
-                _("%(org)s has already decided in this round.") % {"org": d.organisation.name}
-            )
+        refusal = decision_refusal(decision=d, proposal=p, by=by)
+        if refusal:
+            raise DomainError(refusal)
         capacity = decision_capacity(user=by, decision=d)
-        if capacity is None:
-            raise DomainError(_("You cannot decide for %(org)s.") % {"org": d.organisation.name})
-        if p.submitted_by_id == by.pk:
-            raise DomainError(_("You submitted this proposal, so you cannot decide on it."))
         if status != DecisionStatus.APPROVED and not comment.strip():
             raise DomainError(_("Give the reason for your decision"))
         d.status = status
@@ -298,18 +329,16 @@ def decision_record(
 
 
 def vote_record(*, review: ReviewRound, by, vote: str, comment: str = "") -> SteeringVote:
+    """A steering-group member votes on a round: once, and not on what they submitted."""
     if vote not in VoteChoice.values:
         raise DomainError(_("Choose approve or do not approve"))
     with transaction.atomic():
         p = _locked_proposal(review.proposal_id)
         r = ReviewRound.objects.select_for_update().get(pk=review.pk)
-        if not r.is_open or r.steering_outcome:
-            raise DomainError(_("The steering group's vote on this round has closed."))
-        seat = SteeringGroupMember.objects.filter(user=by).first()
-        if seat is None:
-            raise DomainError(_("Only steering-group members vote."))
-        if p.submitted_by_id == by.pk:
-            raise DomainError(_("You submitted this proposal, so you cannot vote on it."))
+        refusal = vote_refusal(review=r, proposal=p, by=by)
+        if refusal:
+            raise DomainError(refusal)
+        seat = SteeringGroupMember.objects.get(user=by)
         if vote == VoteChoice.REJECT and not comment.strip():
             raise DomainError(_("Give the reason for your vote"))
         cast = SteeringVote(
@@ -410,18 +439,26 @@ def _close(review: ReviewRound, p: Proposal, outcome: str, *, by) -> None:
         "title": p.title,
         "outcome": str(label).lower(),
     }
+    # All the reasons go back together: in the notification and the e-mail, not only on the
+    # proposal's page.
+    reasons = [
+        d
+        for d in review.decisions.select_related("organisation")
+        if d.status in (DecisionStatus.CHANGES_REQUESTED, DecisionStatus.DECLINED) and d.comment
+    ]
     _tell_lead(
         p,
         kind=kind,
         title=title,
-        context={"review": review, "outcome": label},
+        context={"review": review, "outcome": label, "reasons": reasons},
         url=reverse("requests:detail", args=[p.reference]),
+        body="\n".join(f"{d.organisation.name}: {d.comment}" for d in reasons),
     )
     if outcome == RoundOutcome.APPROVED:
         proposal_approved.send(sender=Proposal, proposal=p, review=review)
 
 
-def _tell_lead(p: Proposal, *, kind, title, context, url=None):
+def _tell_lead(p: Proposal, *, kind, title, context, url=None, body=""):
     """The proposer's organisation hears of each decision and the outcome: the submitter and
     the lead organisation's members, with its IG mailbox copied."""
     users = {
@@ -440,6 +477,7 @@ def _tell_lead(p: Proposal, *, kind, title, context, url=None):
             url=url or _url(p),
             template="review_update",
             context={"proposal": p, **context},
+            body=body,
             cc=[p.lead_organisation.ig_mailbox],
         )
 
@@ -573,11 +611,8 @@ def _log_once(decision, user, kind, today) -> bool:
 # --- Reading ------------------------------------------------------------------------------
 def awaiting_decision(*, user):
     """The decisions and votes waiting for this user, in every capacity they hold."""
-    today = timezone.localdate()
     approver_orgs = Membership.objects.filter(user=user, is_approver=True).values("organisation_id")
-    delegated_orgs = Delegation.objects.filter(
-        delegate=user, revoked_at__isnull=True, starts_on__lte=today, ends_on__gte=today
-    ).values("organisation_id")
+    delegated_orgs = delegations_in_force().filter(delegate=user).values("organisation_id")
     decisions = (
         OrganisationDecision.objects.filter(
             status=DecisionStatus.PENDING, round__closed_at__isnull=True

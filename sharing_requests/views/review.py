@@ -80,7 +80,10 @@ class VoteForm(GovukForm):
         return data
 
 
-def _review_context(request, proposal, *, decision_forms=None, vote_form=None):
+def _review_context(request, proposal, *, decision_forms=None, vote_form=None, error_form=None):
+    """Everything the review page shows. `error_form` is the form just submitted with errors:
+    its summary heads the page even when the form itself is no longer offered (the round
+    closed, or the organisation has decided meanwhile)."""
     rounds = list(
         proposal.rounds.select_related("version").prefetch_related(
             "decisions__organisation",
@@ -127,8 +130,27 @@ def _review_context(request, proposal, *, decision_forms=None, vote_form=None):
         if previous_changes is not None
         else None,
         rule=review.rule_description(current.rule) if current else [],
+        error_form=error_form,
         voters=review.eligible_voters(proposal) if current else [],
         timeline=selectors.timeline(proposal=proposal),
+    )
+
+
+class Refusal:
+    """An illegal move (the round closed, already decided, ...) for the page's error summary:
+    the form it came from is no longer offered, so the message stands alone."""
+
+    def __init__(self, message: str):
+        self.errors = [message]
+        self.error_summary = [("", message)]
+
+
+def _refused(request, proposal, message: str):
+    return render(
+        request,
+        "sharing_requests/review.html",
+        _review_context(request, proposal, error_form=Refusal(message)),
+        status=400,
     )
 
 
@@ -152,6 +174,10 @@ def decide(request, reference, decision_pk):
     if review.decision_capacity(user=request.user, decision=decision) is None:
         raise PermissionDenied
     form = DecisionForm(request.POST, prefix=f"d{decision.pk}")
+    refusal = review.decision_refusal(decision=decision, proposal=proposal, by=request.user)
+    if refusal:
+        # Say why, rather than what is wrong with a form that is no longer on offer.
+        return _refused(request, proposal, refusal)
     if form.is_valid():
         try:
             review.decision_record(
@@ -173,7 +199,7 @@ def decide(request, reference, decision_pk):
     return render(
         request,
         "sharing_requests/review.html",
-        _review_context(request, proposal, decision_forms={decision.pk: form}),
+        _review_context(request, proposal, decision_forms={decision.pk: form}, error_form=form),
         status=400,
     )
 
@@ -182,10 +208,13 @@ def decide(request, reference, decision_pk):
 @require_POST
 def vote(request, reference):
     proposal = permissions.proposal_for(request, reference)
-    current = proposal.rounds.filter(closed_at__isnull=True).first()
-    if current is None or not SteeringGroupMember.objects.filter(user=request.user).exists():
+    if not SteeringGroupMember.objects.filter(user=request.user).exists():
         raise PermissionDenied
+    current = proposal.rounds.filter(closed_at__isnull=True).first()
     form = VoteForm(request.POST, prefix="vote")
+    refusal = review.vote_refusal(review=current, proposal=proposal, by=request.user)
+    if refusal:
+        return _refused(request, proposal, refusal)
     if form.is_valid():
         try:
             review.vote_record(
@@ -202,7 +231,7 @@ def vote(request, reference):
     return render(
         request,
         "sharing_requests/review.html",
-        _review_context(request, proposal, vote_form=form),
+        _review_context(request, proposal, vote_form=form, error_form=form),
         status=400,
     )
 
