@@ -1,0 +1,178 @@
+"""Submitting a proposal opens its review round, through the outbox, exactly once."""
+
+from django.conf import settings
+from django.core import mail
+from guardian.core import ObjectPermissionChecker
+
+from notifications.models import Email, Notification, NotificationKind, OutboxTask
+from notifications.services import outbox_dispatch
+from notifications.tasks import outbox_redispatch
+from organisations.models import Role
+from organisations.services import membership_set_roles
+from sharing_requests import services
+from sharing_requests.choices import ProposalStatus
+from sharing_requests.models import DecisionStatus, OrganisationDecision, ReviewRound
+from sharing_requests.tasks import open_review_round
+from sharing_requests.workdays import add_working_days
+from tests.factories import membership
+from tests.workflow.conftest import LEAD_IG, PARTNER_IG, fresh, pending_outbox, url
+
+OPEN_ROUND = "requests.open_review_round"
+
+
+def test_submitting_records_the_round_opening_in_the_outbox_and_opens_nothing_yet(
+    complete_proposal, member_a, approver_b
+):
+    # No commit yet: the broker has not been given anything.
+    version = services.proposal_submit(proposal=complete_proposal, by=member_a)
+
+    row = OutboxTask.objects.get(task_name=OPEN_ROUND)
+    assert row.kwargs == {"version_id": version.pk}
+    assert row.completed_at is None and row.dispatched_at is None
+    assert fresh(complete_proposal).status == ProposalStatus.IN_REVIEW
+    assert not ReviewRound.objects.exists()
+    assert not Notification.objects.exists()
+    assert mail.outbox == []
+
+
+def test_the_task_opens_round_one_with_a_pending_decision_per_organisation_lead_included(
+    wf, complete_proposal, member_a, org_a, org_b, approver_a, approver_b
+):
+    version = wf.run(services.proposal_submit, proposal=complete_proposal, by=member_a)
+
+    review = ReviewRound.objects.get(proposal=complete_proposal)
+    assert review.number == 1
+    assert review.version == version and version.number == 1
+    assert review.is_open and review.outcome == "" and review.steering_outcome == ""
+    assert review.rule == settings.REVIEW_RULE
+    assert review.deadline == add_working_days(
+        review.opened_at.date(), settings.REVIEW_RULE["deadline_working_days"]
+    )
+    decisions = OrganisationDecision.objects.filter(round=review)
+    assert {d.organisation for d in decisions} == {org_a, org_b}
+    assert {d.status for d in decisions} == {DecisionStatus.PENDING}
+    assert OutboxTask.objects.get(task_name=OPEN_ROUND).completed_at is not None
+    assert review.history.first().history_change_reason == "isf.review.opened"
+
+
+def test_opening_grants_decide_permission_to_the_approver_groups_of_each_organisation(
+    in_review, org_b, approver_a, approver_b, member_a, member_b, outsider
+):
+    def can_decide(user):
+        return ObjectPermissionChecker(user).has_perm("decide_proposal", in_review)
+
+    assert can_decide(approver_a) and can_decide(approver_b)
+    assert not can_decide(member_a) and not can_decide(member_b) and not can_decide(outsider)
+
+    # Granted to the group, not the person: a new approver holds it on their next request.
+    membership_set_roles(
+        membership=membership(member_b, org_b), roles=[Role.MEMBER, Role.APPROVER], by=approver_b
+    )
+    assert can_decide(member_b)
+
+
+def test_opening_notifies_approvers_with_their_ig_mailbox_copied_and_the_steering_group(
+    wf, complete_proposal, member_a, approver_a, approver_b, steering_member
+):
+    wf.submit(complete_proposal, by=member_a)
+
+    asked = Notification.objects.filter(kind=NotificationKind.REVIEW_REQUESTED)
+    assert sorted(n.user.email for n in asked) == sorted(
+        [approver_a.email, approver_b.email, steering_member.email]
+    )
+    review_url = url("review", complete_proposal)
+    assert {n.url for n in asked} == {review_url}
+    assert all(n.email is not None for n in asked)
+
+    sent = {m.to[0]: m for m in mail.outbox}
+    assert set(sent) == {approver_a.email, approver_b.email, steering_member.email}
+    assert sent[approver_b.email].cc == [PARTNER_IG]
+    assert sent[approver_a.email].cc == [LEAD_IG]
+    assert sent[steering_member.email].cc == []
+    assert "Your decision is needed" in sent[approver_b.email].subject
+    assert "Bradford Park NHS Trust" in sent[approver_b.email].body
+    assert "Steering group vote needed" in sent[steering_member.email].subject
+    for message in mail.outbox:
+        assert settings.SITE_URL + review_url in message.body
+        assert message.alternatives[0][1] == "text/html"
+        assert settings.SITE_URL + review_url in message.alternatives[0][0]
+    assert not Notification.objects.filter(user=member_a).exists()
+
+
+def test_a_submitter_who_is_also_an_approver_is_not_asked_to_decide(
+    wf, complete_proposal, member_a, org_a, approver_b
+):
+    membership_set_roles(
+        membership=membership(member_a, org_a), roles=[Role.MEMBER, Role.APPROVER], by=member_a
+    )
+    wf.submit(complete_proposal, by=member_a)
+
+    assert not Notification.objects.filter(user=member_a).exists()
+    assert [m.to for m in mail.outbox] == [[approver_b.email]]
+
+
+def test_running_the_round_task_twice_creates_nothing_more_and_sends_no_second_email(
+    wf, complete_proposal, member_a, approver_a, approver_b, steering_member
+):
+    version = wf.run(services.proposal_submit, proposal=complete_proposal, by=member_a)
+    counts = (
+        ReviewRound.objects.count(),
+        OrganisationDecision.objects.count(),
+        Notification.objects.count(),
+        Email.objects.count(),
+        OutboxTask.objects.count(),
+    )
+    sent = len(mail.outbox)
+    assert sent == 3
+
+    # The broker delivers the task again, and the outbox hands its (done) row over again.
+    wf.run(open_review_round.delay, version_id=version.pk)
+    wf.run(open_review_round.apply, kwargs={"version_id": version.pk})
+    row = OutboxTask.objects.get(task_name=OPEN_ROUND)
+    assert wf.run(outbox_dispatch, outbox_id=row.pk) is False
+    assert wf.run(outbox_redispatch) == 0
+
+    assert (
+        ReviewRound.objects.count(),
+        OrganisationDecision.objects.count(),
+        Notification.objects.count(),
+        Email.objects.count(),
+        OutboxTask.objects.count(),
+    ) == counts
+    assert len(mail.outbox) == sent
+
+
+def test_a_round_never_dispatched_is_opened_by_the_redispatch_task(
+    wf, complete_proposal, member_a, approver_b
+):
+    # The commit happened but the broker never got the task (it was down).
+    services.proposal_submit(proposal=complete_proposal, by=member_a)
+    assert pending_outbox(OPEN_ROUND).count() == 1
+
+    wf.run(outbox_redispatch)
+
+    assert ReviewRound.objects.filter(proposal=complete_proposal, number=1).exists()
+    assert not pending_outbox(OPEN_ROUND).exists()
+    assert [m.to for m in mail.outbox] == [[approver_b.email]]
+
+
+def test_the_review_page_says_the_round_is_opening_until_the_task_ran(
+    complete_proposal, member_a, approver_b, client_for
+):
+    services.proposal_submit(proposal=complete_proposal, by=member_a)
+
+    response = client_for(approver_b).get(url("review", complete_proposal))
+
+    assert response.status_code == 200
+    assert "The review is being opened" in response.content.decode()
+
+
+def test_a_task_for_a_withdrawn_proposal_opens_nothing(wf, complete_proposal, member_a, approver_b):
+    services.proposal_submit(proposal=complete_proposal, by=member_a)
+    services.proposal_withdraw(proposal=fresh(complete_proposal), by=member_a, reason="Wrong")
+
+    wf.run(outbox_redispatch)
+
+    assert not ReviewRound.objects.exists()
+    assert not pending_outbox(OPEN_ROUND).exists()
+    assert mail.outbox == []
