@@ -31,8 +31,11 @@ def steering_group_members():
     return SteeringGroupMember.objects.select_related("user", "organisation")
 
 
-def organisation_timeline(*, organisation: Organisation, limit: int = 100) -> list[dict]:
-    """Every recorded change to the organisation, its memberships and invitations, newest first."""
+def organisation_timeline(
+    *, organisation: Organisation, limit: int = 100, with_invitations: bool = False
+) -> list[dict]:
+    """Every recorded change to the organisation and its memberships, newest first; with
+    its invitations too for the people who manage it (invitees' addresses stay private)."""
     entries = []
     for row in organisation.history.select_related("history_user")[:limit]:
         entries.append(_entry(row, subject=row.name))
@@ -40,9 +43,8 @@ def organisation_timeline(*, organisation: Organisation, limit: int = 100) -> li
         "history_user", "user"
     )[:limit]:
         entries.append(_entry(row, subject=getattr(row.user, "full_name", "") or "a former user"))
-    for row in Invitation.history.filter(organisation_id=organisation.pk).select_related(
-        "history_user"
-    )[:limit]:
+    invitations = Invitation.history.filter(organisation_id=organisation.pk)
+    for row in invitations.select_related("history_user")[:limit] if with_invitations else []:
         entries.append(_entry(row, subject=row.email))
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries[:limit]

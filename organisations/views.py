@@ -39,7 +39,9 @@ def organisation_detail(request, slug):
             "invitations": selectors.open_invitations(organisation=organisation)
             if can_manage
             else [],
-            "timeline": selectors.organisation_timeline(organisation=organisation),
+            "timeline": selectors.organisation_timeline(
+                organisation=organisation, with_invitations=can_manage
+            ),
         },
     )
 
