@@ -125,7 +125,7 @@ def _report(embedded, context, known) -> SealReport:
     )
 
 
-def _seal_problems(seal: SealReport) -> list[str]:
+def _seal_problems(seal: SealReport, *, appended: bool = False) -> list[str]:
     problems = []
     if not seal.intact:
         problems.append(
@@ -136,7 +136,7 @@ def _seal_problems(seal: SealReport) -> list[str]:
         )
     elif not seal.valid:
         problems.append(_("The seal's signature itself is not valid."))
-    if seal.coverage != SignatureCoverageLevel.ENTIRE_FILE.name:
+    if not appended and seal.coverage != SignatureCoverageLevel.ENTIRE_FILE.name:
         if seal.modification_level and seal.modification_level != ModificationLevel.NONE.name:
             problems.append(
                 _(
@@ -159,6 +159,34 @@ def _seal_problems(seal: SealReport) -> list[str]:
     return problems
 
 
+def _seals_of(data: bytes) -> list[SealReport]:
+    reader = PdfFileReader(BytesIO(data), strict=False)
+    embedded = list(reader.embedded_signatures)
+    if not embedded:
+        return []
+    context, known = _validation_context()
+    return [_report(sig, context, known) for sig in embedded]
+
+
+def _sealed_prefix(data: bytes, *, tries: int = 20) -> list[SealReport] | None:
+    """The seals of the longest readable part of `data` that ends at an end-of-file marker,
+    if that part is sealed: how a sealed PDF with junk appended is recognised."""
+    end = len(data)
+    for _attempt in range(tries):
+        end = data.rfind(b"%%EOF", 0, end)
+        if end < 0:
+            return None
+        prefix = data[: end + 5]
+        try:
+            seals = _seals_of(prefix)
+        except Exception as exc:  # still unreadable: try the previous marker
+            logger.debug("Verify: no readable PDF ends at byte %s: %s", end, exc)
+            continue
+        if seals:
+            return seals
+    return None
+
+
 def verify_pdf(data: bytes) -> Verification:
     """Everything the verify page says about an uploaded file."""
     sha256 = hashlib.sha256(data).hexdigest()
@@ -174,12 +202,25 @@ def verify_pdf(data: bytes) -> Verification:
     try:
         if not data.lstrip()[:5] == b"%PDF-":
             raise ValueError("not a PDF")
-        reader = PdfFileReader(BytesIO(data), strict=False)
-        embedded = list(reader.embedded_signatures)
-        context, known = _validation_context() if embedded else (None, {})
-        result.seals = [_report(sig, context, known) for sig in embedded]
+        result.seals = _seals_of(data)
     except Exception as exc:  # any parsing failure: a damaged file or not a PDF at all
         logger.info("Verify: unreadable PDF %s: %s", sha256, exc)
+        recovered = _sealed_prefix(data) if data.lstrip()[:5] == b"%PDF-" else None
+        if recovered is not None:
+            # A sealed document with bytes added after it that break the file's structure.
+            result.seals = recovered
+            result.verdict = Verdict.TAMPERED
+            result.headline = _("This PDF has been changed since it was sealed.")
+            result.problems = [
+                _(
+                    "The seal does not cover the whole file: bytes were added after the "
+                    "sealed document, and the file no longer reads as a PDF."
+                ),
+                *[p for seal in recovered for p in _seal_problems(seal, appended=True)],
+            ]
+            if matches != "signed":
+                result.problems.append(_("It does not match any signed agreement in the register."))
+            return result
         result.verdict = Verdict.UNREADABLE
         result.headline = _("This file cannot be read as a PDF.")
         result.problems = [

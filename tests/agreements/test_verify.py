@@ -113,3 +113,10 @@ def test_a_seal_by_another_certificate_is_not_trusted(sealed_pdf, tmp_path, sett
     assert result.verdict == Verdict.UNTRUSTED
     [seal] = result.seals
     assert seal.intact and not seal.trusted
+
+
+@pytest.mark.parametrize("tail", [b"%%EOF\n", b"\nxref\n0 1\n%%EOF", b"\x00" * 64])
+def test_bytes_that_break_the_file_after_the_seal_are_reported_as_tampered(sealed_pdf, tail):
+    result = verify_pdf(sealed_pdf + tail)
+    assert result.verdict == Verdict.TAMPERED
+    assert any("bytes were added after" in p for p in result.problems)

@@ -1,0 +1,299 @@
+# ruff: noqa: F401, F811  (pytest fixtures are imported by name, then requested as arguments)
+"""The agreement's pages: who may see them (party members and the steering group; anyone
+else 404; signed-out people to sign-in), the live "preparing" region, downloads recorded,
+signing and declining through the forms, and the verify page's limits."""
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from agreements import sealing
+from agreements.models import (
+    AgreementDownload,
+    AgreementStatus,
+    Signature,
+)
+from tests.conftest import tiny_pdf
+
+from .documents_fixtures import (
+    _sealing_dir,
+    _session_sealing_dir,
+    agreement,
+    approved_version,
+    approver_a,
+    governance_b,
+    signatory_a,
+)
+from .test_sealing import sign_all
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def url(name, agreement=None, *args):
+    return reverse(f"agreements:{name}", args=[agreement.reference, *args] if agreement else args)
+
+
+def read(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+# --- Who may see what -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "name,args",
+    [("detail", ()), ("status", ()), ("download", ("draft",)), ("sign", ()), ("decline", ())],
+)
+def test_an_outsider_gets_404_on_every_agreement_page(agreement, client_for, outsider, name, args):
+    response = client_for(outsider).get(url(name, agreement, *args))
+    assert response.status_code == 404
+    assert not AgreementDownload.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "name,args",
+    [("detail", ()), ("status", ()), ("download", ("draft",)), ("sign", ()), ("decline", ())],
+)
+def test_signed_out_people_are_sent_to_sign_in(agreement, client, name, args):
+    response = client.get(url(name, agreement, *args))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:sign-in"))
+
+
+def test_an_unknown_reference_is_404(client_for, member_a, agreement):
+    assert client_for(member_a).get("/agreements/DSA-1999-9999/").status_code == 404
+
+
+def test_a_party_member_reads_the_agreement_page(agreement, client_for, member_a, org_b):
+    response = client_for(member_a).get(url("detail", agreement))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert agreement.reference in page
+    for title in ("1. The parties", "11. Personal data breaches", "16. Signatories"):
+        assert title in page
+    assert org_b.name in page and org_b.ico_registration_number in page
+    assert "Timeline" in page
+    assert url("download", agreement, "draft") in page
+    assert "Waiting" in page  # nobody has signed yet
+    assert url("sign", agreement) not in page  # a member does not sign
+
+
+def test_the_steering_group_reads_it_too(agreement, client_for, steering_member):
+    assert client_for(steering_member).get(url("detail", agreement)).status_code == 200
+
+
+def test_a_removed_member_loses_access(agreement, client_for, member_a, org_a):
+    from organisations.services import sync_role_groups
+
+    sync_role_groups(user=member_a, organisation=org_a, roles=[], member=False)
+    assert client_for(member_a).get(url("detail", agreement)).status_code == 404
+
+
+def test_markup_in_the_proposal_is_escaped_on_the_page(agreement, client_for, member_a):
+    content = agreement.content
+    content["sections"][1]["blocks"][0]["rows"][1][1] = "<script>alert(1)</script>"
+    agreement.content = content
+    agreement.save()
+    page = client_for(member_a).get(url("detail", agreement)).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)</script>" not in page
+
+
+# --- Preparing ------------------------------------------------------------------------------
+def test_while_preparing_the_page_polls_into_a_polite_live_region(agreement, client_for, member_a):
+    agreement.status = AgreementStatus.GENERATING
+    agreement.save()
+    page = client_for(member_a).get(url("detail", agreement)).content.decode()
+    assert "Preparing the agreement" in page
+    assert 'aria-live="polite"' in page
+    assert f'hx-get="{url("status", agreement)}"' in page
+    assert 'http-equiv="refresh"' not in page.lower()
+
+    fragment = client_for(member_a).get(url("status", agreement))
+    assert fragment.status_code == 200
+    assert "Preparing the agreement" in fragment.content.decode()
+    assert "<html" not in fragment.content.decode()
+
+
+def test_when_ready_the_fragment_says_so_and_stops_the_polling(agreement, client_for, member_a):
+    response = client_for(member_a).get(url("status", agreement))
+    assert response.status_code == 286  # htmx stops polling on 286
+    assert "The agreement is ready" in response.content.decode()
+
+
+# --- Downloads ------------------------------------------------------------------------------
+def test_downloading_the_draft_is_recorded(agreement, client_for, member_a):
+    response = client_for(member_a).get(url("download", agreement, "draft"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "attachment" in response["Content-Disposition"]
+    body = read(response)
+    with agreement.draft_pdf.open("rb") as handle:
+        assert body == handle.read()
+    download = AgreementDownload.objects.get()
+    assert (download.user, download.kind, download.sha256) == (
+        member_a,
+        "draft",
+        agreement.draft_sha256,
+    )
+
+
+def test_the_signed_pdf_is_there_only_once_sealed(
+    agreement, client_for, governance_b, signatory_a, signatory_b, password
+):
+    client = client_for(governance_b)
+    assert client.get(url("download", agreement, "signed")).status_code == 404
+    sign_all(agreement, [signatory_a, signatory_b], password)
+    sealing.agreement_seal(agreement_id=agreement.pk)
+    agreement.refresh_from_db()
+
+    page = client.get(url("detail", agreement)).content.decode()
+    assert "Download the signed agreement" in page and "Sue Signer" in page
+    response = client.get(url("download", agreement, "signed"))
+    assert response.status_code == 200
+    read(response)
+    assert AgreementDownload.objects.filter(
+        user=governance_b, kind="signed", sha256=agreement.signed_sha256
+    ).exists()
+
+
+def test_an_unknown_download_kind_is_404(agreement, client_for, member_a):
+    assert client_for(member_a).get(url("download", agreement, "other")).status_code == 404
+
+
+# --- Signing --------------------------------------------------------------------------------
+def test_a_party_member_who_is_not_a_signatory_gets_403_on_sign(agreement, client_for, member_a):
+    client = client_for(member_a)
+    assert client.get(url("sign", agreement)).status_code == 403
+    assert client.post(url("sign", agreement), {"password": "x"}).status_code == 403
+    assert client.get(url("decline", agreement)).status_code == 403
+    assert not Signature.objects.exists()
+
+
+def test_a_signatory_sees_the_exact_pdf_to_sign(agreement, client_for, signatory_a):
+    response = client_for(signatory_a).get(url("sign", agreement))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert url("download", agreement, "draft") + "?view=1" in page
+    assert agreement.draft_sha256 in page
+    assert 'autocomplete="current-password"' in page
+
+
+def sign_data(agreement, password, **extra):
+    return {
+        "job_title": "Director of Legal Services",
+        "confirm": "on",
+        "password": password,
+        "pdf_sha256": agreement.draft_sha256,
+        **extra,
+    }
+
+
+def test_signing_with_a_wrong_password_shows_an_error_and_records_nothing(
+    agreement, client_for, signatory_a
+):
+    owed = f"{agreement.parties.get(is_lead=True).pk}:siro"
+    response = client_for(signatory_a).post(
+        url("sign", agreement), sign_data(agreement, "wrong-password", signature=owed)
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "There is a problem" in page
+    assert "The password is not right" in page
+    assert not Signature.objects.exists()
+
+
+def test_signing_through_the_form(agreement, client_for, signatory_a, password):
+    owed = f"{agreement.parties.get(is_lead=True).pk}:siro"
+    response = client_for(signatory_a).post(
+        url("sign", agreement), sign_data(agreement, password, signature=owed)
+    )
+    assert response.status_code == 302
+    assert response["Location"] == url("detail", agreement)
+    signature = Signature.objects.get()
+    assert signature.signer == signatory_a
+    assert signature.job_title == "Director of Legal Services"
+    page = client_for(signatory_a).get(url("sign", agreement)).content.decode()
+    assert "There is nothing for you to sign" in page
+
+
+def test_repeated_wrong_passwords_are_throttled(agreement, client_for, signatory_a, password):
+    client = client_for(signatory_a)
+    owed = f"{agreement.parties.get(is_lead=True).pk}:siro"
+    for _attempt in range(5):
+        client.post(url("sign", agreement), sign_data(agreement, "wrong", signature=owed))
+    response = client.post(url("sign", agreement), sign_data(agreement, password, signature=owed))
+    assert "too many times" in response.content.decode()
+    assert not Signature.objects.exists()
+
+
+def test_declining_through_the_form(agreement, client_for, signatory_b):
+    client = client_for(signatory_b)
+    assert client.get(url("decline", agreement)).status_code == 200
+    empty = client.post(url("decline", agreement), {"reason": ""})
+    assert empty.status_code == 200 and "There is a problem" in empty.content.decode()
+    response = client.post(url("decline", agreement), {"reason": "Retention is too long."})
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.status == AgreementStatus.WITHDRAWN
+
+
+# --- Verify ---------------------------------------------------------------------------------
+def upload(content: bytes, name="agreement.pdf"):
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def test_verify_needs_signing_in(client):
+    response = client.get(url("verify"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:sign-in"))
+
+
+def test_any_signed_in_user_can_check_a_pdf(agreement, client_for, outsider):
+    client = client_for(outsider)
+    assert client.get(url("verify")).status_code == 200
+    with agreement.draft_pdf.open("rb") as handle:
+        response = client.post(url("verify"), {"pdf": upload(handle.read())})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f"This is the draft for signature of {agreement.reference}" in page
+    # An outsider learns the register summary, not a link to the agreement's content.
+    assert url("detail", agreement) not in page
+
+
+def test_verify_reports_a_tampered_copy(
+    agreement, client_for, governance_b, signatory_a, signatory_b, password
+):
+    sign_all(agreement, [signatory_a, signatory_b], password)
+    sealed = sealing.agreement_seal(agreement_id=agreement.pk)
+    with sealed.signed_pdf.open("rb") as handle:
+        pdf = handle.read()
+    client = client_for(governance_b)
+    good = client.post(url("verify"), {"pdf": upload(pdf)}).content.decode()
+    assert "Genuine and unchanged" in good
+    bad = client.post(url("verify"), {"pdf": upload(pdf + b"%%EOF\n")}).content.decode()
+    assert "This PDF has been changed since it was sealed." in bad
+    assert "does not cover the whole file" in bad
+
+
+def test_verify_refuses_a_pdf_over_the_limit(client_for, member_a, settings):
+    settings.AGREEMENT_VERIFY_MAX_BYTES = 1000
+    response = client_for(member_a).post(url("verify"), {"pdf": upload(b"%PDF-" + b"0" * 2000)})
+    assert response.status_code == 200
+    assert "The PDF must be smaller than" in response.content.decode()
+
+
+def test_verify_is_throttled(client_for, member_a, settings):
+    settings.AGREEMENT_VERIFY_RATE = 2
+    client = client_for(member_a)
+    for _attempt in range(2):
+        assert client.post(url("verify"), {"pdf": upload(tiny_pdf("x"))}).status_code == 200
+    response = client.post(url("verify"), {"pdf": upload(tiny_pdf("x"))})
+    assert response.status_code == 429
+    assert "Wait a few minutes" in response.content.decode()
