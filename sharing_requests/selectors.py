@@ -3,7 +3,7 @@
 from django.db.models import Count, Exists, OuterRef, Q
 
 from .choices import SectionStatus
-from .models import Proposal, ProposalGroupObjectPermission
+from .models import Participant, Proposal, ProposalGroupObjectPermission
 
 
 def proposals_visible_to(*, user):
@@ -31,10 +31,12 @@ def dashboard(*, user, status: str = "", organisation_id: int | None = None):
     if status:
         queryset = queryset.filter(status=status)
     if organisation_id:
-        queryset = queryset.filter(
-            Q(lead_organisation_id=organisation_id)
-            | Q(participants__organisation_id=organisation_id)
-        ).distinct()
+        # EXISTS, not a join: joining the participants multiplied the rows that
+        # sections_completed counts (2 participants showed "2 of 7" for one section).
+        takes_part = Participant.objects.filter(
+            proposal=OuterRef("pk"), organisation_id=organisation_id
+        )
+        queryset = queryset.filter(Q(lead_organisation_id=organisation_id) | Exists(takes_part))
     return queryset
 
 

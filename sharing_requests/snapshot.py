@@ -77,6 +77,9 @@ def build(p) -> dict:
                         "notes": b.notes,
                     }
                     for b in party.lawful_bases.all()
+                    # A basis kept from an earlier role (a provider that became a recipient)
+                    # is not part of what is agreed.
+                    if b.direction in party.directions
                 ],
             }
         )
