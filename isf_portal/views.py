@@ -25,7 +25,10 @@ def home(request):
     waiting_invitations = []
     for organisation in admin_of:
         waiting_invitations.extend(open_invitations(organisation=organisation))
+    from agreements.signing import awaiting_signature_of
+
     decisions, votes = awaiting_decision(user=request.user)
+    signatures = awaiting_signature_of(user=request.user)
     lead_ids = [m.organisation_id for m in memberships if m.is_member]
     own = (
         proposals_visible_to(user=request.user)
@@ -42,6 +45,7 @@ def home(request):
             "waiting_invitations": waiting_invitations,
             "decisions": decisions,
             "votes": votes,
+            "signatures": signatures,
             "sent_back": list(own.filter(status=ProposalStatus.CHANGES_REQUESTED)[:10]),
             "drafts": list(own.filter(status=ProposalStatus.DRAFT)[:5]),
             "can_start": bool(lead_ids),
