@@ -209,5 +209,6 @@ def test_benchmark_reports_both_timings_at_a_tiny_scale():
     result = documents.benchmark(parties=2, items=3)
     assert result["parties"] == 2 and result["data_items"] == 3
     assert result["agreement_seconds"] > 0 and result["one_page_seconds"] > 0
+    assert result["agreement_cpu_seconds"] > 0 and result["agreement_pages"] >= 4
     assert result["ratio"] >= 1
     assert result["agreement_bytes"] > 10_000
