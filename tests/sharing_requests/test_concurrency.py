@@ -2,10 +2,14 @@
 overwrite, and keeps their answers."""
 
 import re
+import threading
 
 import pytest
+from django.db import connection
 from django.test import Client
 
+from sharing_requests import services
+from sharing_requests.choices import Section
 from sharing_requests.models import DataItem, LawfulBasis, Participant
 
 from .conftest import fresh, url
@@ -178,3 +182,59 @@ def test_adding_rows_at_the_same_time_never_conflicts(complete_proposal, member_
         "One",
         "Two",
     }
+
+
+# --- Real concurrency (PostgreSQL row locks) -------------------------------------------------
+def _at_once(*calls):
+    """Run the calls in threads released together; return each one's result or exception."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = call()
+        except Exception as error:  # the test inspects it
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_saves_of_one_section_let_exactly_one_through(
+    postgres, org_a, member_a, colleague_a
+):
+    p = services.proposal_create(lead_organisation=org_a, title="Race", by=member_a)
+    opened = services.section_revision(p, Section.PURPOSE)
+
+    results = _at_once(
+        lambda: services.vision_update(
+            proposal=p, parts={"outcome": "first"}, by=member_a, revision=opened
+        ),
+        lambda: services.vision_update(
+            proposal=p, parts={"outcome": "second"}, by=colleague_a, revision=opened
+        ),
+    )
+
+    conflicts = [r for r in results if isinstance(r, services.ConflictError)]
+    saved = [r for r in results if not isinstance(r, Exception)]
+    assert len(conflicts) == 1 and len(saved) == 1, results
+    assert fresh(p).vision.outcome == saved[0].outcome
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_starts_get_different_references(postgres, org_a, member_a, colleague_a):
+    results = _at_once(
+        lambda: services.proposal_create(lead_organisation=org_a, title="A", by=member_a),
+        lambda: services.proposal_create(lead_organisation=org_a, title="B", by=colleague_a),
+    )
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(r.reference[-4:] for r in results) == ["0001", "0002"]

@@ -328,3 +328,23 @@ def test_changing_lead_membership_takes_effect_on_the_next_request(proposal, org
     assert client_for(newcomer).get(url("purpose-edit", proposal)).status_code == 200
     member_of(org_a, user=newcomer)  # roles taken away: read only
     assert client_for(newcomer).get(url("purpose-edit", proposal)).status_code == 403
+
+
+def test_partners_cannot_complete_a_section(world, partner_b, client_for):
+    p = world["proposal"]
+    response = client_for(partner_b).post(url("section", p, Section.HOW), {"completed": "yes"})
+    assert response.status_code == 403
+    assert p.sections.get(section=Section.HOW).status != "completed"
+
+
+@pytest.mark.parametrize("direction", ["receiving", "sideways"])
+def test_a_lawful_basis_page_for_a_direction_the_party_does_not_have_is_404(
+    world, member_a, client_for, direction
+):
+    lead = world["proposal"].participants.get(is_lead=True)  # a provider only
+    address = url("lawful-basis", world["proposal"], lead.pk, direction)
+    assert client_for(member_a).get(address).status_code == 404
+
+
+def test_an_unknown_section_is_404(world, member_a, client_for):
+    assert client_for(member_a).get(url("section", world["proposal"], "nope")).status_code == 404
