@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.staticfiles.apps import StaticFilesConfig
 from django.conf import settings
 
 
@@ -17,3 +18,10 @@ class PortalConfig(AppConfig):
                     from pathlib import Path
 
                     Path(folder).mkdir(parents=True, exist_ok=True)
+
+
+class PortalStaticFilesConfig(StaticFilesConfig):
+    """Static files without htmx's and django-htmx's `ext/` extension modules: the portal
+    does not use them, and their bare `import "htmx.org"` cannot be hashed by collectstatic."""
+
+    ignore_patterns = [*StaticFilesConfig.ignore_patterns, "ext", "scss"]
