@@ -20,13 +20,20 @@ from .common import handle_conflict, proposal_context, section_meta
 
 def _vision_context(request, proposal, form, **extra):
     organisations = permissions.comment_organisations(request, proposal)
+    endorsements = list(proposal.endorsements.select_related("user", "organisation"))
     return proposal_context(
         request,
         proposal,
         form=form,
         comment_form=CommentForm(organisations=organisations) if organisations else None,
         comments=proposal.comments.select_related("author", "organisation"),
-        endorsements=proposal.endorsements.select_related("user", "organisation"),
+        endorsements=endorsements,
+        # Organisations this user has endorsed the current statement for: no second button.
+        endorsed_ids={
+            e.organisation_id
+            for e in endorsements
+            if e.user_id == request.user.pk and e.statement == proposal.vision.text
+        },
         **section_meta(Section.PURPOSE),
         **extra,
     )
