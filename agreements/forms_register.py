@@ -174,8 +174,8 @@ class ExternalAgreementForm(GovukForm):
         return data
 
 
-class ReviewCloseForm(GovukForm):
-    """The outcome of a review, with what each outcome needs."""
+class ReviewOutcomeForm(GovukForm):
+    """The outcome of a review. Each outcome then asks its own questions on the next page."""
 
     outcome = forms.ChoiceField(
         label=gettext_lazy("What did the review decide?"),
@@ -183,56 +183,59 @@ class ReviewCloseForm(GovukForm):
         widget=forms.RadioSelect,
         error_messages={"required": gettext_lazy("Select the outcome of the review")},
     )
+
+
+class ContinueForm(GovukForm):
     new_review_date = GovukDateField(
         label=gettext_lazy("Next review date"),
         help_text=gettext_lazy("For example, 1 4 2027"),
-        required=False,
+        error_messages={"required": gettext_lazy("Enter the next review date")},
     )
-    continue_comment = forms.CharField(
+    comment = forms.CharField(
         label=gettext_lazy("Notes from the review"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    vary_reason = forms.CharField(
+
+    def clean_new_review_date(self):
+        value = self.cleaned_data["new_review_date"]
+        if value is not None and value <= timezone.localdate():
+            raise forms.ValidationError(_("The next review date must be in the future"))
+        return value
+
+
+class VaryForm(GovukForm):
+    reason = forms.CharField(
         label=gettext_lazy("What needs to change"),
         help_text=gettext_lazy(
             "The proposal goes back to its authors with this. The agreement stays in force "
             "until the new version is signed."
         ),
-        required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": gettext_lazy("Say what needs to change")},
     )
-    terminate_reason = forms.CharField(
+
+
+class TerminateForm(GovukForm):
+    reason = forms.CharField(
         label=gettext_lazy("Why the agreement is ending"),
-        required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": gettext_lazy("Give the reason for ending the agreement")},
     )
     end_date = GovukDateField(
         label=gettext_lazy("Date it ends"),
         help_text=gettext_lazy(
             "Today, a date in the past or a date to come. For example, 30 6 2026"
         ),
-        required=False,
+        error_messages={"required": gettext_lazy("Enter the date the agreement ends")},
     )
 
-    def clean(self):
-        data = super().clean()
-        outcome = data.get("outcome")
-        if outcome == ReviewOutcome.CONTINUE:
-            value = data.get("new_review_date")
-            if value is None and "new_review_date" not in self.errors:
-                self.add_error("new_review_date", _("Enter the next review date"))
-            elif value is not None and value <= timezone.localdate():
-                self.add_error("new_review_date", _("The next review date must be in the future"))
-        elif outcome == ReviewOutcome.VARY:
-            if not (data.get("vary_reason") or "").strip():
-                self.add_error("vary_reason", _("Say what needs to change"))
-        elif outcome == ReviewOutcome.TERMINATE:
-            if not (data.get("terminate_reason") or "").strip():
-                self.add_error("terminate_reason", _("Give the reason for ending the agreement"))
-            if data.get("end_date") is None and "end_date" not in self.errors:
-                self.add_error("end_date", _("Enter the date the agreement ends"))
-        return data
+
+OUTCOME_FORMS = {
+    ReviewOutcome.CONTINUE: ContinueForm,
+    ReviewOutcome.VARY: VaryForm,
+    ReviewOutcome.TERMINATE: TerminateForm,
+}

@@ -6,17 +6,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from isf_portal.domain import DomainError
 
 from .. import external, lifecycle, register
-from ..forms_register import ExternalAgreementForm, RegisterFilterForm, ReviewCloseForm
+from ..forms_register import (
+    OUTCOME_FORMS,
+    ExternalAgreementForm,
+    RegisterFilterForm,
+    ReviewOutcomeForm,
+)
 from ..models import AgreementStatus, ReviewOutcome
 from ..permissions import agreement_for
 
@@ -207,46 +213,84 @@ def review_open(request, reference):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def review_close(request, reference):
-    """Record the outcome of the open review: continue, vary or terminate."""
-    agreement = agreement_for(request, reference)
-    _require_manager(request, agreement)
+def _open_review_or_redirect(request, agreement):
     review = lifecycle.open_review(agreement)
     if review is None:
         messages.info(request, _("There is no open review of this agreement."))
+    return review
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_close(request, reference):
+    """What did the open review decide? Continue, vary or terminate; each outcome then asks
+    its own questions (one question per page, and no conditional reveal to get wrong)."""
+    agreement = agreement_for(request, reference)
+    _require_manager(request, agreement)
+    review = _open_review_or_redirect(request, agreement)
+    if review is None:
         return redirect("agreements:lifecycle", reference=agreement.reference)
-    form = ReviewCloseForm(request.POST if request.method == "POST" else None)
+    form = ReviewOutcomeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        return redirect(
+            "agreements:review-outcome",
+            reference=agreement.reference,
+            outcome=form.cleaned_data["outcome"],
+        )
+    return render(
+        request,
+        "agreements/lifecycle_review.html",
+        {"agreement": agreement, "review": review, "form": form},
+    )
+
+
+OUTCOME_HEADINGS = {
+    ReviewOutcome.CONTINUE: gettext_lazy("The agreement continues"),
+    ReviewOutcome.VARY: gettext_lazy("The agreement is varied"),
+    ReviewOutcome.TERMINATE: gettext_lazy("The agreement is terminated"),
+}
+
+
+def _record_outcome(*, outcome, review, by, data):
+    """Call the outcome's service; return the confirmation message."""
+    if outcome == ReviewOutcome.CONTINUE:
+        lifecycle.review_continue(
+            review=review,
+            by=by,
+            new_review_date=data["new_review_date"],
+            comment=data.get("comment", ""),
+        )
+        return _("Review closed: the agreement continues.")
+    if outcome == ReviewOutcome.VARY:
+        lifecycle.review_vary(review=review, by=by, reason=data["reason"])
+        return _("Review closed: the proposal has gone back to its authors for a new version.")
+    ended = lifecycle.review_terminate(
+        review=review, by=by, reason=data["reason"], end_date=data["end_date"]
+    )
+    if ended.status == AgreementStatus.TERMINATED:
+        return _("Review closed: the agreement is terminated.")
+    return _("Review closed: the agreement ends on %(date)s.") % {
+        "date": formats.date_format(ended.end_date, "j F Y")
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_outcome(request, reference, outcome):
+    """The questions of one outcome, then the change itself."""
+    agreement = agreement_for(request, reference)
+    _require_manager(request, agreement)
+    if outcome not in OUTCOME_FORMS:
+        raise Http404
+    review = _open_review_or_redirect(request, agreement)
+    if review is None:
+        return redirect("agreements:lifecycle", reference=agreement.reference)
+    form = OUTCOME_FORMS[outcome](request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
         try:
-            if data["outcome"] == ReviewOutcome.CONTINUE:
-                lifecycle.review_continue(
-                    review=review,
-                    by=request.user,
-                    new_review_date=data["new_review_date"],
-                    comment=data.get("continue_comment", ""),
-                )
-                message = _("Review closed: the agreement continues.")
-            elif data["outcome"] == ReviewOutcome.VARY:
-                lifecycle.review_vary(review=review, by=request.user, reason=data["vary_reason"])
-                message = _(
-                    "Review closed: the proposal has gone back to its authors for a new version."
-                )
-            else:
-                ended = lifecycle.review_terminate(
-                    review=review,
-                    by=request.user,
-                    reason=data["terminate_reason"],
-                    end_date=data["end_date"],
-                )
-                if ended.status == AgreementStatus.TERMINATED:
-                    message = _("Review closed: the agreement is terminated.")
-                else:
-                    message = _("Review closed: the agreement ends on %(date)s.") % {
-                        "date": formats.date_format(ended.end_date, "j F Y")
-                    }
+            message = _record_outcome(
+                outcome=outcome, review=review, by=request.user, data=form.cleaned_data
+            )
         except lifecycle.NotAllowed as exc:
             raise PermissionDenied from exc
         except DomainError as exc:
@@ -256,8 +300,14 @@ def review_close(request, reference):
             return redirect("agreements:lifecycle", reference=agreement.reference)
     return render(
         request,
-        "agreements/lifecycle_review.html",
-        {"agreement": agreement, "review": review, "form": form},
+        "agreements/lifecycle_review_outcome.html",
+        {
+            "agreement": agreement,
+            "review": review,
+            "form": form,
+            "outcome": outcome,
+            "heading": OUTCOME_HEADINGS[outcome],
+        },
     )
 
 
@@ -268,4 +318,5 @@ urlpatterns = [
     path("<str:reference>/lifecycle/", agreement_lifecycle, name="lifecycle"),
     path("<str:reference>/review/open/", review_open, name="review-open"),
     path("<str:reference>/review/", review_close, name="review"),
+    path("<str:reference>/review/<str:outcome>/", review_outcome, name="review-outcome"),
 ]

@@ -5,6 +5,7 @@ import datetime
 import io
 
 import pytest
+from django.utils import timezone
 
 from agreements import register
 from agreements.models import AgreementStatus
@@ -225,3 +226,34 @@ def test_csv_neutralises_every_cell_that_would_start_a_formula(org_a):
         assert row[2].startswith("'=HYPERLINK"), row[2]
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@")), cell
+
+
+# --- Demo -----------------------------------------------------------------------------------
+def test_seed_demo_shows_agreements_in_every_state_and_runs_twice_safely():
+    from django.core.management import call_command
+
+    from agreements.models import Agreement, AgreementEvent
+
+    call_command("seed_demo", stdout=io.StringIO())
+    today = timezone.localdate()
+    statuses = set(Agreement.objects.values_list("status", flat=True))
+    assert {
+        AgreementStatus.AWAITING_SIGNATURES,
+        AgreementStatus.ACTIVE,
+        AgreementStatus.EXPIRED,
+        AgreementStatus.TERMINATED,
+    } <= statuses
+    due = Agreement.objects.filter(
+        status=AgreementStatus.ACTIVE,
+        review_date__gt=today,
+        review_date__lte=today + datetime.timedelta(days=60),
+    )
+    assert due.exists(), "one agreement is due for review within 60 days"
+    assert Agreement.objects.filter(is_external=True).count() == 5
+    awaiting = Agreement.objects.get(status=AgreementStatus.AWAITING_SIGNATURES)
+    assert awaiting.title == "Travel support for care leavers" and awaiting.draft_pdf
+    counts = (Agreement.objects.count(), AgreementEvent.objects.count())
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "0 new agreements" in out.getvalue()
+    assert (Agreement.objects.count(), AgreementEvent.objects.count()) == counts

@@ -304,13 +304,34 @@ def test_own_organisation_alone_is_not_an_agreement(client_for, go_a, org_a):
 
 
 # --- Lifecycle pages ------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["lifecycle", "review-open", "review"])
-def test_outsider_gets_404_on_lifecycle_pages(client_for, outsider, agreement_ab, name):
+def outcome_url(agreement, outcome):
+    return reverse("agreements:review-outcome", args=[agreement.reference, outcome])
+
+
+def date_fields(name, value: datetime.date) -> dict:
+    return {f"{name}_0": value.day, f"{name}_1": value.month, f"{name}_2": value.year}
+
+
+def lifecycle_pages(agreement) -> list[str]:
+    return [
+        lifecycle_url(agreement, "review-open"),
+        lifecycle_url(agreement, "review"),
+        *(outcome_url(agreement, outcome) for outcome in ReviewOutcome.values),
+    ]
+
+
+def test_outsider_gets_404_on_lifecycle_pages(client_for, outsider, agreement_ab, go_a):
     client = client_for(outsider)
-    assert client.get(lifecycle_url(agreement_ab, name)).status_code == 404
-    if name != "lifecycle":  # a page that only reads answers a POST with 405, for any reference
-        assert client.post(lifecycle_url(agreement_ab, name)).status_code == 404
-    assert not AgreementReview.objects.exists()
+    assert client.get(lifecycle_url(agreement_ab)).status_code == 404
+    for url in lifecycle_pages(agreement_ab):
+        assert client.get(url).status_code == 404, url
+        assert client.post(url).status_code == 404, url
+    # Even with a review open, nothing of it shows.
+    client_for(go_a).post(lifecycle_url(agreement_ab, "review-open"))
+    client = client_for(outsider)
+    for url in lifecycle_pages(agreement_ab):
+        assert client.get(url).status_code == 404, url
+    assert AgreementReview.objects.get().closed_at is None
 
 
 def test_unknown_agreement_is_404(client_for, member_a):
@@ -329,43 +350,40 @@ def test_parties_and_steering_group_see_the_lifecycle_page(
 
 
 @pytest.mark.parametrize("persona", ["member_a", "readonly_a", "signatory_b", "steering_member"])
-def test_others_get_403_on_review_actions(client_for, persona, request, agreement_ab):
+def test_others_get_403_on_review_actions(client_for, persona, request, agreement_ab, go_a):
+    client_for(go_a).post(lifecycle_url(agreement_ab, "review-open"))
     client = client_for(request.getfixturevalue(persona))
-    for name in ("review-open", "review"):
-        assert client.get(lifecycle_url(agreement_ab, name)).status_code == 403
-        assert client.post(lifecycle_url(agreement_ab, name)).status_code == 403
-    assert not AgreementReview.objects.exists()
+    for url in lifecycle_pages(agreement_ab):
+        assert client.get(url).status_code == 403, url
+        assert client.post(url, {"outcome": "terminate", "reason": "x"}).status_code == 403, url
+    assert AgreementReview.objects.get().closed_at is None
 
 
 def test_governance_officer_runs_a_review_to_continue(client_for, go_a, agreement_ab):
     client = client_for(go_a)
-    assert lifecycle_url(agreement_ab, "review-open") in html(
-        client.get(lifecycle_url(agreement_ab))
-    )
+    page = html(client.get(lifecycle_url(agreement_ab)))
+    assert lifecycle_url(agreement_ab, "review-open") in page
     assert client.get(lifecycle_url(agreement_ab, "review")).status_code == 302  # none open yet
+    assert client.get(outcome_url(agreement_ab, "continue")).status_code == 302
     response = client.post(lifecycle_url(agreement_ab, "review-open"))
     assert response.status_code == 302
     assert response["Location"] == lifecycle_url(agreement_ab, "review")
     review = AgreementReview.objects.get()
-    page = html(client.get(lifecycle_url(agreement_ab, "review")))
-    assert (
-        "What did the review decide?" in page
-        and 'data-aria-controls="conditional-continue"' in page
-    )
     # A second opening is refused with a message, not a 500.
     again = client.post(lifecycle_url(agreement_ab, "review-open"))
     assert again.status_code == 400 and "already open" in html(again)
+    # First the outcome, then its questions.
+    assert "What did the review decide?" in html(client.get(lifecycle_url(agreement_ab, "review")))
+    response = client.post(lifecycle_url(agreement_ab, "review"), {"outcome": "continue"})
+    assert response.status_code == 302
+    assert response["Location"] == outcome_url(agreement_ab, "continue")
+    assert "Next review date" in html(client.get(response["Location"]))
     new_date = TODAY() + 400 * DAY
     response = client.post(
-        lifecycle_url(agreement_ab, "review"),
-        {
-            "outcome": "continue",
-            "new_review_date_0": new_date.day,
-            "new_review_date_1": new_date.month,
-            "new_review_date_2": new_date.year,
-        },
+        outcome_url(agreement_ab, "continue"), date_fields("new_review_date", new_date)
     )
     assert response.status_code == 302
+    assert response["Location"] == lifecycle_url(agreement_ab)
     review.refresh_from_db()
     agreement_ab.refresh_from_db()
     assert review.outcome == ReviewOutcome.CONTINUE
@@ -374,26 +392,36 @@ def test_governance_officer_runs_a_review_to_continue(client_for, go_a, agreemen
     assert "Review closed: continue" in page
 
 
-@pytest.mark.parametrize(
-    ("data", "anchor", "message"),
-    [
-        ({}, "id_outcome_0", "Select the outcome of the review"),
-        ({"outcome": "continue"}, "id_new_review_date_0", "Enter the next review date"),
-        ({"outcome": "vary"}, "id_vary_reason", "Say what needs to change"),
-        ({"outcome": "terminate"}, "id_terminate_reason", "Give the reason for ending"),
-        (
-            {"outcome": "terminate", "terminate_reason": "x"},
-            "id_end_date_0",
-            "Enter the date the agreement ends",
-        ),
-    ],
-)
-def test_review_outcome_errors(client_for, go_a, agreement_ab, data, anchor, message):
+def test_an_unknown_outcome_is_404(client_for, go_a, agreement_ab):
     client = client_for(go_a)
     client.post(lifecycle_url(agreement_ab, "review-open"))
-    response = client.post(lifecycle_url(agreement_ab, "review"), data)
+    assert client.get(outcome_url(agreement_ab, "renegotiate")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("outcome", "data", "anchor", "message"),
+    [
+        (None, {}, "id_outcome_0", "Select the outcome of the review"),
+        ("continue", {}, "id_new_review_date_0", "Enter the next review date"),
+        (
+            "continue",
+            date_fields("new_review_date", TODAY()),
+            "id_new_review_date_0",
+            "The next review date must be in the future",
+        ),
+        ("vary", {}, "id_reason", "Say what needs to change"),
+        ("terminate", {}, "id_reason", "Give the reason for ending"),
+        ("terminate", {"reason": "x"}, "id_end_date_0", "Enter the date the agreement ends"),
+    ],
+)
+def test_review_outcome_errors(client_for, go_a, agreement_ab, outcome, data, anchor, message):
+    client = client_for(go_a)
+    client.post(lifecycle_url(agreement_ab, "review-open"))
+    url = outcome_url(agreement_ab, outcome) if outcome else lifecycle_url(agreement_ab, "review")
+    response = client.post(url, data)
     assert response.status_code == 200
     page = html(response)
+    assert "There is a problem" in page
     assert f'href="#{anchor}"' in page and message in page
     assert AgreementReview.objects.get().closed_at is None
 
@@ -401,22 +429,31 @@ def test_review_outcome_errors(client_for, go_a, agreement_ab, data, anchor, mes
 def test_governance_officer_terminates_through_the_page(client_for, go_a, agreement_ab):
     client = client_for(go_a)
     client.post(lifecycle_url(agreement_ab, "review-open"))
-    today = TODAY()
     response = client.post(
-        lifecycle_url(agreement_ab, "review"),
-        {
-            "outcome": "terminate",
-            "terminate_reason": "The service has closed.",
-            "end_date_0": today.day,
-            "end_date_1": today.month,
-            "end_date_2": today.year,
-        },
+        outcome_url(agreement_ab, "terminate"),
+        {"reason": "The service has closed.", **date_fields("end_date", TODAY())},
     )
     assert response.status_code == 302
     agreement_ab.refresh_from_db()
     assert agreement_ab.status == AgreementStatus.TERMINATED
     page = html(client.get(lifecycle_url(agreement_ab)))
     assert "The service has closed." in page and "Only an active agreement is reviewed." in page
+    assert "the agreement is terminated" in page
+
+
+def test_a_termination_from_a_later_date_says_when(client_for, go_a, agreement_ab):
+    client = client_for(go_a)
+    client.post(lifecycle_url(agreement_ab, "review-open"))
+    later = TODAY() + 30 * DAY
+    response = client.post(
+        outcome_url(agreement_ab, "terminate"),
+        {"reason": "Notice given.", **date_fields("end_date", later)},
+        follow=True,
+    )
+    page = html(response)
+    assert f"the agreement ends on {later.day} " in page
+    assert "The parties decided to end this agreement on" in page
+    assert lifecycle_url(agreement_ab, "review-open") not in page
 
 
 def test_varying_an_agreement_signed_outside_the_portal_explains_why_not(
@@ -425,9 +462,7 @@ def test_varying_an_agreement_signed_outside_the_portal_explains_why_not(
     agreement = make_agreement(org_a, org_b, external=True)
     client = client_for(go_a)
     client.post(lifecycle_url(agreement, "review-open"))
-    response = client.post(
-        lifecycle_url(agreement, "review"), {"outcome": "vary", "vary_reason": "More data"}
-    )
+    response = client.post(outcome_url(agreement, "vary"), {"reason": "More data"})
     assert response.status_code == 200
     assert "signed outside the portal" in html(response)
     assert AgreementReview.objects.get().closed_at is None

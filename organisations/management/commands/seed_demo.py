@@ -8,15 +8,18 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if settings.ENVIRONMENT == "production":
             raise CommandError("seed_demo refuses to run with production settings.")
+        from agreements import demo as agreements_demo
         from organisations import demo
         from sharing_requests import demo as proposals_demo
 
         counts = demo.seed()
         counts["proposals"] = proposals_demo.seed()
+        # After the proposals: the approved one's agreement awaits signatures.
+        counts["agreements"] = agreements_demo.seed()
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data ready: {organisations} organisations, {people} people, "
-                "{proposals} new proposals. "
+                "{proposals} new proposals, {agreements} new agreements. "
                 "Every demo account's password is '{password}'.".format(
                     password=demo.DEMO_PASSWORD, **counts
                 )
