@@ -56,7 +56,11 @@ class RegisterFilterForm(GovukForm):
     input_widths = {"q": 20}
 
     def __init__(self, data=None, **kwargs):
-        # An empty query string is the register's default view, not a submitted form.
+        # An empty query string is the register's default view, not a submitted form; a
+        # query without a status (a sort or page link) keeps the default status, and shows it.
+        if data and "status" not in data:
+            data = data.copy()
+            data["status"] = DEFAULT_STATUS
         super().__init__(data if data else None, initial={"status": DEFAULT_STATUS}, **kwargs)
         for name in ("q", "organisation", "category", "status"):
             self.fields[name].hide_optional = True

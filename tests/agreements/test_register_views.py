@@ -148,6 +148,8 @@ def test_sort_links_and_aria_sort(client_for, member_a, agreement_ab, agreement_
     assert (
         'aria-sort="descending"><a class="govuk-link" href="?q=referrals&amp;sort=review">' in page
     )
+    # The status filter still shows the default it applies.
+    assert '<option value="active" selected>' in page
     # An unknown sort falls back to the reference.
     assert html(client.get(REGISTER, {"sort": "password"})).count('aria-sort="ascending"') == 1
 

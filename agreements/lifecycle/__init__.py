@@ -1,0 +1,66 @@
+"""The life of an agreement once it is in force: review reminders, expiry, reviews ending in
+continue, vary or terminate, and a new version replacing the old.
+
+Allowed moves (AgreementStatus):
+
+    active ──end date passed (daily)──────────▶ expired
+    active ──review: terminate, date today/past─▶ terminated
+    active ──review: terminate, future date────▶ active until that date, then terminated (daily)
+    active ──review: continue──────────────────▶ active, with a new review date
+    active ──review: vary──────────────────────▶ active; its proposal goes back for changes
+    active ──the new version becomes active────▶ superseded            (on_activated)
+
+Each write is one guarded function: lock the agreement row, check, change, audit, put it on
+the timeline (AgreementEvent), then tell the parties' governance officers. Notifications are
+rows written in the same transaction and sent from the outbox after commit.
+"""
+
+from .common import (
+    IN_PREPARATION,
+    REMINDER_DAYS,
+    NotAllowed,
+    can_manage,
+    lifecycle_url,
+    open_review,
+    previous_for,
+    scheduled_termination,
+    tell_parties,
+    timeline,
+    timeline_add,
+)
+from .daily import (
+    agreement_end_as_scheduled,
+    agreement_expire,
+    lifecycle_daily,
+    review_reminders,
+)
+from .reviews import (
+    on_activated,
+    review_continue,
+    review_open,
+    review_terminate,
+    review_vary,
+)
+
+__all__ = [
+    "IN_PREPARATION",
+    "REMINDER_DAYS",
+    "NotAllowed",
+    "agreement_end_as_scheduled",
+    "agreement_expire",
+    "can_manage",
+    "lifecycle_daily",
+    "lifecycle_url",
+    "on_activated",
+    "open_review",
+    "previous_for",
+    "review_continue",
+    "review_open",
+    "review_reminders",
+    "review_terminate",
+    "review_vary",
+    "scheduled_termination",
+    "tell_parties",
+    "timeline",
+    "timeline_add",
+]

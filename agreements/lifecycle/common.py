@@ -1,0 +1,197 @@
+"""What the lifecycle's services share: who may act, reads, the timeline, telling the
+parties' governance officers."""
+
+from datetime import date
+
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from isf_portal.domain import DomainError, audit
+from notifications.models import NotificationKind
+from notifications.services import email_send, notify
+from organisations.models import Membership
+
+from ..models import (
+    Agreement,
+    AgreementEvent,
+    AgreementReview,
+    AgreementStatus,
+    ReviewOutcome,
+)
+
+# Review-date reminders go this many days before the review date, once each per date.
+REMINDER_DAYS = (60, 14)
+
+# Agreements still being prepared or signed: a variation in one of these is under way.
+IN_PREPARATION = (
+    AgreementStatus.GENERATING,
+    AgreementStatus.AWAITING_SIGNATURES,
+    AgreementStatus.SEALING,
+)
+
+
+class NotAllowed(DomainError):
+    """The user may see the agreement but may not take this action (the view answers 403)."""
+
+
+# --- Reading --------------------------------------------------------------------------------
+def lifecycle_url(agreement: Agreement) -> str:
+    return reverse("agreements:lifecycle", args=[agreement.reference])
+
+
+def can_manage(*, user, agreement: Agreement) -> bool:
+    """A governance officer or an approver of one of the agreement's parties may open and
+    close its reviews."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return (
+        Membership.objects.filter(
+            user=user,
+            organisation__agreement_parties__agreement=agreement,
+            organisation__is_active=True,
+        )
+        .filter(Q(is_governance_officer=True) | Q(is_approver=True))
+        .exists()
+    )
+
+
+def open_review(agreement: Agreement) -> AgreementReview | None:
+    return agreement.reviews.filter(closed_at__isnull=True).select_related("opened_by").first()
+
+
+def scheduled_termination(agreement: Agreement) -> AgreementReview | None:
+    """A review that ended in termination from a date still to come, if there is one."""
+    if agreement.status != AgreementStatus.ACTIVE:
+        return None
+    return (
+        agreement.reviews.filter(outcome=ReviewOutcome.TERMINATE, end_date__isnull=False)
+        .order_by("-closed_at")
+        .first()
+    )
+
+
+def previous_for(*, proposal, exclude: Agreement | None = None) -> Agreement | None:
+    """The agreement a new version of `proposal` replaces: its agreement still in force.
+
+    The documents work can call this when it generates an agreement from a proposal, to set
+    `previous` from the start; on_activated() sets it too if it was not."""
+    if proposal is None:
+        return None
+    queryset = Agreement.objects.filter(proposal=proposal, status=AgreementStatus.ACTIVE)
+    if exclude is not None and exclude.pk:
+        queryset = queryset.exclude(pk=exclude.pk)
+    return queryset.order_by("-activated_at", "-pk").first()
+
+
+def timeline(agreement: Agreement, limit: int = 200):
+    return agreement.events.select_related("actor")[:limit]
+
+
+# --- Helpers --------------------------------------------------------------------------------
+def _locked(agreement: Agreement | int) -> Agreement:
+    pk = agreement if isinstance(agreement, int) else agreement.pk
+    return Agreement.objects.select_for_update().get(pk=pk)
+
+
+def timeline_add(agreement: Agreement, *, by, kind: str, description: str) -> AgreementEvent:
+    return AgreementEvent.objects.create(
+        agreement=agreement, actor=by, kind=kind, description=description[:500]
+    )
+
+
+def _date(value: date) -> str:
+    return formats.date_format(value, "j F Y")
+
+
+def _require_manager(agreement: Agreement, by) -> None:
+    if not can_manage(user=by, agreement=agreement):
+        raise NotAllowed(
+            _(
+                "Only a governance officer or an approver of one of the parties can review "
+                "this agreement."
+            )
+        )
+
+
+def _require_active(agreement: Agreement) -> None:
+    if agreement.status != AgreementStatus.ACTIVE:
+        raise DomainError(
+            _("Only an active agreement can be reviewed. This one is %(status)s.")
+            % {"status": agreement.get_status_display().lower()}
+        )
+
+
+def tell_parties(
+    agreement: Agreement, *, kind: str, title: str, template: str, context: dict, exclude=None
+) -> int:
+    """Tell each party's governance officers (their organisation's IG mailbox copied). A party
+    with no governance officer on the portal hears through its IG mailbox, or its DPO."""
+    told = 0
+    seen = {exclude.pk} if exclude is not None else set()
+    url = lifecycle_url(agreement)
+    parties = agreement.parties.select_related("organisation")
+    for party in parties:
+        organisation = party.organisation
+        officers = [
+            m.user
+            for m in Membership.objects.filter(
+                organisation=organisation, is_governance_officer=True, user__is_active=True
+            ).select_related("user")
+        ]
+        party_context = {**context, "agreement": agreement, "organisation": organisation}
+        if not officers:
+            address = organisation.ig_mailbox or organisation.dpo_email
+            if address:
+                email_send(
+                    to=address,
+                    subject=title,
+                    template=template,
+                    context={**party_context, "url": _absolute(url), "title": title},
+                )
+                told += 1
+            continue
+        for user in officers:
+            if user.pk in seen:
+                continue
+            seen.add(user.pk)
+            notify(
+                user=user,
+                kind=kind,
+                title=title,
+                url=url,
+                template=template,
+                context=party_context,
+                cc=[organisation.ig_mailbox],
+            )
+            told += 1
+    return told
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def _tell_update(agreement: Agreement, *, message: str, reason: str = "", exclude=None) -> None:
+    tell_parties(
+        agreement,
+        kind=NotificationKind.AGREEMENT,
+        title=_("%(ref)s %(title)s: %(message)s")
+        % {"ref": agreement.reference, "title": agreement.title, "message": message},
+        template="agreement_update",
+        context={"message": message, "reason": reason},
+        exclude=exclude,
+    )
+
+
+def _close_open_reviews(agreement: Agreement, *, reason: str) -> None:
+    """An agreement that ends closes any review still open on it, without an outcome."""
+    for review in AgreementReview.objects.select_for_update().filter(
+        agreement=agreement, closed_at__isnull=True
+    ):
+        review.closed_at = timezone.now()
+        review.reason = reason
+        audit(review, reason="isf.agreement.review_closed_by_end")
+        review.save(update_fields=["closed_at", "reason"])

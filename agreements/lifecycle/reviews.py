@@ -1,0 +1,281 @@
+"""Reviews of an active agreement (continue, vary, terminate) and a new version replacing the
+old one (on_activated)."""
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from isf_portal.domain import DomainError, audit
+
+from ..models import Agreement, AgreementReview, AgreementStatus, ReviewOutcome
+from .common import (
+    IN_PREPARATION,
+    _close_open_reviews,
+    _date,
+    _locked,
+    _require_active,
+    _require_manager,
+    _tell_update,
+    open_review,
+    previous_for,
+    scheduled_termination,
+    timeline_add,
+)
+
+
+# --- Reviews --------------------------------------------------------------------------------
+def review_open(*, agreement: Agreement, by) -> AgreementReview:
+    """A party's governance officer or approver opens a review of an active agreement. One
+    review is open at a time (also a database constraint)."""
+    with transaction.atomic():
+        a = _locked(agreement)
+        _require_manager(a, by)
+        _require_active(a)
+        if open_review(a) is not None:
+            raise DomainError(_("A review of this agreement is already open."))
+        ending = scheduled_termination(a)
+        if ending is not None:
+            raise DomainError(
+                _("This agreement has been terminated from %(date)s: it cannot be reviewed.")
+                % {"date": _date(ending.end_date)}
+            )
+        review = AgreementReview(agreement=a, opened_by=by)
+        audit(review, reason="isf.agreement.review_opened", by=by)
+        review.save()
+        timeline_add(
+            a,
+            by=by,
+            kind="review_opened",
+            description=_("Review opened by %(name)s") % {"name": by.full_name},
+        )
+        _tell_update(a, message=_("a review has been opened"), exclude=by)
+    return review
+
+
+def _locked_open(review: AgreementReview, by) -> tuple[Agreement, AgreementReview]:
+    """Lock the agreement, then the review (always in this order), and check both."""
+    a = _locked(review.agreement_id)
+    r = AgreementReview.objects.select_for_update().get(pk=review.pk)
+    _require_manager(a, by)
+    if r.closed_at is not None:
+        raise DomainError(_("This review has already closed."))
+    _require_active(a)
+    return a, r
+
+
+def _close(r: AgreementReview, *, by, outcome: str, reason: str = "", **fields) -> None:
+    r.outcome = outcome
+    r.reason = reason
+    r.closed_by = by
+    r.closed_at = timezone.now()
+    for name, value in fields.items():
+        setattr(r, name, value)
+    audit(r, reason=f"isf.agreement.review_{outcome}", by=by)
+    r.save()
+
+
+def review_continue(
+    *, review: AgreementReview, by, new_review_date: date, comment: str = ""
+) -> Agreement:
+    """The review ends in continue: the agreement stays in force with a new review date, in
+    the future and no later than its end date. Reminders follow the new date."""
+    with transaction.atomic():
+        a, r = _locked_open(review, by)
+        today = timezone.localdate()
+        if new_review_date is None or new_review_date <= today:
+            raise DomainError(_("The new review date must be in the future."))
+        if a.end_date and new_review_date > a.end_date:
+            raise DomainError(
+                _("The new review date must be on or before the agreement's end date, %(date)s.")
+                % {"date": _date(a.end_date)}
+            )
+        old = a.review_date
+        _close(
+            r,
+            by=by,
+            outcome=ReviewOutcome.CONTINUE,
+            reason=comment.strip(),
+            new_review_date=new_review_date,
+        )
+        a.review_date = new_review_date
+        audit(a, reason="isf.agreement.review_continued", by=by)
+        a.save(update_fields=["review_date"])
+        if old:
+            description = _(
+                "Review closed: continue. Review date moved from %(old)s to %(new)s"
+            ) % {"old": _date(old), "new": _date(new_review_date)}
+        else:
+            description = _("Review closed: continue. Next review on %(new)s") % {
+                "new": _date(new_review_date)
+            }
+        timeline_add(a, by=by, kind="review_continued", description=description)
+        _tell_update(
+            a,
+            message=_("reviewed, continues until the next review on %(date)s")
+            % {"date": _date(new_review_date)},
+            reason=comment.strip(),
+            exclude=by,
+        )
+    return a
+
+
+def review_vary(*, review: AgreementReview, by, reason: str) -> Agreement:
+    """The review ends in vary: the agreement's proposal goes back to its authors as *changes
+    requested*; the new version goes through review and signing again. The agreement stays in
+    force until the new version is active, which then supersedes it (on_activated)."""
+    from sharing_requests.choices import ProposalStatus
+    from sharing_requests.review import proposal_send_back
+
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_("Say what needs to change"))
+    with transaction.atomic():
+        a, r = _locked_open(review, by)
+        if a.proposal_id is None:
+            raise DomainError(
+                _(
+                    "This agreement was signed outside the portal, so there is no proposal to "
+                    "vary. Start a new proposal for the new version, or terminate this one."
+                )
+            )
+        proposal = a.proposal
+        in_preparation = (
+            Agreement.objects.filter(proposal=proposal, status__in=IN_PREPARATION)
+            .exclude(pk=a.pk)
+            .first()
+        )
+        if in_preparation is not None or proposal.status != ProposalStatus.APPROVED:
+            raise DomainError(
+                _("A new version of %(ref)s is already being prepared.")
+                % {"ref": proposal.reference}
+            )
+        _close(r, by=by, outcome=ReviewOutcome.VARY, reason=reason)
+        proposal_send_back(
+            proposal=proposal,
+            by=by,
+            reason=_("agreement %(ref)s is being varied: %(reason)s")
+            % {"ref": a.reference, "reason": reason},
+        )
+        timeline_add(
+            a,
+            by=by,
+            kind="review_varied",
+            description=_(
+                "Review closed: vary. Proposal %(proposal)s reopened for a new version: %(reason)s"
+            )
+            % {"proposal": proposal.reference, "reason": reason},
+        )
+        _tell_update(
+            a,
+            message=_("a new version is being prepared"),
+            reason=reason,
+            exclude=by,
+        )
+    return a
+
+
+def review_terminate(*, review: AgreementReview, by, reason: str, end_date: date) -> Agreement:
+    """The review ends in termination, with the reason and the date it ends. A date today or
+    in the past ends it now; a later date leaves it in force until then (the daily task ends
+    it on that date)."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_("Give the reason for ending the agreement"))
+    if end_date is None:
+        raise DomainError(_("Enter the date the agreement ends"))
+    with transaction.atomic():
+        a, r = _locked_open(review, by)
+        if a.start_date and end_date < a.start_date:
+            raise DomainError(
+                _("The agreement cannot end before it started, on %(date)s.")
+                % {"date": _date(a.start_date)}
+            )
+        if a.end_date and end_date > a.end_date:
+            raise DomainError(
+                _("The date must be on or before the agreement's end date, %(date)s.")
+                % {"date": _date(a.end_date)}
+            )
+        _close(r, by=by, outcome=ReviewOutcome.TERMINATE, reason=reason, end_date=end_date)
+        if end_date <= timezone.localdate():
+            _terminate(a, by=by, reason=reason, end_date=end_date)
+        else:
+            a.end_date = end_date
+            a.end_reason = reason
+            audit(a, reason="isf.agreement.termination_scheduled", by=by)
+            a.save(update_fields=["end_date", "end_reason"])
+            timeline_add(
+                a,
+                by=by,
+                kind="termination_scheduled",
+                description=_("Review closed: terminate from %(date)s: %(reason)s")
+                % {"date": _date(end_date), "reason": reason},
+            )
+            _tell_update(
+                a,
+                message=_("ends on %(date)s") % {"date": _date(end_date)},
+                reason=reason,
+                exclude=by,
+            )
+    return a
+
+
+def _terminate(a: Agreement, *, by, reason: str, end_date: date) -> None:
+    a.status = AgreementStatus.TERMINATED
+    a.end_date = end_date
+    a.end_reason = reason
+    a.ended_at = timezone.now()
+    audit(a, reason="isf.agreement.terminated", by=by)
+    a.save(update_fields=["status", "end_date", "end_reason", "ended_at"])
+    _close_open_reviews(a, reason=_("The agreement was terminated."))
+    timeline_add(
+        a,
+        by=by,
+        kind="terminated",
+        description=_("Terminated from %(date)s: %(reason)s")
+        % {"date": _date(end_date), "reason": reason},
+    )
+    _tell_update(a, message=_("terminated"), reason=reason, exclude=by)
+
+
+# --- Activation of a new version ------------------------------------------------------------
+def on_activated(agreement: Agreement, *, by=None) -> Agreement | None:
+    """Call inside the transaction that makes `agreement` active.
+
+    If it is a new version of an agreement still in force (its proposal was varied), link it
+    to that agreement (`previous`) and mark the old one *superseded*. Returns the superseded
+    agreement, or None. Idempotent: calling it twice changes nothing more."""
+    with transaction.atomic():
+        a = _locked(agreement)
+        if a.previous_id is None:
+            previous = previous_for(proposal=a.proposal, exclude=a) if a.proposal_id else None
+            if previous is None:
+                return None
+            a.previous = previous
+            audit(a, reason="isf.agreement.linked_to_previous", by=by)
+            a.save(update_fields=["previous"])
+        # The caller holds the same row in memory and may save it after this call.
+        agreement.previous_id = a.previous_id
+        old = _locked(a.previous_id)
+        if old.status != AgreementStatus.ACTIVE:
+            return None
+        old.status = AgreementStatus.SUPERSEDED
+        old.ended_at = timezone.now()
+        old.end_reason = _("Replaced by %(ref)s") % {"ref": a.reference}
+        audit(old, reason="isf.agreement.superseded", by=by)
+        old.save(update_fields=["status", "ended_at", "end_reason"])
+        _close_open_reviews(old, reason=_("A new version replaced the agreement."))
+        timeline_add(
+            old,
+            by=by,
+            kind="superseded",
+            description=_("Superseded by the new version %(ref)s") % {"ref": a.reference},
+        )
+        timeline_add(
+            a,
+            by=by,
+            kind="replaces",
+            description=_("Replaces %(ref)s, now superseded") % {"ref": old.reference},
+        )
+    return old
