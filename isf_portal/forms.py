@@ -99,12 +99,16 @@ class GovukFormMixin:
 
     # Fields whose widths the form wants narrower, e.g. {"ico_registration_number": 10}.
     input_widths: dict[str, int] = {}
+    # Where a label is a question, say what to do in words of the form's own:
+    # {"problem": ("Describe the problem you are trying to solve", "The problem")} gives the
+    # message for an empty answer and the noun for "… must be N characters or fewer".
+    messages: dict[str, tuple[str, str]] = {}
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
-            self._govuk_messages(field)
+            self._govuk_messages(field, *self.messages.get(name, (None, None)))
             widget = field.widget
             kind = type(widget).__name__.lower().replace("input", "").replace("widget", "")
             classes = WIDGET_CLASSES.get(kind)
@@ -122,11 +126,13 @@ class GovukFormMixin:
                 widget.attrs.setdefault("spellcheck", "false")
 
     @staticmethod
-    def _govuk_messages(field):
+    def _govuk_messages(field, required: str | None = None, noun: str | None = None):
         """Say what to do, in the GOV.UK way, instead of Django's generic messages."""
-        label = str(field.label or "").strip()
+        label = str(noun or field.label or "").strip()
         lower = label[:1].lower() + label[1:]
-        if field.error_messages.get("required") == forms.Field.default_error_messages["required"]:
+        if required:
+            field.error_messages["required"] = required
+        elif field.error_messages.get("required") == forms.Field.default_error_messages["required"]:
             if isinstance(field, (forms.ChoiceField, forms.ModelChoiceField, forms.BooleanField)):
                 field.error_messages["required"] = _("Select %(label)s") % {"label": lower}
             else:

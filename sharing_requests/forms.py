@@ -38,6 +38,10 @@ class RevisionMixin(forms.Form):
 
 
 class StartForm(GovukForm):
+    messages = {
+        "lead_organisation": (_("Select the organisation leading this proposal"), None),
+        "title": (_("Enter a title for the proposal"), _("The title")),
+    }
     lead_organisation = forms.ModelChoiceField(
         queryset=Organisation.objects.none(),
         label=_("Which organisation is leading this proposal?"),
@@ -62,6 +66,12 @@ class StartForm(GovukForm):
 
 
 class PurposeForm(RevisionMixin, GovukModelForm):
+    messages = {
+        "title": (_("Enter a title for the proposal"), _("The title")),
+        "problem": (_("Describe the problem you are trying to solve"), _("The problem")),
+        "benefits": (_("Describe the benefits you expect"), _("The benefits")),
+    }
+
     class Meta:
         model = Proposal
         fields = ["title", "problem", "benefits"]
@@ -89,6 +99,17 @@ class PurposeForm(RevisionMixin, GovukModelForm):
 
 
 class VisionForm(RevisionMixin, GovukModelForm):
+    messages = {
+        "for_who": (None, _("Who it is for")),
+        "need": (None, _("Their need")),
+        "proposal_name": (None, _("The proposal's name")),
+        "outcome": (None, _("What it will achieve")),
+        "data_shared": (None, _("What data will be shared")),
+        "between_whom": (None, _("Between which organisations")),
+        "today": (None, _("How it is done today")),
+        "benefit": (None, _("The benefit over today")),
+    }
+
     class Meta:
         model = VisionStatement
         fields = VisionStatement.PARTS
@@ -121,6 +142,11 @@ class VisionForm(RevisionMixin, GovukModelForm):
 
 
 class OutcomeForm(RevisionMixin, GovukModelForm):
+    messages = {
+        "description": (_("Enter the outcome"), _("The outcome")),
+        "measure": (_("Say how you will measure it"), _("How it is measured")),
+    }
+
     class Meta:
         model = MeasurableOutcome
         fields = ["description", "measure", "target"]
@@ -137,6 +163,10 @@ class OutcomeForm(RevisionMixin, GovukModelForm):
 
 
 class NeedsForm(RevisionMixin, GovukModelForm):
+    messages = {
+        "data_subjects": (_("Say whose data will be shared"), _("Whose data")),
+    }
+
     class Meta:
         model = Proposal
         fields = ["data_subjects"]
@@ -155,6 +185,13 @@ class NeedsForm(RevisionMixin, GovukModelForm):
 
 
 class DataItemForm(RevisionMixin, GovukModelForm):
+    messages = {
+        "name": (_("Enter the data item"), _("The data item")),
+        "category": (_("Select what kind of data it is"), None),
+        "identifiability": (_("Select how identifiable it is"), None),
+        "necessity": (_("Say why the data item is necessary"), _("Why it is necessary")),
+    }
+
     class Meta:
         model = DataItem
         fields = ["name", "category", "is_health_or_care", "identifiability", "necessity"]
@@ -190,6 +227,14 @@ class DataItemForm(RevisionMixin, GovukModelForm):
 
 
 class ParticipantForm(RevisionMixin, GovukModelForm):
+    messages = {
+        "organisation": (_("Select the organisation to invite"), None),
+        "role": (_("Select what the organisation does in the sharing"), None),
+        "controller_role": (_("Select whether it is a controller or a joint controller"), None),
+        "contact_name": (_("Enter the contact's name"), None),
+        "contact_email": (_("Enter the contact's e-mail address"), None),
+    }
+
     class Meta:
         model = Participant
         fields = ["organisation", "role", "controller_role", "contact_name", "contact_email"]
@@ -231,6 +276,12 @@ class ParticipantForm(RevisionMixin, GovukModelForm):
 
 
 class LawfulBasisForm(RevisionMixin, GovukModelForm):
+    messages = {
+        "article6": (_("Select the lawful basis"), None),
+        "legal_power": (None, _("The legal power")),
+        "notes": (None, _("The notes")),
+    }
+
     class Meta:
         model = LawfulBasis
         fields = [
@@ -333,6 +384,14 @@ class LawfulBasisForm(RevisionMixin, GovukModelForm):
 
 
 class ConfidentialityForm(RevisionMixin, GovukModelForm):
+    messages = {
+        "confidentiality_basis": (
+            _("Select the basis under the common-law duty of confidentiality"),
+            None,
+        ),
+        "national_data_opt_out": (_("Select whether the national data opt-out applies"), None),
+    }
+
     class Meta:
         model = Proposal
         fields = ["confidentiality_basis", "national_data_opt_out"]
@@ -457,6 +516,11 @@ def sniff_document(upload) -> str | None:
 
 
 class ActionForm(RevisionMixin, GovukModelForm):
+    messages = {
+        "description": (_("Enter the action"), _("The action")),
+        "owner_name": (_("Enter who owns the action"), _("The owner")),
+        "owner_organisation": (_("Select the owner's organisation"), None),
+    }
     due_date = GovukDateField(
         label=_("Due by"), required=False, help_text=_("For example, 27 3 2027")
     )
@@ -487,6 +551,17 @@ class ActionForm(RevisionMixin, GovukModelForm):
 
 
 class HowForm(RevisionMixin, GovukModelForm):
+    messages = {
+        "transfer_method": (_("Say how the data will move"), _("How the data moves")),
+        "frequency": (_("Select how often data is shared"), None),
+        "security_measures": (
+            _("Say how the data will be kept secure"),
+            _("The security measures"),
+        ),
+        "access_controls": (_("Say who will have access"), _("Who has access")),
+        "storage_location": (_("Say where the data will be stored"), _("Where it is stored")),
+    }
+
     class Meta:
         model = Proposal
         fields = [
@@ -528,6 +603,14 @@ class HowForm(RevisionMixin, GovukModelForm):
 
 
 class ReviewForm(RevisionMixin, GovukModelForm):
+    messages = {
+        "review_date": (_("Enter the first review date"), None),
+        "review_frequency": (_("Select how often the sharing will be reviewed"), None),
+        "success_measures": (
+            _("Say how you will know the sharing is working"),
+            _("How success is measured"),
+        ),
+    }
     review_date = GovukDateField(
         label=_("First review date"),
         help_text=_("Usually 12 months after the sharing starts. For example, 27 3 2027"),
@@ -564,6 +647,12 @@ class ReviewForm(RevisionMixin, GovukModelForm):
 
 
 class ExitForm(RevisionMixin, GovukModelForm):
+    messages = {
+        "end_date": (_("Enter the date the sharing ends"), None),
+        "retention": (_("Say how long each organisation will keep the data"), _("The retention")),
+        "end_of_sharing": (_("Select what happens to the data when the sharing ends"), None),
+        "early_termination": (_("Say what would end the sharing early"), _("What ends it early")),
+    }
     start_date = GovukDateField(
         label=_("When does the sharing start?"),
         required=False,
@@ -642,6 +731,7 @@ class CommentForm(GovukForm):
 
 
 class WithdrawForm(GovukForm):
+    messages = {"reason": (_("Say why you are withdrawing the proposal"), _("The reason"))}
     reason = forms.CharField(
         label=_("Why are you withdrawing it?"),
         max_length=500,

@@ -51,8 +51,8 @@ def test_empty_required_fields_are_named_and_other_answers_kept(proposal, lead):
     )
     assert_error_page(
         response,
-        "Enter proposal title",
-        "Enter what benefits do you expect?",
+        "Enter a title for the proposal",
+        "Describe the benefits you expect",
         kept=["Falls go unreported"],
     )
     assert fresh(proposal).title == "Falls prevention referrals"
@@ -66,7 +66,7 @@ def test_over_long_title_is_refused(proposal, lead):
     )
     assert_error_page(
         response,
-        "Proposal title must be 200 characters or fewer",
+        "The title must be 200 characters or fewer",
         kept=["Kept problem", "Kept benefits"],
     )
     assert fresh(proposal).title == "Falls prevention referrals"
@@ -74,7 +74,7 @@ def test_over_long_title_is_refused(proposal, lead):
 
 def test_over_long_title_on_the_start_page_is_refused(org_a, lead):
     response = lead.post(url("start"), {"title": "y" * 201, "lead_organisation": org_a.pk})
-    assert_error_page(response, "Proposal title must be 200 characters or fewer")
+    assert_error_page(response, "The title must be 200 characters or fewer")
     assert not org_a.led_proposals.exists()
 
 
@@ -89,7 +89,7 @@ def test_over_long_free_text_in_a_row_is_refused(proposal, lead):
         },
     )
     assert_error_page(
-        response, "Data item must be 200 characters or fewer", kept=["Kept necessity"]
+        response, "The data item must be 200 characters or fewer", kept=["Kept necessity"]
     )
     assert not DataItem.objects.exists()
 
@@ -249,7 +249,7 @@ def test_a_provider_with_no_lawful_basis_blocks_submit(complete_proposal, org_a,
 
 def test_lawful_basis_form_needs_an_article_6_basis(proposal, org_b, lead):
     response = lead.post(basis_url(proposal, org_b), {"legal_power": "Kept power"})
-    assert_error_page(response, "Select lawful basis (UK GDPR Article 6)", kept=["Kept power"])
+    assert_error_page(response, "Select the lawful basis", kept=["Kept power"])
     assert saved_basis(proposal) is None
 
 
@@ -343,7 +343,7 @@ def test_health_data_needs_the_confidentiality_basis_to_submit(complete_proposal
 
     assert_error_page(
         lead.post(url("confidentiality-edit", p), {"revision": ""}),
-        "Select what is the basis under the common-law duty of confidentiality?",
+        "Select the basis under the common-law duty of confidentiality",
     )
 
 
