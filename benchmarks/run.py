@@ -22,15 +22,30 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCALES = {
-    "full": {"organisations": 200, "users": 2000, "small": 100, "proposals": 10_000,
-             "agreements": 2_000, "fanout": 50, "duration": 10},
-    "tiny": {"organisations": 12, "users": 120, "small": 20, "proposals": 60,
-             "agreements": 6, "fanout": 5, "duration": 1},
+    "full": {
+        "organisations": 200,
+        "users": 2000,
+        "small": 100,
+        "proposals": 10_000,
+        "agreements": 2_000,
+        "fanout": 50,
+        "duration": 10,
+    },
+    "tiny": {
+        "organisations": 12,
+        "users": 120,
+        "small": 20,
+        "proposals": 60,
+        "agreements": 6,
+        "fanout": 5,
+        "duration": 1,
+    },
 }
 TARGETS = {"throughput_ratio": 0.25, "p95_ratio": 5.0, "fanout_s": 5.0, "pdf_s": 2.0}
 
@@ -108,6 +123,11 @@ def _wait_http(url: str, timeout: float = 60) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
 class Bench:
     def __init__(self, scale: str, duration: float | None, output: Path):
         self.scale = SCALES[scale]
@@ -125,9 +145,12 @@ class Bench:
         from benchmarks.seed import seed
 
         started = time.monotonic()
-        counts = seed(organisations=self.scale["organisations"], users=self.scale["users"],
-                      proposals=self.scale["small"],
-                      agreements=max(2, self.scale["small"] // 5))
+        counts = seed(
+            organisations=self.scale["organisations"],
+            users=self.scale["users"],
+            proposals=self.scale["small"],
+            agreements=max(2, self.scale["small"] // 5),
+        )
         self.seed_seconds = time.monotonic() - started
         return counts
 
@@ -146,20 +169,35 @@ class Bench:
         from organisations.models import Membership, SteeringGroupMember
         from sharing_requests.models import DecisionStatus, OrganisationDecision
 
-        decision = (OrganisationDecision.objects.filter(
-            status=DecisionStatus.PENDING, round__closed_at__isnull=True)
-            .select_related("round__proposal").order_by("pk").first())
+        decision = (
+            OrganisationDecision.objects.filter(
+                status=DecisionStatus.PENDING, round__closed_at__isnull=True
+            )
+            .select_related("round__proposal")
+            .order_by("pk")
+            .first()
+        )
         proposal = decision.round.proposal
-        approver = Membership.objects.filter(
-            organisation_id=decision.organisation_id, is_approver=True).exclude(
-            user_id=proposal.submitted_by_id).select_related("user").first().user
-        member = Membership.objects.filter(
-            organisation_id=proposal.lead_organisation_id, is_member=True
-        ).select_related("user").first().user
+        approver = (
+            Membership.objects.filter(organisation_id=decision.organisation_id, is_approver=True)
+            .exclude(user_id=proposal.submitted_by_id)
+            .select_related("user")
+            .first()
+            .user
+        )
+        member = (
+            Membership.objects.filter(organisation_id=proposal.lead_organisation_id, is_member=True)
+            .select_related("user")
+            .first()
+            .user
+        )
         steering = SteeringGroupMember.objects.select_related("user").first().user
         agreement = Agreement.objects.order_by("pk").first()
-        party_member = Membership.objects.filter(
-            organisation_id=agreement.parties.first().organisation_id).first().user
+        party_member = (
+            Membership.objects.filter(organisation_id=agreement.parties.first().organisation_id)
+            .first()
+            .user
+        )
         word = proposal.title.split()[0].lower()
         self.pages = {
             "trivial": {"url": "/ping", "user": None},
@@ -183,8 +221,9 @@ class Bench:
         for name, page in self.pages.items():
             client = Client()
             if page["user"] is not None:
-                client.force_login(page["user"],
-                                   backend="django.contrib.auth.backends.ModelBackend")
+                client.force_login(
+                    page["user"], backend="django.contrib.auth.backends.ModelBackend"
+                )
             client.get(page["url"])  # warm caches (sessions, permissions)
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(page["url"])
@@ -206,10 +245,26 @@ class Bench:
 
     def start_web(self, env: dict, port: int):
         self.web = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "isf_portal.wsgi:application", "--workers", "2",
-             "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "--log-level", "warning",
-             "--access-logformat", ""],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "isf_portal.wsgi:application",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--access-logfile",
+                "-",
+                "--log-level",
+                "warning",
+                "--access-logformat",
+                "",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         _wait_http(f"http://127.0.0.1:{port}/ping")
 
@@ -231,18 +286,33 @@ class Bench:
             raise RuntimeError("wrk is not installed (Debian: apt-get install wrk)")
         script = str(ROOT / "benchmarks" / "wrk_report.lua")
         for name, page in self.pages.items():
-            cmd = [wrk, "-t2", "-c16", f"-d{self.duration}s", "--timeout", "10s", "-s", script]
+            url = f"http://127.0.0.1:{port}{page['url']}"
+            headers = {}
             if page["user"] is not None:
-                cmd += ["-H", f"Cookie: {self.session_cookie(page['user'])}"]
-            cmd.append(f"http://127.0.0.1:{port}{page['url']}")
+                headers["Cookie"] = self.session_cookie(page["user"])
+            self._check_page(url, headers, name)
+            cmd = [
+                wrk,
+                "-t2",
+                "-c16",
+                f"-d{max(1, round(self.duration))}s",
+                "--timeout",
+                "10s",
+                "-s",
+                script,
+            ]
+            for key, value in headers.items():
+                cmd += ["-H", f"{key}: {value}"]
+            cmd.append(url)
             out = subprocess.run(cmd, capture_output=True, text=True, timeout=self.duration + 60)
             line = next((x for x in out.stdout.splitlines() if x.startswith("WRKJSON ")), None)
             if line is None:
                 raise RuntimeError(f"wrk gave no result for {name}: {out.stdout}{out.stderr}")
-            data = json.loads(line[len("WRKJSON "):])
+            data = json.loads(line[len("WRKJSON ") :])
             rps = data["requests"] / (data["duration_us"] / 1e6)
-            page.update(rps=rps, p50=data["p50_us"] / 1000, p95=data["p95_us"] / 1000,
-                        errors=data["errors"])
+            page.update(
+                rps=rps, p50=data["p50_us"] / 1000, p95=data["p95_us"] / 1000, errors=data["errors"]
+            )
             self.add(f"rps_{name}", rps, "req/s", errors=data["errors"])
             self.add(f"p50_{name}", page["p50"], "ms")
             self.add(f"p95_{name}", page["p95"], "ms")
@@ -250,12 +320,35 @@ class Bench:
         for name, page in self.pages.items():
             if name == "trivial":
                 continue
-            self.add(f"throughput_ratio_{name}", page["rps"] / trivial["rps"], "ratio",
-                     numerator=round(page["rps"], 2), denominator=round(trivial["rps"], 2),
-                     target=f">= {TARGETS['throughput_ratio']}")
-            self.add(f"p95_ratio_{name}", page["p95"] / max(trivial["p95"], 0.001), "ratio",
-                     numerator=round(page["p95"], 2), denominator=round(trivial["p95"], 2),
-                     target=f"<= {TARGETS['p95_ratio']}")
+            self.add(
+                f"throughput_ratio_{name}",
+                page["rps"] / trivial["rps"],
+                "ratio",
+                numerator=round(page["rps"], 2),
+                denominator=round(trivial["rps"], 2),
+                target=f">= {TARGETS['throughput_ratio']}",
+            )
+            self.add(
+                f"p95_ratio_{name}",
+                page["p95"] / max(trivial["p95"], 0.001),
+                "ratio",
+                numerator=round(page["p95"], 2),
+                denominator=round(trivial["p95"], 2),
+                target=f"<= {TARGETS['p95_ratio']}",
+            )
+
+    @staticmethod
+    def _check_page(url: str, headers: dict, name: str) -> None:
+        """One request first: a page that redirects or fails would only show as wrk errors."""
+        request = urllib.request.Request(url, headers=headers)  # noqa: S310 - loopback
+        opener = urllib.request.build_opener(_NoRedirect)
+        try:
+            with opener.open(request, timeout=30) as response:
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        if status != 200:
+            raise RuntimeError(f"{name} {url} answered {status} under gunicorn")
 
     def fanout(self, env: dict):
         """Submit a proposal with N participating organisations; time until one worker has
@@ -269,34 +362,72 @@ class Bench:
         from sharing_requests.models import Participant, Proposal, ReviewRound
 
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "isf_portal", "worker", "--pool=solo",
-             "--concurrency=1", "--loglevel=WARNING", "--without-mingle", "--without-gossip"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "isf_portal",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "--loglevel=WARNING",
+                "--without-mingle",
+                "--without-gossip",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
-            orgs = list(Organisation.objects.filter(slug__startswith="bench-").order_by("pk")
-                        [: self.scale["fanout"]])
+            self._wait_for_worker()
+            orgs = list(
+                Organisation.objects.filter(slug__startswith="bench-").order_by("pk")[
+                    : self.scale["fanout"]
+                ]
+            )
             lead = orgs[0]
             author = Membership.objects.filter(organisation=lead, is_member=True).first().user
             template = Proposal.objects.filter(status="draft").first()
             with transaction.atomic():
-                proposal = services.proposal_create(lead_organisation=lead, by=author,
-                                                    title="Fan-out benchmark")
-                fields = ["problem", "benefits", "data_subjects", "transfer_method",
-                          "frequency", "security_measures", "access_controls",
-                          "storage_location", "review_date", "review_frequency",
-                          "success_measures", "retention", "end_of_sharing",
-                          "early_termination", "end_date", "dpia_screened",
-                          "dpia_indicators"]
+                proposal = services.proposal_create(
+                    lead_organisation=lead, by=author, title="Fan-out benchmark"
+                )
+                fields = [
+                    "problem",
+                    "benefits",
+                    "data_subjects",
+                    "transfer_method",
+                    "frequency",
+                    "security_measures",
+                    "access_controls",
+                    "storage_location",
+                    "review_date",
+                    "review_frequency",
+                    "success_measures",
+                    "retention",
+                    "end_of_sharing",
+                    "early_termination",
+                    "end_date",
+                    "dpia_screened",
+                    "dpia_indicators",
+                ]
                 Proposal.objects.filter(pk=proposal.pk).update(
-                    **{f: getattr(template, f) for f in fields})
-                Participant.objects.filter(proposal=proposal).update(role="both",
-                                                                     controller_role="controller")
+                    **{f: getattr(template, f) for f in fields}
+                )
+                Participant.objects.filter(proposal=proposal).update(
+                    role="both", controller_role="controller"
+                )
                 for org in orgs[1:]:
-                    Participant.objects.create(proposal=proposal, organisation=org, role="both",
-                                               controller_role="controller",
-                                               contact_name="Contact",
-                                               contact_email="contact@bench.example")
+                    Participant.objects.create(
+                        proposal=proposal,
+                        organisation=org,
+                        role="both",
+                        controller_role="controller",
+                        contact_name="Contact",
+                        contact_email="contact@bench.example",
+                    )
             proposal.refresh_from_db()
             started_at = timezone.now()
             started = time.monotonic()
@@ -307,26 +438,37 @@ class Bench:
 
                 locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
                 version = ProposalVersion.objects.create(
-                    proposal=locked, number=1, snapshot=build(locked), created_by=author)
+                    proposal=locked, number=1, snapshot=build(locked), created_by=author
+                )
                 Proposal.objects.filter(pk=proposal.pk).update(
-                    status="in_review", submitted_at=started_at, submitted_by=author)
+                    status="in_review", submitted_at=started_at, submitted_by=author
+                )
                 from notifications.services import outbox_enqueue
 
-                outbox_enqueue(task_name="requests.open_review_round",
-                               kwargs={"version_id": version.pk})
+                outbox_enqueue(
+                    task_name="requests.open_review_round", kwargs={"version_id": version.pk}
+                )
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 opened = ReviewRound.objects.filter(proposal=proposal).exists()
-                pending = OutboxTask.objects.filter(created_at__gte=started_at,
-                                                    completed_at__isnull=True).count()
+                pending = OutboxTask.objects.filter(
+                    created_at__gte=started_at, completed_at__isnull=True
+                ).count()
                 if opened and pending == 0:
                     break
                 time.sleep(0.05)
             elapsed = time.monotonic() - started
             emails = Email.objects.filter(created_at__gte=started_at).count()
             decisions = ReviewRound.objects.get(proposal=proposal).decisions.count()
-            self.add("fanout_time", elapsed, "s", organisations=len(orgs),
-                     decisions=decisions, emails=emails, target=f"< {TARGETS['fanout_s']}")
+            self.add(
+                "fanout_time",
+                elapsed,
+                "s",
+                organisations=len(orgs),
+                decisions=decisions,
+                emails=emails,
+                target=f"< {TARGETS['fanout_s']}",
+            )
             self.worker_rss = _peak_rss_mb(worker.pid)
         finally:
             worker.send_signal(signal.SIGTERM)
@@ -335,13 +477,25 @@ class Bench:
             except subprocess.TimeoutExpired:
                 worker.kill()
 
+    @staticmethod
+    def _wait_for_worker(timeout: float = 120) -> None:
+        """The clock starts when the worker answers, not while it boots."""
+        from isf_portal.celery import app
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if app.control.ping(timeout=1.0):
+                return
+        raise RuntimeError("the Celery worker did not start")
+
     def pdf(self):
         from agreements import documents
 
         timings = documents.benchmark(parties=10, items=40)
         full, one = timings["agreement_seconds"], timings["one_page_seconds"]
-        self.add("agreement_pdf", full, "s", target=f"< {TARGETS['pdf_s']}",
-                 parties=10, data_items=40)
+        self.add(
+            "agreement_pdf", full, "s", target=f"< {TARGETS['pdf_s']}", parties=10, data_items=40
+        )
         self.add("one_page_pdf", one, "s")
         self.add("agreement_pdf_ratio", full / one, "ratio", numerator=full, denominator=one)
 
@@ -351,17 +505,22 @@ class Bench:
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
             pg_version = cursor.fetchone()[0]
-        return {"cpus": os.cpu_count(), "python": platform.python_version(),
-                "postgresql": pg_version, "platform": platform.platform(),
-                "scale": self.scale_name}
+        return {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "postgresql": pg_version,
+            "platform": platform.platform(),
+            "scale": self.scale_name,
+        }
 
     def report(self, machine: dict):
         self.output.parent.mkdir(parents=True, exist_ok=True)
-        self.output.write_text(json.dumps({"machine": machine, "results": self.results},
-                                          indent=2))
+        self.output.write_text(json.dumps({"machine": machine, "results": self.results}, indent=2))
         width = max(len(r["name"]) for r in self.results)
-        print(f"\nISF Portal benchmark ({machine['scale']}): {machine['cpus']} CPUs, Python "
-              f"{machine['python']}, PostgreSQL {machine['postgresql']}")
+        print(
+            f"\nISF Portal benchmark ({machine['scale']}): {machine['cpus']} CPUs, Python "
+            f"{machine['python']}, PostgreSQL {machine['postgresql']}"
+        )
         for row in self.results:
             extra = ""
             if "numerator" in row:
@@ -403,8 +562,13 @@ def main(argv=None) -> int:
         bench.time_search("large")
         for name, page in bench.pages.items():
             counts = page["queries"]
-            bench.add(f"queries_flat_{name}", float(counts["small"] == counts["large"]),
-                      "bool", small=counts["small"], large=counts["large"])
+            bench.add(
+                f"queries_flat_{name}",
+                float(counts["small"] == counts["large"]),
+                "bool",
+                small=counts["small"],
+                large=counts["large"],
+            )
         bench.start_web(env, port)
         try:
             bench.load(port)

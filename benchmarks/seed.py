@@ -44,20 +44,39 @@ STATUS_SHARE = [
     (ProposalStatus.DECLINED, 0.10),
     (ProposalStatus.WITHDRAWN, 0.05),
 ]
-WORDS = (
-    "housing safeguarding fire safety health care referral travel violence probation "
-    "school attendance early help hospital discharge homelessness mental health carers "
-    "domestic abuse youth justice dementia falls prevention hoarding welfare debt"
-).split()
+WORDS = [
+    "housing",
+    "safeguarding",
+    "fire",
+    "safety",
+    "health",
+    "care",
+    "referral",
+    "travel",
+    "violence",
+    "probation",
+    "school",
+    "attendance",
+    "hospital",
+    "discharge",
+    "homelessness",
+    "carers",
+    "domestic",
+    "abuse",
+    "youth",
+    "justice",
+    "dementia",
+    "falls",
+    "hoarding",
+    "debt",
+]
 
 
 def _bulk(model, rows, reason):
     if not rows:
         return []
     if hasattr(model, "history"):
-        return bulk_create_with_history(
-            rows, model, batch_size=2000, default_change_reason=reason
-        )
+        return bulk_create_with_history(rows, model, batch_size=2000, default_change_reason=reason)
     return model.objects.bulk_create(rows, batch_size=5000)
 
 
@@ -90,8 +109,12 @@ def seed_people(*, organisations: int, users: int, rng: random.Random):
     _bulk(
         User,
         [
-            User(email=f"user{i:05d}@bench.example", full_name=f"Bench User {i:05d}",
-                 job_title="Officer", password=password)
+            User(
+                email=f"user{i:05d}@bench.example",
+                full_name=f"Bench User {i:05d}",
+                job_title="Officer",
+                password=password,
+            )
             for i in range(users)
         ],
         "isf.bench.user",
@@ -120,13 +143,14 @@ def seed_people(*, organisations: int, users: int, rng: random.Random):
         memberships.append(Membership(user=user, organisation=org, **roles))
         for role, held in roles.items():
             if held:
-                group_rows.append(through(user_id=user.pk,
-                                          group_id=group(org, role[3:]).pk))
+                group_rows.append(through(user_id=user.pk, group_id=group(org, role[3:]).pk))
         group_rows.append(through(user_id=user.pk, group_id=group(org, ALL_MEMBERS).pk))
     _bulk(Membership, memberships, "isf.bench.membership")
     through.objects.bulk_create(group_rows, batch_size=5000, ignore_conflicts=True)
-    seats = [SteeringGroupMember(user=people[i * 10], organisation=orgs[i], is_chair=i == 0)
-             for i in range(7)]
+    seats = [
+        SteeringGroupMember(user=people[i * 10], organisation=orgs[i], is_chair=i == 0)
+        for i in range(7)
+    ]
     _bulk(SteeringGroupMember, seats, "isf.bench.steering")
     steering = steering_group_group()
     through.objects.bulk_create(
@@ -137,9 +161,18 @@ def seed_people(*, organisations: int, users: int, rng: random.Random):
 
 def seed_proposals(*, count: int, orgs, people, rng: random.Random, start: int = 0):
     """`count` proposals in every status, with sections, parties, decisions and grants."""
-    perms = {p.codename: p for p in Permission.objects.filter(
-        content_type__app_label="requests", codename__in=[
-            "view_proposal", "change_proposal", "comment_proposal", "decide_proposal"])}
+    perms = {
+        p.codename: p
+        for p in Permission.objects.filter(
+            content_type__app_label="requests",
+            codename__in=[
+                "view_proposal",
+                "change_proposal",
+                "comment_proposal",
+                "decide_proposal",
+            ],
+        )
+    }
     group_ids = {(g.name): g.pk for g in Group.objects.all()}
     member_of = {}
     for m in Membership.objects.filter(organisation__in=orgs, is_member=True).order_by("pk"):
@@ -161,109 +194,224 @@ def seed_proposals(*, count: int, orgs, people, rng: random.Random, start: int =
         author = member_of.get(lead.pk) or people[0].pk
         status = statuses[n]
         created = now - timedelta(days=rng.randrange(1, 1500), minutes=n)
-        proposals.append(Proposal(
-            reference=f"ISF-{created.year}-{number:05d}", lead_organisation=lead,
-            created_by_id=author, status=status, title=_title(rng, number),
-            problem="The problem in plain English. " * 5, benefits="Benefits. " * 5,
-            data_subjects="Residents receiving services.", transfer_method="SFTP",
-            frequency="monthly", security_measures="Encrypted.", access_controls="Team.",
-            storage_location="UK", review_date=(now + timedelta(days=300)).date(),
-            review_frequency="12", success_measures="Outcomes.", retention="2 years.",
-            end_of_sharing="delete", early_termination="A breach.",
-            end_date=(now + timedelta(days=900)).date(), dpia_screened=True,
-            dpia_indicators=["vulnerable"],
-            submitted_at=created if status != ProposalStatus.DRAFT else None,
-            submitted_by_id=author if status != ProposalStatus.DRAFT else None,
-        ))
+        proposals.append(
+            Proposal(
+                reference=f"ISF-{created.year}-{number:05d}",
+                lead_organisation=lead,
+                created_by_id=author,
+                status=status,
+                title=_title(rng, number),
+                problem="The problem in plain English. " * 5,
+                benefits="Benefits. " * 5,
+                data_subjects="Residents receiving services.",
+                transfer_method="SFTP",
+                frequency="monthly",
+                security_measures="Encrypted.",
+                access_controls="Team.",
+                storage_location="UK",
+                review_date=(now + timedelta(days=300)).date(),
+                review_frequency="12",
+                success_measures="Outcomes.",
+                retention="2 years.",
+                end_of_sharing="delete",
+                early_termination="A breach.",
+                end_date=(now + timedelta(days=900)).date(),
+                dpia_screened=True,
+                dpia_indicators=["vulnerable"],
+                submitted_at=created if status != ProposalStatus.DRAFT else None,
+                submitted_by_id=author if status != ProposalStatus.DRAFT else None,
+            )
+        )
         parties = rng.sample(orgs, rng.randint(2, 12))
         if lead not in parties:
             parties[0] = lead
-        plans.append({"lead": lead, "parties": parties, "items": rng.randint(5, 40),
-                      "created": created})
+        plans.append(
+            {"lead": lead, "parties": parties, "items": rng.randint(5, 40), "created": created}
+        )
     _bulk(Proposal, proposals, "isf.bench.proposal")
-    by_ref = {p.reference: p for p in Proposal.objects.filter(
-        reference__in=[p.reference for p in proposals])}
+    by_ref = {
+        p.reference: p
+        for p in Proposal.objects.filter(reference__in=[p.reference for p in proposals])
+    }
     proposals = [by_ref[p.reference] for p in proposals]
     # Activity dates spread over years, so ordering and paging look like production.
     for p, plan in zip(proposals, plans, strict=True):
         p.created_at = p.last_activity_at = plan["created"]
     Proposal.objects.bulk_update(proposals, ["created_at", "last_activity_at"], batch_size=2000)
 
-    visions, sections, items, parties, bases, events, grants = [], [], [], [], [], [], []
+    visions, sections, items, parties, events, grants = [], [], [], [], [], []
     for p, plan in zip(proposals, plans, strict=True):
-        visions.append(VisionStatement(
-            proposal=p, for_who="residents", need="need help", proposal_name=p.title,
-            outcome="do better", data_shared="names", between_whom="partners",
-            today="e-mail", benefit="be faster"))
+        visions.append(
+            VisionStatement(
+                proposal=p,
+                for_who="residents",
+                need="need help",
+                proposal_name=p.title,
+                outcome="do better",
+                data_shared="names",
+                between_whom="partners",
+                today="e-mail",
+                benefit="be faster",
+            )
+        )
         done = p.status != ProposalStatus.DRAFT
-        sections += [SectionState(proposal=p, section=s, revision=3,
-                                  status=SectionStatus.COMPLETED if done or i < 3
-                                  else SectionStatus.IN_PROGRESS)
-                     for i, s in enumerate(Section)]
-        items += [DataItem(proposal=p, name=f"Data item {i}", category="personal",
-                           identifiability="identifiable", necessity="Needed to contact.")
-                  for i in range(plan["items"])]
+        sections += [
+            SectionState(
+                proposal=p,
+                section=s,
+                revision=3,
+                status=SectionStatus.COMPLETED if done or i < 3 else SectionStatus.IN_PROGRESS,
+            )
+            for i, s in enumerate(Section)
+        ]
+        items += [
+            DataItem(
+                proposal=p,
+                name=f"Data item {i}",
+                category="personal",
+                identifiability="identifiable",
+                necessity="Needed to contact.",
+            )
+            for i in range(plan["items"])
+        ]
         for org in plan["parties"]:
-            parties.append(Participant(
-                proposal=p, organisation=org, is_lead=org == plan["lead"], role="both",
-                controller_role="controller", contact_name="Contact",
-                contact_email="contact@bench.example"))
-            grants.append(ProposalGroupObjectPermission(
-                content_object=p, permission=perms["view_proposal"],
-                group_id=group_ids[f"org-{org.pk}-{ALL_MEMBERS}"]))
-            grants.append(ProposalGroupObjectPermission(
-                content_object=p, permission=perms["comment_proposal"],
-                group_id=group_ids[f"org-{org.pk}-member"]))
-        grants.append(ProposalGroupObjectPermission(
-            content_object=p, permission=perms["change_proposal"],
-            group_id=group_ids[f"org-{plan['lead'].pk}-member"]))
+            parties.append(
+                Participant(
+                    proposal=p,
+                    organisation=org,
+                    is_lead=org == plan["lead"],
+                    role="both",
+                    controller_role="controller",
+                    contact_name="Contact",
+                    contact_email="contact@bench.example",
+                )
+            )
+            grants.append(
+                ProposalGroupObjectPermission(
+                    content_object=p,
+                    permission=perms["view_proposal"],
+                    group_id=group_ids[f"org-{org.pk}-{ALL_MEMBERS}"],
+                )
+            )
+            grants.append(
+                ProposalGroupObjectPermission(
+                    content_object=p,
+                    permission=perms["comment_proposal"],
+                    group_id=group_ids[f"org-{org.pk}-member"],
+                )
+            )
+        grants.append(
+            ProposalGroupObjectPermission(
+                content_object=p,
+                permission=perms["change_proposal"],
+                group_id=group_ids[f"org-{plan['lead'].pk}-member"],
+            )
+        )
         if p.status != ProposalStatus.DRAFT:
-            grants.append(ProposalGroupObjectPermission(
-                content_object=p, permission=perms["view_proposal"],
-                group_id=group_ids["steering-group"]))
-        events += [ProposalEvent(proposal=p, actor_id=p.created_by_id, kind="created",
-                                 description="Proposal started", organisation=plan["lead"]),
-                   ProposalEvent(proposal=p, actor_id=p.created_by_id, kind="vision",
-                                 description="Vision statement updated")]
+            grants.append(
+                ProposalGroupObjectPermission(
+                    content_object=p,
+                    permission=perms["view_proposal"],
+                    group_id=group_ids["steering-group"],
+                )
+            )
+        events += [
+            ProposalEvent(
+                proposal=p,
+                actor_id=p.created_by_id,
+                kind="created",
+                description="Proposal started",
+                organisation=plan["lead"],
+            ),
+            ProposalEvent(
+                proposal=p,
+                actor_id=p.created_by_id,
+                kind="vision",
+                description="Vision statement updated",
+            ),
+        ]
     _bulk(VisionStatement, visions, "isf.bench.vision")
     _bulk(SectionState, sections, "isf.bench.section")
     _bulk(DataItem, items, "isf.bench.data_item")
     _bulk(Participant, parties, "isf.bench.participant")
     saved_parties = Participant.objects.filter(proposal__in=proposals).only("pk")
-    _bulk(LawfulBasis, [
-        b for party in saved_parties
-        for b in (LawfulBasis(participant=party, direction="disclosing", article6="e",
-                              legal_power="Care Act 2014 s.6 (co-operation)"),
-                  LawfulBasis(participant=party, direction="receiving", article6="e",
-                              legal_power="Care Act 2014 s.6 (co-operation)"))
-    ], "isf.bench.lawful_basis")
+    _bulk(
+        LawfulBasis,
+        [
+            b
+            for party in saved_parties
+            for b in (
+                LawfulBasis(
+                    participant=party,
+                    direction="disclosing",
+                    article6="e",
+                    legal_power="Care Act 2014 s.6 (co-operation)",
+                ),
+                LawfulBasis(
+                    participant=party,
+                    direction="receiving",
+                    article6="e",
+                    legal_power="Care Act 2014 s.6 (co-operation)",
+                ),
+            )
+        ],
+        "isf.bench.lawful_basis",
+    )
     _bulk(ProposalEvent, events, "")
     ProposalGroupObjectPermission.objects.bulk_create(grants, batch_size=5000)
 
     # Submitted proposals: a frozen version, a review round and a decision per party.
-    submitted = [(p, plan) for p, plan in zip(proposals, plans, strict=True)
-                 if p.status != ProposalStatus.DRAFT]
-    versions = _bulk(ProposalVersion, [
-        ProposalVersion(proposal=p, number=1, created_by_id=p.created_by_id,
-                        snapshot=_snapshot(p, plan)) for p, plan in submitted], "")
-    versions = {v.proposal_id: v for v in ProposalVersion.objects.filter(
-        proposal__in=[p for p, _plan in submitted])}
-    outcome = {
-        ProposalStatus.IN_REVIEW: "", ProposalStatus.APPROVED: "approved",
-        ProposalStatus.CHANGES_REQUESTED: "changes_requested",
-        ProposalStatus.DECLINED: "declined", ProposalStatus.WITHDRAWN: "withdrawn",
+    submitted = [
+        (p, plan)
+        for p, plan in zip(proposals, plans, strict=True)
+        if p.status != ProposalStatus.DRAFT
+    ]
+    versions = _bulk(
+        ProposalVersion,
+        [
+            ProposalVersion(
+                proposal=p, number=1, created_by_id=p.created_by_id, snapshot=_snapshot(p, plan)
+            )
+            for p, plan in submitted
+        ],
+        "",
+    )
+    versions = {
+        v.proposal_id: v
+        for v in ProposalVersion.objects.filter(proposal__in=[p for p, _plan in submitted])
     }
-    rounds = _bulk(ReviewRound, [
-        ReviewRound(proposal=p, version=versions[p.pk], number=1,
-                    deadline=(now + timedelta(days=20)).date(),
-                    rule={"decline_ends_round": True, "steering_quorum": 3,
-                          "deadline_working_days": 15},
-                    closed_at=None if p.status == ProposalStatus.IN_REVIEW else now,
-                    outcome=outcome[p.status],
-                    steering_outcome="approve" if p.status == ProposalStatus.APPROVED else "")
-        for p, _plan in submitted], "isf.bench.round")
-    round_of = {r.proposal_id: r for r in ReviewRound.objects.filter(
-        proposal__in=[p for p, _plan in submitted])}
+    outcome = {
+        ProposalStatus.IN_REVIEW: "",
+        ProposalStatus.APPROVED: "approved",
+        ProposalStatus.CHANGES_REQUESTED: "changes_requested",
+        ProposalStatus.DECLINED: "declined",
+        ProposalStatus.WITHDRAWN: "withdrawn",
+    }
+    _bulk(
+        ReviewRound,
+        [
+            ReviewRound(
+                proposal=p,
+                version=versions[p.pk],
+                number=1,
+                deadline=(now + timedelta(days=20)).date(),
+                rule={
+                    "decline_ends_round": True,
+                    "steering_quorum": 3,
+                    "deadline_working_days": 15,
+                },
+                closed_at=None if p.status == ProposalStatus.IN_REVIEW else now,
+                outcome=outcome[p.status],
+                steering_outcome="approve" if p.status == ProposalStatus.APPROVED else "",
+            )
+            for p, _plan in submitted
+        ],
+        "isf.bench.round",
+    )
+    round_of = {
+        r.proposal_id: r
+        for r in ReviewRound.objects.filter(proposal__in=[p for p, _plan in submitted])
+    }
     decisions, decide_grants = [], []
     for p, plan in submitted:
         for i, org in enumerate(plan["parties"]):
@@ -278,100 +426,184 @@ def seed_proposals(*, count: int, orgs, people, rng: random.Random, start: int =
             else:
                 status = DecisionStatus.APPROVED if i % 2 else DecisionStatus.PENDING
             decided = status != DecisionStatus.PENDING
-            decisions.append(OrganisationDecision(
-                round=round_of[p.pk], organisation=org, status=status,
-                comment="Reason given." if decided else "",
-                decided_by_id=approver_of.get(org.pk) if decided else None,
-                decided_at=now if decided else None))
-            decide_grants.append(ProposalGroupObjectPermission(
-                content_object=p, permission=perms["decide_proposal"],
-                group_id=group_ids[f"org-{org.pk}-approver"]))
+            decisions.append(
+                OrganisationDecision(
+                    round=round_of[p.pk],
+                    organisation=org,
+                    status=status,
+                    comment="Reason given." if decided else "",
+                    decided_by_id=approver_of.get(org.pk) if decided else None,
+                    decided_at=now if decided else None,
+                )
+            )
+            decide_grants.append(
+                ProposalGroupObjectPermission(
+                    content_object=p,
+                    permission=perms["decide_proposal"],
+                    group_id=group_ids[f"org-{org.pk}-approver"],
+                )
+            )
     _bulk(OrganisationDecision, decisions, "isf.bench.decision")
     ProposalGroupObjectPermission.objects.bulk_create(decide_grants, batch_size=5000)
     for year in {p.reference.split("-")[1] for p in proposals}:
         ReferenceCounter.objects.update_or_create(
-            prefix="ISF", year=int(year), defaults={"last_number": start + count + 1})
+            prefix="ISF", year=int(year), defaults={"last_number": start + count + 1}
+        )
     return proposals, plans
 
 
 def _snapshot(p, plan) -> dict:
     return {
-        "reference": p.reference, "title": p.title, "problem": p.problem,
-        "benefits": p.benefits, "data_subjects": p.data_subjects,
+        "reference": p.reference,
+        "title": p.title,
+        "problem": p.problem,
+        "benefits": p.benefits,
+        "data_subjects": p.data_subjects,
         "lead_organisation": plan["lead"].name,
         "vision": {"parts": {}, "text": f"For residents who need help, {p.title} will help."},
         "outcomes": [{"description": "Outcome", "measure": "Measure", "target": ""}],
-        "data_items": [{"name": f"Data item {i}", "category": "Personal data",
-                        "category_code": "personal", "identifiability": "Identifiable",
-                        "is_health_or_care": False, "necessity": "Needed."}
-                       for i in range(plan["items"])],
-        "participants": [{"organisation_id": o.pk, "name": o.name, "short_name": o.short_name,
-                          "sector": o.get_sector_display(),
-                          "ico_registration_number": o.ico_registration_number,
-                          "dpo_name": o.dpo_name, "dpo_email": o.dpo_email,
-                          "is_lead": o == plan["lead"], "role": "Both", "controller_role":
-                          "Controller", "contact_name": "Contact",
-                          "contact_email": "contact@bench.example", "lawful_bases": []}
-                         for o in plan["parties"]],
-        "dpia": {"screened": True, "required": False, "reasons": [],
-                 "explanation": "Not required.", "indicators": [], "reference": "",
-                 "file_name": ""},
-        "actions": [], "frequency": "Monthly", "review_date": None,
-        "review_frequency": "Every 12 months", "start_date": None, "end_date": None,
-        "end_of_sharing": "Securely delete the data", "confidentiality_basis": "",
-        "national_data_opt_out": "", "transfer_method": "SFTP", "security_measures": "",
-        "access_controls": "", "storage_location": "", "success_measures": "",
-        "retention": "", "early_termination": "", "dpia_reference": "",
+        "data_items": [
+            {
+                "name": f"Data item {i}",
+                "category": "Personal data",
+                "category_code": "personal",
+                "identifiability": "Identifiable",
+                "is_health_or_care": False,
+                "necessity": "Needed.",
+            }
+            for i in range(plan["items"])
+        ],
+        "participants": [
+            {
+                "organisation_id": o.pk,
+                "name": o.name,
+                "short_name": o.short_name,
+                "sector": o.get_sector_display(),
+                "ico_registration_number": o.ico_registration_number,
+                "dpo_name": o.dpo_name,
+                "dpo_email": o.dpo_email,
+                "is_lead": o == plan["lead"],
+                "role": "Both",
+                "controller_role": "Controller",
+                "contact_name": "Contact",
+                "contact_email": "contact@bench.example",
+                "lawful_bases": [],
+            }
+            for o in plan["parties"]
+        ],
+        "dpia": {
+            "screened": True,
+            "required": False,
+            "reasons": [],
+            "explanation": "Not required.",
+            "indicators": [],
+            "reference": "",
+            "file_name": "",
+        },
+        "actions": [],
+        "frequency": "Monthly",
+        "review_date": None,
+        "review_frequency": "Every 12 months",
+        "start_date": None,
+        "end_date": None,
+        "end_of_sharing": "Securely delete the data",
+        "confidentiality_basis": "",
+        "national_data_opt_out": "",
+        "transfer_method": "SFTP",
+        "security_measures": "",
+        "access_controls": "",
+        "storage_location": "",
+        "success_measures": "",
+        "retention": "",
+        "early_termination": "",
+        "dpia_reference": "",
     }
 
 
 def seed_agreements(*, count: int, proposals, plans, rng: random.Random, start: int = 0):
     """Agreements for approved proposals (and a few more), each party signed."""
-    approved = [(p, plan) for p, plan in zip(proposals, plans, strict=True)
-                if p.status == ProposalStatus.APPROVED][:count]
-    perm = Permission.objects.get(content_type__app_label="agreements",
-                                  codename="view_agreement")
+    approved = [
+        (p, plan)
+        for p, plan in zip(proposals, plans, strict=True)
+        if p.status == ProposalStatus.APPROVED
+    ][:count]
+    perm = Permission.objects.get(content_type__app_label="agreements", codename="view_agreement")
     group_ids = {g.name: g.pk for g in Group.objects.all()}
     today = timezone.localdate()
     rows = []
     for n, (p, _plan) in enumerate(approved):
-        rows.append(Agreement(
-            reference=f"DSA-{today.year}-{start + n + 1:05d}", title=p.title, status="active",
-            proposal=p, version_id=ProposalVersion.objects.filter(proposal=p).values_list(
-                "pk", flat=True).first(),
-            content={"sections": []}, start_date=today - timedelta(days=rng.randrange(400)),
-            end_date=today + timedelta(days=rng.randrange(30, 1000)),
-            review_date=today + timedelta(days=rng.randrange(1, 365)),
-            signed_sha256=f"{n:064x}", draft_sha256=f"{n + 10**9:064x}",
-            activated_at=timezone.now(), has_special_category=n % 3 == 0))
+        rows.append(
+            Agreement(
+                reference=f"DSA-{today.year}-{start + n + 1:05d}",
+                title=p.title,
+                status="active",
+                proposal=p,
+                version_id=ProposalVersion.objects.filter(proposal=p)
+                .values_list("pk", flat=True)
+                .first(),
+                content={"sections": []},
+                start_date=today - timedelta(days=rng.randrange(400)),
+                end_date=today + timedelta(days=rng.randrange(30, 1000)),
+                review_date=today + timedelta(days=rng.randrange(1, 365)),
+                signed_sha256=f"{n:064x}",
+                draft_sha256=f"{n + 10**9:064x}",
+                activated_at=timezone.now(),
+                has_special_category=n % 3 == 0,
+            )
+        )
     _bulk(Agreement, rows, "isf.bench.agreement")
-    saved = {a.proposal_id: a for a in Agreement.objects.filter(
-        reference__in=[a.reference for a in rows])}
+    saved = {
+        a.proposal_id: a
+        for a in Agreement.objects.filter(reference__in=[a.reference for a in rows])
+    }
     parties, grants = [], []
     for p, plan in approved:
         agreement = saved[p.pk]
         for org in plan["parties"]:
-            parties.append(AgreementParty(
-                agreement=agreement, organisation=org, name=org.name,
-                short_name=org.short_name, sector=org.get_sector_display(),
-                ico_registration_number=org.ico_registration_number, dpo_name=org.dpo_name,
-                dpo_email=org.dpo_email, role="Both", controller_role="Controller",
-                is_lead=org == plan["lead"], required_signatures=["siro"]))
-            grants.append(AgreementGroupObjectPermission(
-                content_object=agreement, permission=perm,
-                group_id=group_ids[f"org-{org.pk}-{ALL_MEMBERS}"]))
-        grants.append(AgreementGroupObjectPermission(
-            content_object=agreement, permission=perm, group_id=group_ids["steering-group"]))
+            parties.append(
+                AgreementParty(
+                    agreement=agreement,
+                    organisation=org,
+                    name=org.name,
+                    short_name=org.short_name,
+                    sector=org.get_sector_display(),
+                    ico_registration_number=org.ico_registration_number,
+                    dpo_name=org.dpo_name,
+                    dpo_email=org.dpo_email,
+                    role="Both",
+                    controller_role="Controller",
+                    is_lead=org == plan["lead"],
+                    required_signatures=["siro"],
+                )
+            )
+            grants.append(
+                AgreementGroupObjectPermission(
+                    content_object=agreement,
+                    permission=perm,
+                    group_id=group_ids[f"org-{org.pk}-{ALL_MEMBERS}"],
+                )
+            )
+        grants.append(
+            AgreementGroupObjectPermission(
+                content_object=agreement, permission=perm, group_id=group_ids["steering-group"]
+            )
+        )
     AgreementParty.objects.bulk_create(parties, batch_size=5000)
     AgreementGroupObjectPermission.objects.bulk_create(grants, batch_size=5000)
     signer = {}
     for m in Membership.objects.filter(is_signatory=True).select_related("user").order_by("pk"):
         signer.setdefault(m.organisation_id, m.user)
     signatures = [
-        Signature(agreement_id=party.agreement_id, party=party, capacity="siro",
-                  signer=signer[party.organisation_id],
-                  name=signer[party.organisation_id].full_name, job_title="SIRO",
-                  organisation_name=party.name, pdf_sha256="0" * 64)
+        Signature(
+            agreement_id=party.agreement_id,
+            party=party,
+            capacity="siro",
+            signer=signer[party.organisation_id],
+            name=signer[party.organisation_id].full_name,
+            job_title="SIRO",
+            organisation_name=party.name,
+            pdf_sha256="0" * 64,
+        )
         for party in AgreementParty.objects.filter(agreement__in=saved.values())
         if party.organisation_id in signer
     ]
@@ -385,8 +617,12 @@ def seed(*, organisations=200, users=2000, proposals=10_000, agreements=2_000, s
     orgs, people = seed_people(organisations=organisations, users=users, rng=rng)
     made, plans = seed_proposals(count=proposals, orgs=orgs, people=people, rng=rng)
     deals = seed_agreements(count=agreements, proposals=made, plans=plans, rng=rng)
-    return {"organisations": len(orgs), "users": len(people), "proposals": len(made),
-            "agreements": len(deals)}
+    return {
+        "organisations": len(orgs),
+        "users": len(people),
+        "proposals": len(made),
+        "agreements": len(deals),
+    }
 
 
 @transaction.atomic
@@ -398,6 +634,11 @@ def grow(*, to: int, seed=2027):
     have = Proposal.objects.count()
     made, plans = seed_proposals(count=to - have, orgs=orgs, people=people, rng=rng, start=have)
     deals_have = Agreement.objects.count()
-    deals = seed_agreements(count=max(0, int(to * 0.2) - deals_have), proposals=made,
-                            plans=plans, rng=rng, start=deals_have)
+    deals = seed_agreements(
+        count=max(0, int(to * 0.2) - deals_have),
+        proposals=made,
+        plans=plans,
+        rng=rng,
+        start=deals_have,
+    )
     return {"proposals": Proposal.objects.count(), "agreements": deals_have + len(deals)}

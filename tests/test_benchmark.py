@@ -1,0 +1,67 @@
+"""`make bench` at a tiny scale, so its code cannot rot: the same seeding, gunicorn under wrk,
+query counts at two sizes, the fan-out through a real worker and the PDF render."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from isf_portal.services_probe import reachable
+from tests.conftest import require_service
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.integration
+def test_the_benchmark_runs_end_to_end_at_a_tiny_scale(tmp_path):
+    require_service("PostgreSQL", reachable("127.0.0.1", 5432), "start it on 127.0.0.1:5432")
+    require_service("Redis", reachable("127.0.0.1", 6379), "start it on 127.0.0.1:6379")
+    require_service("wrk", shutil.which("wrk") is not None, "apt-get install wrk")
+    output = tmp_path / "results.json"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.run",
+            "--scale",
+            "tiny",
+            "--duration",
+            "1",
+            "--output",
+            str(output),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    data = json.loads(output.read_text())
+    results = {row["name"]: row for row in data["results"]}
+    assert data["machine"]["cpus"] >= 1 and data["machine"]["postgresql"]
+    # Every page answered under load (wrk counts non-2xx answers as errors).
+    for name in (
+        "trivial",
+        "home",
+        "dashboard",
+        "proposal",
+        "review",
+        "steering_list",
+        "register",
+        "register_search",
+        "agreement",
+    ):
+        assert results[f"rps_{name}"]["value"] > 0, name
+        assert results[f"rps_{name}"]["errors"] == 0, name
+        assert results[f"queries_flat_{name}"]["value"] == 1.0, results[f"queries_flat_{name}"]
+    assert results["fanout_time"]["decisions"] == 5
+    assert results["agreement_pdf"]["value"] > 0
+    assert results["web_worker_peak_rss"]["value"] > 0
+    assert "Written to" in run.stdout
