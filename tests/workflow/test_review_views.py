@@ -10,7 +10,7 @@ from organisations.models import Role
 from organisations.services import membership_set_roles
 from sharing_requests.choices import ProposalStatus
 from sharing_requests.models import DecisionStatus, VoteChoice
-from tests.factories import SteeringGroupMemberFactory, membership
+from tests.factories import SteeringGroupMemberFactory, member_of, membership
 from tests.workflow.conftest import current_round, fresh, url
 
 
@@ -227,3 +227,34 @@ def test_voting_after_the_round_closed_is_told_why_not(
     assert response.status_code == 400
     assert "vote on this round has closed" in error_summary(response)
     assert not current_round(complete_proposal).votes.exists()
+
+
+# --- The home page --------------------------------------------------------------------------
+def test_the_home_page_lists_what_awaits_the_user_in_every_capacity(
+    wf, complete_proposal, org_a, org_b, member_a, approver_b, client_for
+):
+    both = member_of(org_a, Role.APPROVER, email="both@gm.example", full_name="Bo Th")
+    member_of(org_b, Role.APPROVER, user=both)
+    SteeringGroupMemberFactory(user=both)
+    wf.submit(complete_proposal, by=member_a)
+    client = client_for(both)
+
+    page = client.get("/").content.decode()
+    awaiting = page.split("Awaiting your decision", 1)[1].split("</ul>", 1)[0]
+    assert "Decide for Ardwick Borough Council" in awaiting
+    assert "Decide for Bradford Park NHS Trust" in awaiting
+    assert "Your steering group vote" in awaiting
+    assert f'href="{url("review", complete_proposal)}"' in awaiting
+
+    wf.decide(complete_proposal, org_b, by=both)
+    wf.vote(complete_proposal, by=both)
+    page = client.get("/").content.decode()
+    awaiting = page.split("Awaiting your decision", 1)[1].split("</ul>", 1)[0]
+    assert "Decide for Ardwick Borough Council" in awaiting
+    assert "Bradford Park NHS Trust" not in awaiting
+    assert "Your steering group vote" not in awaiting
+
+    wf.decide(complete_proposal, org_a, by=both)
+    assert "Awaiting your decision" not in client.get("/").content.decode()
+    # The submitter is never asked.
+    assert "Awaiting your decision" not in client_for(member_a).get("/").content.decode()
