@@ -90,6 +90,13 @@ class RegisterFilterForm(GovukForm):
 class ExternalAgreementForm(GovukForm):
     """Record an agreement signed outside the portal."""
 
+    messages = {
+        "organisation": (
+            gettext_lazy("Select the organisation you are recording it for"),
+            gettext_lazy("The organisation"),
+        ),
+    }
+
     organisation = forms.ModelChoiceField(
         label=gettext_lazy("Which organisation are you recording it for?"),
         queryset=Organisation.objects.none(),
@@ -181,6 +188,10 @@ class ExternalAgreementForm(GovukForm):
 class ReviewOutcomeForm(GovukForm):
     """The outcome of a review. Each outcome then asks its own questions on the next page."""
 
+    messages = {
+        "outcome": (gettext_lazy("Select the outcome of the review"), gettext_lazy("The outcome"))
+    }
+
     outcome = forms.ChoiceField(
         label=gettext_lazy("What did the review decide?"),
         choices=ReviewOutcome.choices,
@@ -210,6 +221,13 @@ class ContinueForm(GovukForm):
 
 
 class VaryForm(GovukForm):
+    messages = {
+        "reason": (
+            gettext_lazy("Say what needs to change"),
+            gettext_lazy("The description of what needs to change"),
+        )
+    }
+
     reason = forms.CharField(
         label=gettext_lazy("What needs to change"),
         help_text=gettext_lazy(
@@ -223,6 +241,13 @@ class VaryForm(GovukForm):
 
 
 class TerminateForm(GovukForm):
+    messages = {
+        "reason": (
+            gettext_lazy("Give the reason for ending the agreement"),
+            gettext_lazy("The reason"),
+        )
+    }
+
     reason = forms.CharField(
         label=gettext_lazy("Why the agreement is ending"),
         max_length=2000,

@@ -414,6 +414,7 @@ def test_an_unknown_outcome_is_404(client_for, go_a, agreement_ab):
         ("vary", {}, "id_reason", "Say what needs to change"),
         ("terminate", {}, "id_reason", "Give the reason for ending"),
         ("terminate", {"reason": "x"}, "id_end_date_0", "Enter the date the agreement ends"),
+        ("terminate", {"reason": "x" * 2001}, "id_reason", "The reason must be 2000 characters"),
     ],
 )
 def test_review_outcome_errors(client_for, go_a, agreement_ab, outcome, data, anchor, message):
