@@ -498,6 +498,8 @@ def round_withdraw(*, proposal: Proposal, by, reason: str) -> None:
         waiting |= set(_approvers_of(d.organisation))
     voted = set(review.votes.values_list("member_id", flat=True))
     waiting |= {s.user for s in eligible_voters(proposal) if s.user_id not in voted}
+    # Whoever withdrew it knows, and the submitter was never asked to decide.
+    waiting = {u for u in waiting if u.pk not in (by.pk, proposal.submitted_by_id)}
     for user in sorted(waiting, key=lambda u: u.pk):
         notify(
             user=user,

@@ -78,3 +78,23 @@ def test_a_decided_proposal_cannot_be_withdrawn(wf, in_review, org_b, member_a, 
     with pytest.raises(DomainError, match="cannot be withdrawn"):
         wf.withdraw(in_review, by=member_a)
     assert current_round(in_review).outcome == RoundOutcome.DECLINED
+
+
+def test_whoever_withdraws_is_not_told_they_withdrew_it(
+    wf, complete_proposal, org_a, member_a, approver_b
+):
+    from organisations.models import Role
+    from organisations.services import membership_set_roles
+    from tests.factories import member_of, membership
+
+    # The submitter is also an approver of the lead; a colleague (approver too) withdraws.
+    membership_set_roles(
+        membership=membership(member_a, org_a), roles=[Role.MEMBER, Role.APPROVER], by=member_a
+    )
+    colleague = member_of(org_a, Role.MEMBER, Role.APPROVER, email="colleague@ardwick.example")
+    wf.submit(complete_proposal, by=member_a)
+
+    wf.withdraw(complete_proposal, by=colleague)
+
+    told = Notification.objects.filter(kind=NotificationKind.WITHDRAWN)
+    assert sorted(n.user.email for n in told) == [approver_b.email]
