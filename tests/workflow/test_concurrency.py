@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from django.db import connections
+from django.db import connection, connections
 
 from isf_portal.domain import DomainError
 from organisations.models import Role
@@ -67,6 +67,9 @@ def hook_calls():
     lock = threading.Lock()
 
     def receiver(sender, proposal, review, **kwargs):
+        # Sent inside the approving transaction (this thread's own connection), so the
+        # agreement work the receiver records commits or rolls back with the approval.
+        assert connection.in_atomic_block
         with lock:
             calls.append((proposal.pk, review.number))
 
