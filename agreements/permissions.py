@@ -5,7 +5,7 @@ Anyone else gets 404 for the agreement's pages."""
 from django.http import Http404
 from guardian.core import ObjectPermissionChecker
 
-from .models import Agreement
+from .models import Agreement, AgreementGroupObjectPermission
 
 VIEW = "view_agreement"
 
@@ -14,6 +14,11 @@ def can_view(request, agreement) -> bool:
     user = request.user
     if not user.is_authenticated or not user.is_active:
         return False
+    if user.is_superuser:
+        # Superusers see what their organisations are party to, like everyone else.
+        return AgreementGroupObjectPermission.objects.filter(
+            content_object=agreement, permission__codename=VIEW, group__user=user
+        ).exists()
     checker = getattr(request, "_isf_agreement_checker", None)
     if checker is None:
         checker = request._isf_agreement_checker = ObjectPermissionChecker(user)

@@ -690,10 +690,10 @@ class ExitForm(RevisionMixin, GovukModelForm):
     def clean(self):
         data = super().clean()
         start, end = data.get("start_date"), data.get("end_date")
-        if start and end and end <= start:
-            self.add_error("end_date", _("The end date must be after the start date"))
-        elif end and end <= timezone.localdate():
+        if end and end <= timezone.localdate():
             self.add_error("end_date", _("The end date must be in the future"))
+        elif start and end and end <= start:
+            self.add_error("end_date", _("The end date must be after the start date"))
         return data
 
 

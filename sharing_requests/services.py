@@ -362,9 +362,12 @@ def dpia_attach(*, proposal: Proposal, reference: str, upload, by, revision: int
         p.dpia_reference = reference
         fields = ["dpia_reference"]
         if upload is not None:
-            if p.dpia_file:
-                p.dpia_file.delete(save=False)
+            replaced = p.dpia_file.name if p.dpia_file else ""
             p.dpia_file.save(f"{p.reference}-dpia.{upload.isf_extension}", upload, save=False)
+            if replaced:
+                # The old file goes only once the new one is on record.
+                storage = p.dpia_file.storage
+                transaction.on_commit(lambda: storage.delete(replaced))
             p.dpia_file_name = upload.name[:200]
             fields += ["dpia_file", "dpia_file_name"]
         audit(p, reason="isf.proposal.dpia_saved", by=by)
