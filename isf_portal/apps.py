@@ -1,6 +1,5 @@
 from django.apps import AppConfig
 from django.conf import settings
-from django.contrib.staticfiles.apps import StaticFilesConfig
 
 
 class PortalConfig(AppConfig):
@@ -19,9 +18,3 @@ class PortalConfig(AppConfig):
 
                     Path(folder).mkdir(parents=True, exist_ok=True)
 
-
-class PortalStaticFilesConfig(StaticFilesConfig):
-    """Static files without htmx's and django-htmx's `ext/` extension modules: the portal
-    does not use them, and their bare `import "htmx.org"` cannot be hashed by collectstatic."""
-
-    ignore_patterns = [*StaticFilesConfig.ignore_patterns, "ext", "scss"]
