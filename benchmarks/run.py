@@ -71,6 +71,7 @@ def _environment(database: str, var_dir: str, port: int) -> dict:
         "EMAIL_URL": "dummymail://",
         "ISF_VAR_DIR": var_dir,
         "MEDIA_ROOT": str(Path(var_dir) / "media"),
+        "STATIC_ROOT": str(Path(var_dir) / "static"),
         "SITE_URL": f"http://127.0.0.1:{port}",
         "LOG_LEVEL": "WARNING",
     }
@@ -553,6 +554,10 @@ def main(argv=None) -> int:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
+        # Production settings serve hashed static files: collect them as a deployment does.
+        call_command(
+            "collectstatic", interactive=False, verbosity=0, ignore_patterns=["ext", "scss"]
+        )
         bench.seed_small()
         bench.choose_pages()
         bench.count_queries("small")
