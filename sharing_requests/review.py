@@ -557,43 +557,50 @@ def review_daily(*, today=None) -> dict:
     )
     for review in open_rounds:
         days = working_days_between(timezone.localdate(review.opened_at), today)
-        overdue = []
-        for d in review.decisions.filter(status=DecisionStatus.PENDING).select_related(
-            "organisation"
-        ):
-            if days >= every and days % every == 0:
-                for user in _approvers_of(d.organisation):
-                    if user.pk == review.proposal.submitted_by_id:
+        pending = list(
+            review.decisions.filter(status=DecisionStatus.PENDING).select_related("organisation")
+        )
+        for d in pending if days >= every and days % every == 0 else []:
+            for user in _approvers_of(d.organisation):
+                if user.pk == review.proposal.submitted_by_id:
+                    continue
+                # The log row and the reminder commit together: a reminder that fails is
+                # not recorded as sent, so the next run sends it.
+                with transaction.atomic():
+                    if not _log_once(d, user, "reminder", today):
                         continue
-                    if _log_once(d, user, "reminder", today):
-                        notify(
-                            user=user,
-                            kind=NotificationKind.REMINDER,
-                            title=_("Reminder: your decision on %(ref)s is waiting")
-                            % {"ref": review.proposal.reference},
-                            url=_url(review.proposal),
-                            template="review_reminder",
-                            context={
-                                "proposal": review.proposal,
-                                "days": days,
-                                "organisation": d.organisation,
-                            },
-                            cc=[d.organisation.ig_mailbox],
-                        )
-                        counts["reminders"] += 1
-            due = days >= escalate_after and (days - escalate_after) % every == 0
-            if due and chair and _log_once(d, chair.user, "escalation", today):
-                overdue.append(d.organisation)
-        if overdue:
-            notify(
-                user=chair.user,
-                kind=NotificationKind.ESCALATION,
-                title=_("Overdue decisions on %(ref)s") % {"ref": review.proposal.reference},
-                url=_url(review.proposal),
-                template="review_escalation",
-                context={"proposal": review.proposal, "days": days, "overdue": overdue},
-            )
-            counts["escalations"] += 1
+                    notify(
+                        user=user,
+                        kind=NotificationKind.REMINDER,
+                        title=_("Reminder: your decision on %(ref)s is waiting")
+                        % {"ref": review.proposal.reference},
+                        url=_url(review.proposal),
+                        template="review_reminder",
+                        context={
+                            "proposal": review.proposal,
+                            "days": days,
+                            "organisation": d.organisation,
+                        },
+                        cc=[d.organisation.ig_mailbox],
+                    )
+                counts["reminders"] += 1
+        due = days >= escalate_after and (days - escalate_after) % every == 0
+        if due and chair:
+            with transaction.atomic():
+                overdue = [
+                    d.organisation for d in pending if _log_once(d, chair.user, "escalation", today)
+                ]
+                if overdue:
+                    notify(
+                        user=chair.user,
+                        kind=NotificationKind.ESCALATION,
+                        title=_("Overdue decisions on %(ref)s")
+                        % {"ref": review.proposal.reference},
+                        url=_url(review.proposal),
+                        template="review_escalation",
+                        context={"proposal": review.proposal, "days": days, "overdue": overdue},
+                    )
+                    counts["escalations"] += 1
         if not review.steering_outcome and today >= review.deadline:
             with transaction.atomic():
                 p = _locked_proposal(review.proposal_id)

@@ -155,3 +155,28 @@ def test_a_closed_round_sends_no_reminders(wf, christmas, org_b, approver_b):
     run_daily(wf, date(2026, 12, 21), date(2026, 12, 30))
 
     assert not Notification.objects.filter(kind__in=[REMINDER, ESCALATION]).exists()
+
+
+def test_a_reminder_that_fails_is_not_marked_sent_and_goes_out_on_the_next_run(
+    wf, christmas, approver_a, approver_b, monkeypatch
+):
+    from sharing_requests import review
+
+    notify = review.notify
+    failed = []
+
+    def flaky(**kwargs):
+        if kwargs["user"] == approver_b and not failed:
+            failed.append(kwargs["user"])
+            raise RuntimeError("template missing")
+        return notify(**kwargs)
+
+    monkeypatch.setattr(review, "notify", flaky)
+    with time_machine.travel(at(date(2026, 12, 21)), tick=False):
+        with pytest.raises(RuntimeError):
+            wf.daily()
+        assert not ReminderLog.objects.filter(user=approver_b).exists()
+        wf.daily()  # the job runs again (Celery retries it, or the next beat)
+
+    assert days_sent(REMINDER, approver_b) == [date(2026, 12, 21)]
+    assert days_sent(REMINDER, approver_a) == [date(2026, 12, 21)]
