@@ -1,8 +1,12 @@
 """What every proposal page shares: finding the proposal for this user, the section pages'
 context, and turning domain errors into form errors."""
 
+from collections.abc import Callable
+
 from django.shortcuts import render
 from django.urls import reverse
+
+from isf_portal.domain import DomainError
 
 from .. import permissions
 from ..choices import SECTION_SUMMARIES, Section
@@ -45,6 +49,26 @@ def handle_conflict(form, proposal, section, error: ConflictError) -> None:
     data = form.data.copy()
     data["revision"] = section_revision(proposal, section)
     form.data = data
+
+
+def save_section(
+    form, proposal, section, save: Callable[[], object], *, error_field: str | None = None
+) -> bool:
+    """Save a section's form through `save` (the service call). True if it saved.
+
+    Otherwise the form carries the reason and the caller shows the page again with the
+    user's answers: someone else saved the section since it was opened (a conflict; the
+    next save replaces theirs), or the service refused (shown on `error_field`, or at the
+    top of the form)."""
+    try:
+        save()
+    except ConflictError as error:
+        handle_conflict(form, proposal, section, error)
+    except DomainError as error:
+        form.add_error(error_field, str(error))
+    else:
+        return True
+    return False
 
 
 def section_meta(section) -> dict:

@@ -31,9 +31,9 @@ from ..forms import (
 from ..models import Action, DataItem, LawfulBasis, MeasurableOutcome, Participant
 from .common import (
     editable_proposal,
-    handle_conflict,
     not_editable,
     proposal_context,
+    save_section,
     section_meta,
     section_url,
 )
@@ -206,19 +206,19 @@ def fields_edit(request, reference, page):
     form = form_class(request.POST or None, instance=proposal, initial={"revision": revision})
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in form_class.Meta.fields}
-        try:
-            services.proposal_update(
+        saved = save_section(
+            form,
+            proposal,
+            section,
+            lambda: services.proposal_update(
                 proposal=proposal,
                 section=section,
                 data=data,
                 by=request.user,
                 revision=form.cleaned_data["revision"],
-            )
-        except services.ConflictError as error:
-            handle_conflict(form, proposal, section, error)
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
+            ),
+        )
+        if saved:
             return redirect(section_url(proposal, section))
     proposal.refresh_from_db()
     return render(
@@ -260,8 +260,11 @@ def item_edit(request, reference, kind, pk=None):
     )
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in form_class.Meta.fields}
-        try:
-            services.item_save(
+        saved = save_section(
+            form,
+            proposal,
+            section,
+            lambda: services.item_save(
                 proposal=proposal,
                 section=section,
                 instance=instance,
@@ -269,12 +272,9 @@ def item_edit(request, reference, kind, pk=None):
                 by=request.user,
                 kind=kind,
                 revision=form.cleaned_data["revision"],
-            )
-        except services.ConflictError as error:
-            handle_conflict(form, proposal, section, error)
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
+            ),
+        )
+        if saved:
             messages.success(
                 request,
                 (_("%(noun)s added") if pk is None else _("%(noun)s updated"))
@@ -337,19 +337,20 @@ def participant_edit(request, reference, pk=None):
     )
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in form.fields if name != "revision"}
-        try:
-            services.participant_save(
+        saved = save_section(
+            form,
+            proposal,
+            Section.WHO,
+            lambda: services.participant_save(
                 proposal=proposal,
                 instance=instance,
                 data=data,
                 by=request.user,
                 revision=form.cleaned_data["revision"],
-            )
-        except services.ConflictError as error:
-            handle_conflict(form, proposal, Section.WHO, error)
-        except DomainError as error:
-            form.add_error("organisation" if "organisation" in form.fields else None, str(error))
-        else:
+            ),
+            error_field="organisation" if "organisation" in form.fields else None,
+        )
+        if saved:
             if pk is None:
                 messages.success(
                     request,
@@ -428,19 +429,19 @@ def lawful_basis_edit(request, reference, participant_pk, direction):
     )
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in form.fields if name != "revision"}
-        try:
-            services.lawful_basis_save(
+        saved = save_section(
+            form,
+            proposal,
+            Section.PRACTICAL,
+            lambda: services.lawful_basis_save(
                 proposal=proposal,
                 instance=instance,
                 data=data,
                 by=request.user,
                 revision=form.cleaned_data["revision"],
-            )
-        except services.ConflictError as error:
-            handle_conflict(form, proposal, Section.PRACTICAL, error)
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
+            ),
+        )
+        if saved:
             warnings = basis_warnings(instance, participant.organisation)
             for warning in warnings:
                 messages.warning(request, warning)
@@ -472,19 +473,19 @@ def screening_edit(request, reference):
         initial["indicators"] = proposal.dpia_indicators or ["none"]
     form = ScreeningForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.proposal_update(
+        saved = save_section(
+            form,
+            proposal,
+            Section.PRACTICAL,
+            lambda: services.proposal_update(
                 proposal=proposal,
                 section=Section.PRACTICAL,
                 data={"dpia_indicators": form.cleaned_data["indicators"], "dpia_screened": True},
                 by=request.user,
                 revision=form.cleaned_data["revision"],
-            )
-        except services.ConflictError as error:
-            handle_conflict(form, proposal, Section.PRACTICAL, error)
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
+            ),
+        )
+        if saved:
             return redirect("requests:screening-outcome", reference=proposal.reference)
     return render(
         request,
@@ -519,19 +520,19 @@ def dpia_edit(request, reference):
         initial={"revision": revision, "dpia_reference": proposal.dpia_reference},
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.dpia_attach(
+        saved = save_section(
+            form,
+            proposal,
+            Section.PRACTICAL,
+            lambda: services.dpia_attach(
                 proposal=proposal,
                 reference=form.cleaned_data["dpia_reference"],
                 upload=form.cleaned_data["dpia_file"],
                 by=request.user,
                 revision=form.cleaned_data["revision"],
-            )
-        except services.ConflictError as error:
-            handle_conflict(form, proposal, Section.PRACTICAL, error)
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
+            ),
+        )
+        if saved:
             return redirect(section_url(proposal, Section.PRACTICAL))
     return render(
         request,

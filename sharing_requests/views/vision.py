@@ -15,7 +15,7 @@ from ..choices import Section
 from ..forms import CommentForm, VisionForm
 from ..models import VisionStatement
 from ..vision import assemble
-from .common import handle_conflict, proposal_context, section_meta
+from .common import proposal_context, save_section, section_meta
 
 
 def _vision_context(request, proposal, form, **extra):
@@ -58,18 +58,18 @@ def vision_edit(request, reference):
             # Without JavaScript: show the assembled statement, save nothing.
             preview = assemble({part: request.POST.get(part, "") for part in VisionStatement.PARTS})
         elif form.is_valid():
-            try:
-                services.vision_update(
+            saved = save_section(
+                form,
+                proposal,
+                Section.PURPOSE,
+                lambda: services.vision_update(
                     proposal=proposal,
                     parts={part: form.cleaned_data[part] for part in VisionStatement.PARTS},
                     by=request.user,
                     revision=form.cleaned_data["revision"],
-                )
-            except services.ConflictError as error:
-                handle_conflict(form, proposal, Section.PURPOSE, error)
-            except DomainError as error:
-                form.add_error(None, str(error))
-            else:
+                ),
+            )
+            if saved:
                 messages.success(request, _("Vision statement saved"))
                 return redirect(
                     "requests:section", reference=proposal.reference, section=Section.PURPOSE
