@@ -15,7 +15,7 @@ from ..choices import Section
 from ..forms import CommentForm, VisionForm
 from ..models import VisionStatement
 from ..vision import assemble
-from .common import proposal_context, save_section, section_meta
+from .common import not_editable, proposal_context, save_section, section_meta
 
 
 def _vision_context(request, proposal, form, **extra):
@@ -52,8 +52,11 @@ def vision_edit(request, reference):
         revision = services.section_revision(proposal, Section.PURPOSE)
         form = VisionForm(request.POST or None, instance=vision, initial={"revision": revision})
     if request.method == "POST":
-        if not editable:
-            raise PermissionDenied
+        # As on every section page: 403 for people who may not change it, and the "cannot
+        # be changed now" page (409) for its lead once it is submitted.
+        permissions.require_edit(request, proposal)
+        if not proposal.is_editable:
+            return not_editable(request, proposal)
         if request.POST.get("action") == "preview":
             # Without JavaScript: show the assembled statement, save nothing.
             preview = assemble({part: request.POST.get(part, "") for part in VisionStatement.PARTS})

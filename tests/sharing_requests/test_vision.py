@@ -107,6 +107,24 @@ def test_partners_cannot_save_the_vision(proposal, partner_b):
     assert fresh(proposal).vision.for_who == ""
 
 
+def test_a_submitted_vision_shows_its_lead_the_not_editable_page_like_other_sections(
+    complete_proposal, member_a, partner_b
+):
+    p = complete_proposal
+    services.proposal_submit(proposal=p, by=member_a)
+    before = fresh(p).vision.text
+
+    for action in ("save", "preview"):
+        response = browser(member_a).post(
+            url("vision", p), {**VISION_PARTS, "for_who": "someone else", "action": action}
+        )
+        assert response.status_code == 409
+        assert "This proposal cannot be changed now" in response.content.decode()
+    assert browser(partner_b).post(url("vision", p), VISION_PARTS).status_code == 403
+    assert fresh(p).vision.text == before
+    assert browser(member_a).get(url("vision", p)).status_code == 200
+
+
 def test_the_author_sees_comments_and_endorsements_beside_the_preview(
     proposal, member_a, partner_b, org_b
 ):
