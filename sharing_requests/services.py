@@ -4,7 +4,7 @@ and the user's right, change, audit, then side effects after commit."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from .choices import EDITABLE_STATUSES, ProposalStatus, Section, SectionStatus
 from .completeness import all_problems, section_problems
 from .models import (
     Endorsement,
+    LawfulBasis,
     Participant,
     Proposal,
     ProposalEvent,
@@ -162,17 +163,22 @@ def _touch(proposal, section: str, *, by) -> SectionState:
     return state
 
 
-def _check_revision(proposal, section: str, revision: int | None):
-    if revision is None:
-        return
+def _conflict(proposal, section: str) -> ConflictError:
+    """The conflict with whoever saved `section` last."""
     state = SectionState.objects.select_related("updated_by").get(
         proposal=proposal, section=section
     )
-    if state.revision != revision:
-        raise ConflictError(
-            who=state.updated_by.full_name if state.updated_by else _("Someone"),
-            when=state.updated_at,
-        )
+    return ConflictError(
+        who=state.updated_by.full_name if state.updated_by else _("Someone"),
+        when=state.updated_at,
+    )
+
+
+def _check_revision(proposal, section: str, revision: int | None):
+    if revision is None:
+        return
+    if section_revision(proposal, section) != revision:
+        raise _conflict(proposal, section)
 
 
 def section_revision(proposal, section: str) -> int:
@@ -348,7 +354,19 @@ def lawful_basis_save(*, proposal: Proposal, instance, data: dict, by, revision:
         for field, value in data.items():
             setattr(instance, field, value)
         audit(instance, reason="isf.lawful_basis.saved", by=by)
-        instance.save()
+        try:
+            # A savepoint: if the insert fails, this transaction (and the caller's) goes on.
+            with transaction.atomic():
+                instance.save()
+        except IntegrityError:
+            # Someone added this party's basis for this direction while this one was being
+            # filled in (one basis each: lawful_basis_unique). A conflict like any other:
+            # the user's answers are kept, and saving them again replaces the other basis.
+            if not LawfulBasis.objects.filter(
+                participant_id=instance.participant_id, direction=instance.direction
+            ).exists():
+                raise
+            raise _conflict(p, Section.PRACTICAL) from None
         _touch(p, Section.PRACTICAL, by=by)
     return instance
 

@@ -12,7 +12,7 @@ from sharing_requests import services
 from sharing_requests.choices import Section
 from sharing_requests.models import DataItem, LawfulBasis, Participant
 
-from .conftest import fresh, url
+from .conftest import fresh, invite, url
 
 pytestmark = pytest.mark.django_db
 
@@ -238,3 +238,81 @@ def test_simultaneous_starts_get_different_references(postgres, org_a, member_a,
 
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sorted(r.reference[-4:] for r in results) == ["0001", "0002"]
+
+
+# --- Adding the same lawful basis twice (one basis per party and direction) ------------------
+def add_basis(proposal, organisation, *, by, power):
+    party = Participant.objects.get(proposal=proposal, organisation=organisation)
+    return services.lawful_basis_save(
+        proposal=proposal,
+        instance=LawfulBasis(participant=party, direction="receiving"),
+        data=basis(power),
+        by=by,
+    )
+
+
+def test_adding_a_basis_someone_has_just_added_is_a_conflict_not_an_integrity_error(
+    proposal, org_b, member_a, colleague_a
+):
+    add_basis(proposal, org_b, by=member_a, power="First power")
+
+    with pytest.raises(services.ConflictError) as raised:
+        add_basis(proposal, org_b, by=colleague_a, power="Second power")
+
+    assert "Mia Member saved this section at" in str(raised.value)
+    # The failed insert rolled back to its savepoint: the transaction goes on.
+    assert saved_power(proposal) == "First power"
+    assert LawfulBasis.objects.filter(participant__proposal=proposal).count() == 1
+
+
+def test_a_basis_added_while_the_form_was_filled_in_gives_the_conflict_page(
+    proposal, org_b, member_a, colleague_a, monkeypatch
+):
+    from sharing_requests.forms import LawfulBasisForm
+    from sharing_requests.views import sections
+
+    class ColleagueAddsItFirst(LawfulBasisForm):
+        """Between this form's validation and its save, a colleague adds the same basis."""
+
+        def clean(self):
+            add_basis(proposal, org_b, by=member_a, power="First power")
+            return super().clean()
+
+    monkeypatch.setattr(sections, "LawfulBasisForm", ColleagueAddsItFirst)
+    partner = Participant.objects.get(proposal=proposal, organisation=org_b)
+    address = url("lawful-basis", proposal, partner.pk, "receiving")
+    second = browser(colleague_a)
+    revision = opened_revision(second, address)
+
+    response = second.post(address, {**basis("Second power"), "revision": revision})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "govuk-error-summary" in html
+    assert "Mia Member saved this section at" in html
+    assert 'value="Second power"' in html
+    assert saved_power(proposal) == "First power"
+
+    monkeypatch.setattr(sections, "LawfulBasisForm", LawfulBasisForm)
+    new_revision = REVISION.search(html)[1]
+    response = second.post(address, {**basis("Second power"), "revision": new_revision})
+    assert response.status_code == 302
+    assert saved_power(proposal) == "Second power"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_adding_the_same_basis_at_the_same_instant_saves_one_and_shows_the_other_a_conflict(
+    postgres, org_a, org_b, member_a, colleague_a
+):
+    p = services.proposal_create(lead_organisation=org_a, title="Race", by=member_a)
+    invite(p, org_b, by=member_a)
+
+    results = _at_once(
+        lambda: add_basis(p, org_b, by=member_a, power="first"),
+        lambda: add_basis(p, org_b, by=colleague_a, power="second"),
+    )
+
+    conflicts = [r for r in results if isinstance(r, services.ConflictError)]
+    saved = [r for r in results if not isinstance(r, Exception)]
+    assert len(conflicts) == 1 and len(saved) == 1, results
+    assert saved_power(p) == saved[0].legal_power
