@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import Email, OutboxTask
-from .services import outbox_dispatch
+from .services import outbox_dispatch_many
 
 logger = logging.getLogger(__name__)
 
@@ -69,11 +69,14 @@ def send_email(email_id: int) -> None:
 
 @shared_task(name="notifications.outbox_redispatch")
 def outbox_redispatch(limit: int = 500) -> int:
-    """Hand over again what the broker never got, or what a worker never finished."""
+    """Hand over again what the broker never got, or what a worker never finished.
+
+    Tried even while the broker breaker is open (this is the way back); over one connection,
+    and only until the broker first fails, so an outage costs one broker timeout per run."""
     stale = timezone.now() - REDISPATCH_AFTER
     pending = (
         OutboxTask.objects.filter(completed_at__isnull=True)
         .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=stale))
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(outbox_dispatch(outbox_id=pk) for pk in list(pending))
+    return outbox_dispatch_many(outbox_ids=list(pending))
