@@ -20,7 +20,7 @@ from sharing_requests.models import (
     VisionComment,
 )
 
-from .conftest import PARTNER_CONTACT, PARTNER_IG_MAILBOX, VISION_PARTS, fresh, invite, url
+from .conftest import PARTNER_CONTACT, PARTNER_IG, VISION_PARTS, fresh, invite, url
 
 pytestmark = pytest.mark.django_db
 
@@ -223,7 +223,7 @@ def test_an_item_of_another_proposal_cannot_be_changed_or_removed(proposal, memb
 def test_inviting_a_partner_emails_its_contact_copying_the_ig_mailbox_and_grants_access(
     org_a, org_b, member_a, partner_b, django_capture_on_commit_callbacks
 ):
-    org_b.ig_mailbox = PARTNER_IG_MAILBOX
+    org_b.ig_mailbox = PARTNER_IG
     org_b.save()
     p = services.proposal_create(lead_organisation=org_a, title="Falls", by=member_a)
     assert not partner_b.has_perm("requests.view_proposal", p)
@@ -234,7 +234,7 @@ def test_inviting_a_partner_emails_its_contact_copying_the_ig_mailbox_and_grants
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [PARTNER_CONTACT]
-    assert message.cc == [PARTNER_IG_MAILBOX]
+    assert message.cc == [PARTNER_IG]
     assert "Falls" in message.subject
     assert url("detail", p) in message.body
     assert partner_b.has_perm("requests.view_proposal", p)

@@ -10,55 +10,27 @@ On-commit work (the outbox hands tasks to the broker after commit; Celery is eag
 runs only inside `wf` calls or `committed()`, as it would after a real commit.
 """
 
-from datetime import timedelta
-
 import pytest
-from django.core import mail
 from django.db import connection
-from django.urls import reverse
-from django.utils import timezone
 
 from notifications.models import OutboxTask
 from organisations.models import Role
 from sharing_requests import review, services
-from sharing_requests.choices import Section
-from sharing_requests.models import (
-    Action,
-    DataItem,
-    DecisionStatus,
-    LawfulBasis,
-    MeasurableOutcome,
-    Participant,
-    Proposal,
-    ReviewRound,
-    VoteChoice,
+from sharing_requests.models import DecisionStatus, ReviewRound, VoteChoice
+
+# `complete_proposal` and the helpers that build proposals are in tests/conftest.py, shared
+# with the tests of sharing_requests; tests here and elsewhere import them from this module.
+from tests.conftest import (  # noqa: F401 (re-exported)
+    LEAD_IG,
+    PARTNER_IG,
+    build_proposal,
+    fresh,
+    url,
 )
 from tests.factories import OrganisationFactory, SteeringGroupMemberFactory, UserFactory, member_of
 
 # The broken brokers of the integration tests, for the outage tests here.
 from tests.integration.conftest import down_redis_url, hung_redis_url  # noqa: F401
-
-LEAD_IG = "ig@ardwick.example"
-PARTNER_IG = "ig@bpnt.example"
-
-VISION_PARTS = {
-    "for_who": "older people receiving care at home",
-    "need": "are more likely to fall",
-    "proposal_name": "the falls prevention scheme",
-    "outcome": "prevent falls",
-    "data_shared": "names, addresses and mobility flags",
-    "between_whom": "Ardwick and the trust",
-    "today": "ad hoc phone referrals",
-    "benefit": "reach everyone at risk",
-}
-
-
-def url(name: str, proposal: Proposal, *args) -> str:
-    return reverse(f"requests:{name}", args=[proposal.reference, *args])
-
-
-def fresh(proposal) -> Proposal:
-    return Proposal.objects.get(pk=proposal.pk)
 
 
 def current_round(proposal) -> ReviewRound | None:
@@ -98,153 +70,6 @@ def seats(db):
         return [SteeringGroupMemberFactory(organisation=organisation).user for _i in range(n)]
 
     return make
-
-
-# --- The proposal ---------------------------------------------------------------------------
-def invite(proposal, organisation, *, by, role="recipient"):
-    return services.participant_save(
-        proposal=proposal,
-        instance=Participant(),
-        data={
-            "organisation": organisation,
-            "role": role,
-            "controller_role": "controller",
-            "contact_name": "Casey Contact",
-            "contact_email": f"contact@{organisation.slug}.example",
-        },
-        by=by,
-    )
-
-
-def fill(p, *, by):
-    """Answer every section of `p` through the services (as demo.py builds its scenarios)."""
-    today = timezone.localdate()
-    services.proposal_update(
-        proposal=p,
-        section=Section.PURPOSE,
-        data={"problem": "Falls are not prevented.", "benefits": "Fewer falls."},
-        by=by,
-        revision=None,
-    )
-    services.vision_update(proposal=p, parts=VISION_PARTS, by=by, revision=None)
-    services.item_save(
-        proposal=p,
-        section=Section.PURPOSE,
-        instance=MeasurableOutcome(),
-        data={"description": "Fewer falls", "measure": "Falls a year", "target": "10% fewer"},
-        by=by,
-        kind="outcome",
-    )
-    services.proposal_update(
-        proposal=p,
-        section=Section.NEEDS,
-        data={"data_subjects": "Adults receiving care at home"},
-        by=by,
-        revision=None,
-    )
-    services.item_save(
-        proposal=p,
-        section=Section.NEEDS,
-        instance=DataItem(),
-        data={
-            "name": "Name and address",
-            "category": "personal",
-            "identifiability": "identifiable",
-            "is_health_or_care": False,
-            "necessity": "To know whom to visit.",
-        },
-        by=by,
-        kind="dataitem",
-    )
-    lead = p.participants.get(is_lead=True)
-    services.participant_save(
-        proposal=p, instance=lead, data={"role": "provider", "controller_role": "controller"}, by=by
-    )
-    for party in p.participants.all():
-        for direction in party.directions:
-            services.lawful_basis_save(
-                proposal=p,
-                instance=LawfulBasis(participant=party, direction=direction),
-                data={"article6": "e", "legal_power": "Care Act 2014 s.6 (co-operation)"},
-                by=by,
-            )
-    services.proposal_update(
-        proposal=p,
-        section=Section.PRACTICAL,
-        data={"dpia_screened": True, "dpia_indicators": ["vulnerable"]},
-        by=by,
-        revision=None,
-    )
-    services.item_save(
-        proposal=p,
-        section=Section.PRACTICAL,
-        instance=Action(),
-        data={
-            "description": "Update the privacy notice",
-            "owner_name": "Dan Wright",
-            "owner_organisation": p.lead_organisation,
-            "due_date": today + timedelta(days=30),
-        },
-        by=by,
-        kind="action",
-    )
-    services.proposal_update(
-        proposal=p,
-        section=Section.HOW,
-        data={
-            "transfer_method": "SFTP",
-            "frequency": "weekly",
-            "security_measures": "Encryption",
-            "access_controls": "The prevention team",
-            "storage_location": "UK-hosted CRM",
-        },
-        by=by,
-        revision=None,
-    )
-    services.proposal_update(
-        proposal=p,
-        section=Section.REVIEW,
-        data={
-            "review_date": today + timedelta(days=365),
-            "review_frequency": "12",
-            "success_measures": "Falls counted",
-        },
-        by=by,
-        revision=None,
-    )
-    services.proposal_update(
-        proposal=p,
-        section=Section.EXIT,
-        data={
-            "start_date": today + timedelta(days=10),
-            "end_date": today + timedelta(days=3 * 365),
-            "retention": "Two years",
-            "end_of_sharing": "delete",
-            "early_termination": "A serious breach",
-        },
-        by=by,
-        revision=None,
-    )
-    return fresh(p)
-
-
-def build_proposal(*, lead, partners, by, title="Falls prevention referrals") -> Proposal:
-    p = services.proposal_create(lead_organisation=lead, title=title, by=by)
-    for organisation in partners:
-        invite(p, organisation, by=by)
-    return fill(fresh(p), by=by)
-
-
-@pytest.fixture
-def complete_proposal(org_a, org_b, member_a, django_capture_on_commit_callbacks):
-    for organisation, mailbox in ((org_a, LEAD_IG), (org_b, PARTNER_IG)):
-        organisation.ig_mailbox = mailbox
-        organisation.save(update_fields=["ig_mailbox"])
-    # The partner's invitation e-mail goes out here, so tests see only the review's mail.
-    with django_capture_on_commit_callbacks(execute=True):
-        p = build_proposal(lead=org_a, partners=[org_b], by=member_a)
-    mail.outbox.clear()
-    return p
 
 
 # --- Driving the workflow -------------------------------------------------------------------
