@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from isf_portal.domain import DomainError
+from isf_portal.middleware import refresh
 
 from . import services
 from .forms import (
@@ -119,5 +120,5 @@ def keep_alive(request):
     """The session-timeout warning's "stay signed in": any request renews the session."""
     if not request.user.is_authenticated:
         return HttpResponse(status=401)
-    request.session.modified = True
+    refresh(request.session, force=True)
     return HttpResponse(status=204)
