@@ -1,6 +1,7 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
-from organisations.selectors import memberships_of, steering_seat_of
+from organisations.navigation import navigation
 
 
 def portal(request):
@@ -8,18 +9,7 @@ def portal(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"session_idle_timeout": settings.SESSION_IDLE_TIMEOUT}
-
-    def nav_memberships():
-        return list(memberships_of(user=user))
-
-    def unread_notifications():
-        from notifications.models import Notification
-
-        return Notification.objects.filter(user=user, read_at__isnull=True).count()
-
     return {
-        "nav_memberships": nav_memberships,
-        "nav_unread": unread_notifications,
-        "nav_steering_seat": lambda: steering_seat_of(user=user),
+        "nav": SimpleLazyObject(lambda: navigation(user)),
         "session_idle_timeout": settings.SESSION_IDLE_TIMEOUT,
     }

@@ -6,14 +6,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from organisations import navigation
+
 from .models import Email, Notification
 
 
 @login_required
 def notification_list(request):
-    page = Paginator(
-        Notification.objects.filter(user=request.user), 25
-    ).get_page(request.GET.get("page"))
+    page = Paginator(Notification.objects.filter(user=request.user), 25).get_page(
+        request.GET.get("page")
+    )
     return render(request, "notifications/list.html", {"page": page})
 
 
@@ -23,6 +25,7 @@ def mark_all_read(request):
     Notification.objects.filter(user=request.user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    navigation.forget(request.user.pk)  # a bulk update sends no signal
     return redirect("notifications:list")
 
 
@@ -30,9 +33,7 @@ def mark_all_read(request):
 def email_list(request):
     """Every e-mail the portal sent (or is about to send) to this user."""
     page = Paginator(
-        Email.objects.filter(recipient=request.user).only(
-            "subject", "created_at", "sent_at", "to"
-        ),
+        Email.objects.filter(recipient=request.user).only("subject", "created_at", "sent_at", "to"),
         25,
     ).get_page(request.GET.get("page"))
     return render(request, "notifications/emails.html", {"page": page})

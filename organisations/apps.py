@@ -6,4 +6,6 @@ class OrganisationsConfig(AppConfig):
     verbose_name = "Organisations and people"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import navigation, signals  # noqa: F401
+
+        navigation.connect_notifications()
