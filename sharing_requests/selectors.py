@@ -1,9 +1,32 @@
 """Reads of proposals that more than one caller needs."""
 
-from django.db.models import Count, Exists, OuterRef, Q
+from datetime import datetime, time, timedelta
 
-from .choices import SectionStatus
-from .models import Participant, Proposal, ProposalGroupObjectPermission
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from .choices import ProposalStatus, SectionStatus
+from .models import (
+    DecisionStatus,
+    OrganisationDecision,
+    Participant,
+    Proposal,
+    ProposalGroupObjectPermission,
+    ReviewRound,
+)
+from .workdays import latest_start_with
 
 
 def proposals_visible_to(*, user):
@@ -46,3 +69,37 @@ def section_states(*, proposal) -> dict:
 
 def timeline(*, proposal, limit: int = 200):
     return proposal.events.select_related("actor", "organisation")[:limit]
+
+
+def in_review(*, overdue_after_working_days: int, today):
+    """Proposals in review for the steering group's list, the overdue ones first (a decision
+    still pending after the escalation period), then the longest in review. Ordered in SQL so
+    the list can be paginated however many proposals are in review."""
+    cutoff = latest_start_with(overdue_after_working_days, today)
+    opened_before = timezone.make_aware(datetime.combine(cutoff + timedelta(days=1), time.min))
+    open_round = ReviewRound.objects.filter(proposal=OuterRef("pk"), closed_at__isnull=True)
+    pending = OrganisationDecision.objects.filter(
+        round__proposal=OuterRef("pk"),
+        round__closed_at__isnull=True,
+        status=DecisionStatus.PENDING,
+    )
+    rounds = (
+        ReviewRound.objects.filter(closed_at__isnull=True)
+        .annotate(vote_count=Count("votes"))
+        .prefetch_related("decisions__organisation")
+    )
+    return (
+        Proposal.objects.filter(status=ProposalStatus.IN_REVIEW)
+        .only("reference", "title", "status", "lead_organisation__short_name")
+        .select_related("lead_organisation")
+        .annotate(
+            opened_at=Subquery(open_round.values("opened_at")[:1]),
+            overdue=Case(
+                When(Exists(pending) & Q(opened_at__lt=opened_before), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .prefetch_related(Prefetch("rounds", queryset=rounds, to_attr="open_rounds"))
+        .order_by("-overdue", F("opened_at").asc(nulls_last=True), "reference")
+    )

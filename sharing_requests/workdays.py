@@ -33,3 +33,15 @@ def add_working_days(start: date, days: int) -> date:
         if is_working_day(day):
             days -= 1
     return day
+
+
+def latest_start_with(days: int, end: date) -> date:
+    """The latest date d with working_days_between(d, end) >= days: anything that began on or
+    before it has been waiting at least `days` working days by `end`."""
+    day = end
+    counted = 0
+    while counted < days:
+        if is_working_day(day):
+            counted += 1
+        day -= timedelta(days=1)
+    return day

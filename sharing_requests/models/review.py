@@ -109,6 +109,20 @@ class OrganisationDecision(models.Model):
                 fields=["round", "organisation"], name="one_decision_per_organisation"
             )
         ]
+        # Pending decisions are a small, hot part of a large table: home asks for an
+        # organisation's, the steering list for a round's.
+        indexes = [
+            models.Index(
+                fields=["organisation"],
+                condition=models.Q(status="pending"),
+                name="decision_pending_by_org",
+            ),
+            models.Index(
+                fields=["round"],
+                condition=models.Q(status="pending"),
+                name="decision_pending_by_round",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.organisation} on {self.round}"

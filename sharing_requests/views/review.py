@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,7 +19,7 @@ from organisations.models import SteeringGroupMember
 
 from .. import permissions, review, selectors
 from ..choices import STATUS_TAG_CLASSES, ProposalStatus, Section
-from ..models import DecisionStatus, OrganisationDecision, Proposal, VoteChoice
+from ..models import DecisionStatus, OrganisationDecision, VoteChoice
 from ..snapshot import changes_between, section_texts
 from ..workdays import working_days_between
 from .common import proposal_context
@@ -239,37 +240,30 @@ def vote(request, reference):
 @login_required
 def steering_reviews(request):
     """Every proposal in review, with its time in review and each organisation's status,
-    the overdue ones first. For the steering group only."""
+    the overdue ones first, 25 to a page. For the steering group only."""
     if not SteeringGroupMember.objects.filter(user=request.user).exists():
         raise Http404
     today = timezone.localdate()
+    proposals = selectors.in_review(overdue_after_working_days=_escalation_days(), today=today)
+    page = Paginator(proposals, 25).get_page(request.GET.get("page"))
     rows = []
-    proposals = (
-        Proposal.objects.filter(status=ProposalStatus.IN_REVIEW)
-        .select_related("lead_organisation")
-        .prefetch_related("rounds__decisions__organisation", "rounds__votes")
-    )
-    for proposal in proposals:
-        current = next((r for r in proposal.rounds.all() if r.is_open), None)
+    for proposal in page:
+        current = proposal.open_rounds[0] if proposal.open_rounds else None
         opened = timezone.localdate(current.opened_at) if current else today
-        days = working_days_between(opened, today)
-        decisions = list(current.decisions.all()) if current else []
-        pending = [d for d in decisions if d.status == DecisionStatus.PENDING]
         rows.append(
             {
                 "proposal": proposal,
                 "round": current,
-                "days": days,
-                "decisions": decisions,
-                "overdue": bool(pending) and days >= _escalation_days(),
-                "votes": len(current.votes.all()) if current else 0,
+                "days": working_days_between(opened, today),
+                "decisions": list(current.decisions.all()) if current else [],
+                "overdue": proposal.overdue,
+                "votes": current.vote_count if current else 0,
             }
         )
-    rows.sort(key=lambda row: (not row["overdue"], -row["days"], row["proposal"].reference))
     return render(
         request,
         "sharing_requests/steering_reviews.html",
-        {"rows": rows, "tag_classes": STATUS_TAG_CLASSES},
+        {"rows": rows, "page": page, "tag_classes": STATUS_TAG_CLASSES},
     )
 
 

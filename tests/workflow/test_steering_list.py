@@ -1,0 +1,45 @@
+"""The steering group's list of proposals in review: ordered in SQL (overdue first, then the
+longest in review) and paginated, so it stays one page however many proposals are in review."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from sharing_requests.workdays import latest_start_with, working_days_between
+from tests.workflow.conftest import build_proposal
+
+STEERING_LIST = reverse("requests:steering-reviews")
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.mark.parametrize("days", [0, 1, 5, 10, 23])
+@pytest.mark.parametrize("end", [date(2027, 2, 22), date(2026, 12, 29), date(2027, 4, 5)])
+def test_latest_start_is_the_last_day_that_has_waited_long_enough(days, end):
+    start = latest_start_with(days, end)
+    assert working_days_between(start, end) >= days
+    later = date.fromordinal(start.toordinal() + 1)
+    assert later > end or working_days_between(later, end) < days
+
+
+def test_the_list_is_paginated_oldest_first_and_a_page_past_the_end_shows_the_last(
+    wf, org_a, org_b, member_a, steering_member, client_for, settings
+):
+    for day in range(1, 28):  # one proposal submitted each day of February 2027
+        proposal = build_proposal(lead=org_a, partners=[org_b], by=member_a, title=f"Day {day:02}")
+        with time_machine.travel(datetime(2027, 2, day, 9, tzinfo=LONDON), tick=False):
+            wf.submit(proposal, by=member_a)
+    with time_machine.travel(datetime(2027, 3, 1, 9, tzinfo=LONDON), tick=False):
+        client = client_for(steering_member)
+        first = client.get(STEERING_LIST).content.decode()
+        second = client.get(STEERING_LIST, {"page": 2}).content.decode()
+        beyond = client.get(STEERING_LIST, {"page": 99}).content.decode()
+
+    assert first.count('class="govuk-table__row"') == 1 + 25  # the header row and 25 rows
+    assert first.index("Day 01") < first.index("Day 02") < first.index("Day 25")
+    assert "Day 26" not in first and 'rel="next"' in first
+    assert "Day 26" in second and "Day 27" in second and "Day 01" not in second
+    rows = lambda html: html.split("<tbody", 1)[1].split("</tbody>", 1)[0]  # noqa: E731
+    assert rows(beyond) == rows(second)
