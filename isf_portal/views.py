@@ -11,6 +11,9 @@ from organisations.selectors import memberships_of, open_invitations, steering_s
 
 logger = logging.getLogger(__name__)
 
+# Home lists the oldest few of each kind; the full lists have pages of their own.
+HOME_LIST_LIMIT = 20
+
 
 def home(request):
     """Signed in: what waits for the user. Signed out: what the service is, and sign-in."""
@@ -27,7 +30,7 @@ def home(request):
         waiting_invitations.extend(open_invitations(organisation=organisation))
     from agreements.signing import awaiting_signature_of
 
-    decisions, votes = awaiting_decision(user=request.user)
+    decisions, votes = awaiting_decision(user=request.user, limit=HOME_LIST_LIMIT + 1)
     signatures = awaiting_signature_of(user=request.user)
     lead_ids = [m.organisation_id for m in memberships if m.is_member]
     own = (
@@ -43,8 +46,9 @@ def home(request):
             "memberships": memberships,
             "steering_seat": steering_seat_of(user=request.user),
             "waiting_invitations": waiting_invitations,
-            "decisions": decisions,
-            "votes": votes,
+            "decisions": decisions[:HOME_LIST_LIMIT],
+            "votes": votes[:HOME_LIST_LIMIT],
+            "more_waiting": len(decisions) > HOME_LIST_LIMIT or len(votes) > HOME_LIST_LIMIT,
             "signatures": signatures,
             "sent_back": list(own.filter(status=ProposalStatus.CHANGES_REQUESTED)[:10]),
             "drafts": list(own.filter(status=ProposalStatus.DRAFT)[:5]),

@@ -7,7 +7,7 @@ final approvals arriving together give exactly one transition to *approved*.
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
@@ -143,19 +143,23 @@ def eligible_voters(proposal):
 
 def _approvers_of(organisation):
     """Everyone who may decide for `organisation` today: its approvers and their delegates."""
-    users = {
-        m.user
-        for m in Membership.objects.filter(
-            organisation=organisation, is_approver=True, user__is_active=True
-        ).select_related("user")
-    }
-    users |= {
-        d.delegate
-        for d in delegations_in_force()
-        .filter(organisation=organisation, delegate__is_active=True)
+    return _approvers_by_organisation([organisation.pk])[organisation.pk]
+
+
+def _approvers_by_organisation(organisation_ids) -> dict[int, list]:
+    """_approvers_of for many organisations in two queries, whatever their number."""
+    found = {pk: set() for pk in organisation_ids}
+    for m in Membership.objects.filter(
+        organisation_id__in=found, is_approver=True, user__is_active=True
+    ).select_related("user"):
+        found[m.organisation_id].add(m.user)
+    for d in (
+        delegations_in_force()
+        .filter(organisation_id__in=found, delegate__is_active=True)
         .select_related("delegate")
-    }
-    return sorted(users, key=lambda u: u.pk)
+    ):
+        found[d.organisation_id].add(d.delegate)
+    return {pk: sorted(users, key=lambda u: u.pk) for pk, users in found.items()}
 
 
 # --- Opening a round ----------------------------------------------------------------------
@@ -207,8 +211,9 @@ def round_open(*, version_id: int) -> ReviewRound | None:
             "ref": p.reference,
             "title": p.title,
         }
+        approvers = _approvers_by_organisation([o.pk for o in organisations])
         for organisation in organisations:
-            for user in _approvers_of(organisation):
+            for user in approvers[organisation.pk]:
                 if user.pk == p.submitted_by_id:
                     continue
                 notify(
@@ -618,26 +623,43 @@ def _log_once(decision, user, kind, today) -> bool:
 
 
 # --- Reading ------------------------------------------------------------------------------
-def awaiting_decision(*, user):
-    """The decisions and votes waiting for this user, in every capacity they hold."""
-    approver_orgs = Membership.objects.filter(user=user, is_approver=True).values("organisation_id")
-    delegated_orgs = delegations_in_force().filter(delegate=user).values("organisation_id")
+def awaiting_decision(*, user, limit: int | None = None):
+    """The decisions and votes waiting for this user, in every capacity they hold, oldest
+    first (at most `limit` of each)."""
+    org_ids = set(
+        Membership.objects.filter(user=user, is_approver=True).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    org_ids |= set(
+        delegations_in_force().filter(delegate=user).values_list("organisation_id", flat=True)
+    )
     decisions = (
         OrganisationDecision.objects.filter(
-            status=DecisionStatus.PENDING, round__closed_at__isnull=True
+            status=DecisionStatus.PENDING,
+            round__closed_at__isnull=True,
+            organisation_id__in=sorted(org_ids),
         )
-        .filter(Q(organisation_id__in=approver_orgs) | Q(organisation_id__in=delegated_orgs))
         .exclude(round__proposal__submitted_by=user)
         .select_related("organisation", "round__proposal")
-        .order_by("round__opened_at")
+        .only(
+            "organisation__name",
+            "round__opened_at",
+            "round__proposal__reference",
+            "round__proposal__title",
+        )
+        .order_by("round__opened_at", "pk")
     )
-    votes = []
+    votes = ReviewRound.objects.none()
     if SteeringGroupMember.objects.filter(user=user).exists():
-        votes = list(
+        votes = (
             ReviewRound.objects.filter(closed_at__isnull=True, steering_outcome="")
             .exclude(votes__member=user)
             .exclude(proposal__submitted_by=user)
             .select_related("proposal")
-            .order_by("opened_at")
+            .only("deadline", "opened_at", "proposal__reference", "proposal__title")
+            .order_by("opened_at", "pk")
         )
-    return list(decisions), votes
+    if not org_ids:
+        decisions = decisions.none()
+    return list(decisions[:limit]), list(votes[:limit])
