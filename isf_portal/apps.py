@@ -18,3 +18,7 @@ class PortalConfig(AppConfig):
 
                     Path(folder).mkdir(parents=True, exist_ok=True)
 
+        if settings.PAGE_CACHE:
+            from . import page_cache
+
+            page_cache.install()

@@ -64,7 +64,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "isf_portal.middleware.SessionIdleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "isf_portal.page_cache.PageCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -156,10 +158,15 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:signed-out"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
 
-# Sessions end after this much inactivity; a warning appears two minutes before.
+# Sessions end after this much inactivity; a warning appears two minutes before. The session
+# is renewed at most every SESSION_REFRESH_SECONDS (not written on every request), and lives
+# that much longer than the idle timeout the warning counts down from.
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
-SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = env.int("SESSION_REFRESH_SECONDS", default=60)
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT + SESSION_REFRESH_SECONDS
+SESSION_SAVE_EVERY_REQUEST = False
+# The navigation (organisations, roles, unread count) is cached per user; changes drop it.
+NAVIGATION_CACHE_SECONDS = env.int("NAVIGATION_CACHE_SECONDS", default=300)
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -203,9 +210,7 @@ REVIEW_ESCALATION_WORKING_DAYS = env.int("REVIEW_ESCALATION_WORKING_DAYS", defau
 SEALING_KEY_FILE = env.str("SEALING_KEY_FILE", default="")
 SEALING_CERT_FILE = env.str("SEALING_CERT_FILE", default="")
 SEALING_KEY_PASSWORD = env.str("SEALING_KEY_PASSWORD", default="")
-SEALING_LOCAL_DIR = Path(
-    env.str("SEALING_LOCAL_DIR", default=str(VAR_DIR / "private" / "sealing"))
-)
+SEALING_LOCAL_DIR = Path(env.str("SEALING_LOCAL_DIR", default=str(VAR_DIR / "private" / "sealing")))
 for _name in ("SEALING_KEY_FILE", "SEALING_CERT_FILE"):
     _value = vars()[_name]
     if _value and not (Path(_value).is_file() and os.access(_value, os.R_OK)):
@@ -219,6 +224,10 @@ AGREEMENT_VERIFY_WINDOW_SECONDS = env.int("AGREEMENT_VERIFY_WINDOW_SECONDS", def
 
 # --- Caches -----------------------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://isf-portal")}
+# Signed-in pages kept per session until any data changes (isf_portal/page_cache.py). Needs a
+# cache every process shares: off by default, on in production (Redis).
+PAGE_CACHE = env.bool("PAGE_CACHE", default=False)
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 
 # --- Celery ------------------------------------------------------------------------------------
 # The embedded default needs no server: kombu's filesystem transport, shared through var/.
@@ -227,6 +236,8 @@ CELERY_BROKER_URL = env.str("REDIS_URL", default="") or env.str(
 )
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 BROKER_TIMEOUT = env.float("BROKER_TIMEOUT", default=3.0)
+# After a broker failure a process stops trying it for this long; the redispatch catches up.
+OUTBOX_BROKER_COOLDOWN = env.float("OUTBOX_BROKER_COOLDOWN", default=30.0)
 # Bounded so that a hung Redis cannot hang a web request: the outbox keeps the work. Named so
 # the integration tests can apply exactly these options when they point Celery at a hung port.
 REDIS_BROKER_TRANSPORT_OPTIONS = {

@@ -20,6 +20,7 @@ DATABASES = {"default": tune_database(database_from_url(required("DATABASE_URL")
 CELERY_BROKER_URL = required("REDIS_URL")
 CACHES = {"default": env.cache("CACHE_URL", default=CELERY_BROKER_URL.rsplit("/", 1)[0] + "/1")}
 CACHES["default"].setdefault("OPTIONS", {})
+PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
 
