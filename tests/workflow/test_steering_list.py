@@ -43,3 +43,21 @@ def test_the_list_is_paginated_oldest_first_and_a_page_past_the_end_shows_the_la
     assert "Day 26" in second and "Day 27" in second and "Day 01" not in second
     rows = lambda html: html.split("<tbody", 1)[1].split("</tbody>", 1)[0]  # noqa: E731
     assert rows(beyond) == rows(second)
+
+
+def test_home_lists_the_oldest_waiting_decisions_and_links_to_the_rest(
+    wf, org_a, org_b, member_a, approver_b, client_for, monkeypatch
+):
+    from isf_portal import views
+
+    monkeypatch.setattr(views, "HOME_LIST_LIMIT", 2)
+    for day in (1, 2, 3):
+        proposal = build_proposal(lead=org_a, partners=[org_b], by=member_a, title=f"Day {day}")
+        with time_machine.travel(datetime(2027, 2, day, 9, tzinfo=LONDON), tick=False):
+            wf.submit(proposal, by=member_a)
+    with time_machine.travel(datetime(2027, 2, 4, 9, tzinfo=LONDON), tick=False):
+        home = client_for(approver_b).get(reverse("home")).content.decode()
+    waiting = home.split("Awaiting your decision", 1)[1].split("</ul>", 1)[0]
+    assert "Day 1" in waiting and "Day 2" in waiting and "Day 3" not in waiting
+    assert "More are waiting" in home
+    assert 'href="/proposals/?status=in_review"' in home
