@@ -309,7 +309,10 @@ class Bench:
             headers = {}
             if page["user"] is not None:
                 headers["Cookie"] = self.session_cookie(page["user"])
-            self._check_page(url, headers, name)
+            cookies = self._check_page(url, headers, name)
+            if cookies and "Cookie" in headers:
+                # As a browser does: the cookies the first page set (the CSRF cookie) go back.
+                headers["Cookie"] = "; ".join([headers["Cookie"], *cookies])
             cmd = [
                 wrk,
                 "-t2",
@@ -365,17 +368,23 @@ class Bench:
             )
 
     @staticmethod
-    def _check_page(url: str, headers: dict, name: str) -> None:
-        """One request first: a page that redirects or fails would only show as wrk errors."""
+    def _check_page(url: str, headers: dict, name: str) -> list[str]:
+        """One request first: a page that redirects or fails would only show as wrk errors.
+        Returns the cookies it set ("name=value"), which a browser would send back."""
         request = urllib.request.Request(url, headers=headers)  # noqa: S310 - loopback
         opener = urllib.request.build_opener(_NoRedirect)
         try:
             with opener.open(request, timeout=30) as response:
                 status = response.status
+                set_cookies = response.headers.get_all("Set-Cookie") or []
         except urllib.error.HTTPError as error:
             status = error.code
         if status != 200:
             raise RuntimeError(f"{name} {url} answered {status} under gunicorn")
+        from django.conf import settings
+
+        session = settings.SESSION_COOKIE_NAME + "="
+        return [c.split(";", 1)[0] for c in set_cookies if not c.startswith(session)]
 
     def fanout(self, env: dict):
         """Submit a proposal with N participating organisations; time until one worker has

@@ -130,6 +130,10 @@ class PageCacheMiddleware:
 
     @staticmethod
     def _key(request) -> str | None:
+        """The session's key for this page, or None if the page must not be kept. The user is
+        not loaded: a page is only stored for a signed-in user (_storable), and whatever
+        could end that (signing out, a new password, deactivation) deletes the session or
+        writes, which changes the generation."""
         if request.method != "GET":
             return None
         session = getattr(request, "session", None)
@@ -137,7 +141,7 @@ class PageCacheMiddleware:
         if session is None or session.session_key is None or not csrf_cookie:
             return None
         user_id = session.get("_auth_user_id")
-        if user_id is None or not request.user.is_authenticated:
+        if user_id is None:
             return None
         parts = [
             session.session_key,
@@ -152,6 +156,11 @@ class PageCacheMiddleware:
 
     @staticmethod
     def _storable(request, response) -> bool:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return False
+        if str(user.pk) != str(request.session.get("_auth_user_id")):
+            return False
         if response.status_code != 200 or response.streaming or response.cookies:
             return False
         if not response.get("Content-Type", "").startswith("text/html"):

@@ -157,3 +157,17 @@ def test_a_committed_write_changes_the_generation_for_every_process(transactiona
         in_transaction = cache.get(page_cache.GENERATION_KEY)
         assert in_transaction != after_update
     assert cache.get(page_cache.GENERATION_KEY) != in_transaction  # and again at the commit
+
+
+def test_the_redis_cache_keeps_its_client_objects(redis_url):
+    from django.core.cache.backends.redis import RedisCache as Stock
+
+    from isf_portal.cache import RedisCache
+
+    cache_ = RedisCache(redis_url, {})
+    assert isinstance(cache_, Stock)
+    client = cache_._cache.get_client(write=True)
+    assert cache_._cache.get_client(write=True) is client
+    cache_.set("isf:test:kept", "yes", 5)
+    assert cache_.get("isf:test:kept") == "yes"
+    cache_.delete("isf:test:kept")

@@ -117,7 +117,7 @@ def test_production_celery_is_bounded_json_and_late_acknowledged():
     assert conf["debug"] is False
     assert conf["database_engine"] == "django.db.backends.postgresql"
     assert conf["broker_url"] == "redis://redis.internal:6379/0"
-    assert conf["cache_backend"] == "django.core.cache.backends.redis.RedisCache"
+    assert conf["cache_backend"] == "isf_portal.cache.RedisCache"
     # A hung Redis must not hang a web request: every broker wait is bounded.
     options = conf["transport_options"]
     assert 0 < options["socket_timeout"] <= 5

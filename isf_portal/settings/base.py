@@ -224,6 +224,17 @@ AGREEMENT_VERIFY_WINDOW_SECONDS = env.int("AGREEMENT_VERIFY_WINDOW_SECONDS", def
 
 # --- Caches -----------------------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://isf-portal")}
+
+
+def keep_redis_clients(caches: dict) -> dict:
+    """Django's Redis cache, but reusing its client objects (isf_portal/cache.py)."""
+    for cache in caches.values():
+        if cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+            cache["BACKEND"] = "isf_portal.cache.RedisCache"
+    return caches
+
+
+keep_redis_clients(CACHES)
 # Signed-in pages kept per session until any data changes (isf_portal/page_cache.py). Needs a
 # cache every process shares: off by default, on in production (Redis).
 PAGE_CACHE = env.bool("PAGE_CACHE", default=False)

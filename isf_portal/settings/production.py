@@ -7,7 +7,7 @@ os.environ.setdefault("DEBUG", "false")
 from .base import *  # noqa: E402,F403
 
 ENVIRONMENT = "production"
-from .base import database_from_url, env, required, tune_database  # noqa: E402
+from .base import database_from_url, env, keep_redis_clients, required, tune_database  # noqa: E402
 
 SECRET_KEY = required("SECRET_KEY")
 if SECRET_KEY.startswith("insecure") or len(SECRET_KEY) < 50:
@@ -18,7 +18,9 @@ DEBUG = False
 ALLOWED_HOSTS = required("ALLOWED_HOSTS", cast=list)
 DATABASES = {"default": tune_database(database_from_url(required("DATABASE_URL")))}
 CELERY_BROKER_URL = required("REDIS_URL")
-CACHES = {"default": env.cache("CACHE_URL", default=CELERY_BROKER_URL.rsplit("/", 1)[0] + "/1")}
+CACHES = keep_redis_clients(
+    {"default": env.cache("CACHE_URL", default=CELERY_BROKER_URL.rsplit("/", 1)[0] + "/1")}
+)
 CACHES["default"].setdefault("OPTIONS", {})
 PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://localhost:25")
