@@ -110,13 +110,14 @@ def delegations_in_force(*, today=None):
     )
 
 
-def active_delegation(*, user, organisation, today=None):
-    return (
-        delegations_in_force(today=today)
-        .filter(organisation=organisation, delegate=user)
-        .select_related("approver")
-        .first()
-    )
+def active_delegation(*, user, organisation, today=None, not_for=None):
+    """The delegation that lets `user` decide for `organisation` today; never one from the
+    person who submitted the proposal (`not_for`): they may not decide on it, so nobody may
+    in their name."""
+    delegations = delegations_in_force(today=today).filter(organisation=organisation, delegate=user)
+    if not_for is not None:
+        delegations = delegations.exclude(approver_id=not_for)
+    return delegations.select_related("approver").order_by("pk").first()
 
 
 def decision_capacity(*, user, decision) -> tuple[str, object] | None:
@@ -128,7 +129,11 @@ def decision_capacity(*, user, decision) -> tuple[str, object] | None:
         user=user, organisation_id=decision.organisation_id, is_approver=True
     ).exists():
         return ("approver", None)
-    delegation = active_delegation(user=user, organisation=decision.organisation)
+    delegation = active_delegation(
+        user=user,
+        organisation=decision.organisation,
+        not_for=decision.round.proposal.submitted_by_id,
+    )
     if delegation is not None:
         return ("delegate", delegation.approver)
     return None

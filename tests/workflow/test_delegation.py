@@ -230,3 +230,24 @@ def test_delegation_pages_permissions(client, org_b, approver_b, member_b, outsi
     assert client_for(other).post(revoke).status_code == 404
     delegation.refresh_from_db()
     assert delegation.revoked_at is None
+
+
+def test_a_delegate_cannot_decide_in_the_name_of_the_approver_who_submitted_it(
+    wf, org_a, org_b, approver_b, member_b
+):
+    from organisations.models import Role
+    from organisations.services import membership_grant
+    from sharing_requests.review import decision_refusal
+    from tests.workflow.conftest import build_proposal, current_round
+
+    membership_grant(user=approver_b, organisation=org_b, roles=[Role.MEMBER, Role.APPROVER])
+    proposal = build_proposal(lead=org_b, partners=[org_a], by=approver_b, title="Own proposal")
+    wf.submit(proposal, by=approver_b)
+    delegate(org_b, approver_b, member_b)
+    decision = current_round(proposal).decisions.get(organisation=org_b)
+    proposal = decision.round.proposal  # as submitted
+
+    assert decision_refusal(decision=decision, proposal=proposal, by=member_b) == (
+        "You cannot decide for Bradford Park NHS Trust."
+    )
+    assert decision_refusal(decision=decision, proposal=proposal, by=approver_b) != ""
