@@ -567,9 +567,21 @@ class Bench:
             if "numerator" in row:
                 extra = f"  ({row['numerator']} / {row['denominator']})"
             if "target" in row:
-                extra += f"  target {row['target']}"
+                extra += f"  target {row['target']}: {'met' if met(row) else 'MISSED'}"
             print(f"  {row['name']:<{width}}  {row['value']:>12} {row['unit']:<8}{extra}")
         print(f"\nWritten to {self.output}")
+
+
+def met(row: dict) -> bool:
+    """Whether a figure meets its target ("< 5.0", ">= 0.25", "<= 5.0")."""
+    operator, limit = row["target"].split()
+    value, limit = row["value"], float(limit)
+    return {
+        "<": value < limit,
+        "<=": value <= limit,
+        ">": value > limit,
+        ">=": value >= limit,
+    }[operator]
 
 
 def main(argv=None) -> int:
