@@ -153,6 +153,29 @@ def test_the_fetcher_reads_local_static_files_only():
     assert any(url.endswith(".woff") for url in fetcher.served)
 
 
+def test_the_print_stylesheet_is_parsed_once_and_the_template_fetches_nothing():
+    """The stylesheet and its fonts are loaded once per process; the print template links
+    nothing, so a render asks the fetcher for nothing at all."""
+    assert documents.print_stylesheet() is documents.print_stylesheet()
+    agreement = documents._bench_agreement(parties=2, items=3)
+    fetcher = documents.LocalStaticFetcher()
+    pdf = documents.render_agreement_pdf(agreement, fetcher=fetcher)
+    assert fetcher.served == [] and fetcher.refused == []
+    _reader, pages = text_of(pdf)
+    assert "1. The parties" in " ".join(pages)
+
+
+def test_table_columns_are_as_wide_as_their_text_needs():
+    head = ["Data item", "Category", "How identifiable", "Why it is needed"]
+    row = ["Name", "Personal data", "Identifiable", "To decide who is offered a visit first. " * 3]
+    widths = documents.column_widths(head, [row] * 5)
+    assert len(widths) == 4 and 95 <= sum(widths) <= 100
+    assert widths[3] == max(widths) and widths[3] > 35
+    # No column narrower than its longest word ("Identifiable": ~17% of the line).
+    assert widths[2] >= 16
+    assert documents.column_widths(["A", "B"], [["only one cell"]]) == []
+
+
 class Counter(http.server.BaseHTTPRequestHandler):
     hits: list = []
 
