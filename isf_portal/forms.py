@@ -8,6 +8,9 @@ import datetime
 
 from django import forms
 from django.forms.renderers import TemplatesSetting
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 
@@ -27,6 +30,32 @@ WIDGET_CLASSES = {
     "clearablefile": "govuk-file-upload",
     "file": "govuk-file-upload",
 }
+
+
+class OptionsSelect(forms.Select):
+    """Django's select, with its options written in Python rather than by rendering a
+    template for each: the register's list of every organisation in the region was most of
+    the page's cost. The markup is the same as Django's templates give."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
+        for group_name, group_choices, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(format_html('<optgroup label="{}">', group_name))
+            for option in group_choices:
+                parts.append(
+                    format_html(
+                        '<option value="{}"{}>{}</option>',
+                        option["value"],
+                        flatatt(option["attrs"]),
+                        option["label"],
+                    )
+                )
+            if group_name:
+                parts.append("</optgroup>")
+        parts.append("</select>")
+        return mark_safe("\n".join(parts))  # noqa: S308 - every part above is escaped
 
 
 class GovukDateWidget(forms.MultiWidget):
@@ -117,6 +146,8 @@ class GovukFormMixin:
                 if width:
                     classes += f" govuk-input--width-{width}"
                 widget.attrs["class"] = classes
+            if type(widget) is forms.Select:
+                widget.__class__ = OptionsSelect  # same markup, written without templates
             if isinstance(widget, forms.Textarea):
                 widget.attrs.setdefault("rows", 5)
             if field.help_text and classes:
