@@ -18,10 +18,29 @@ VAR = Path(os.environ.get("ISF_VAR_DIR", ROOT / "var"))
 
 COMMANDS = {
     "web": [PY, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"],
-    "worker": [PY, "-m", "celery", "-A", "isf_portal", "worker", "--pool=solo",
-               "--loglevel=INFO", "--without-mingle", "--without-gossip"],
-    "beat": [PY, "-m", "celery", "-A", "isf_portal", "beat", "--loglevel=INFO",
-             "--schedule", str(VAR / "celerybeat-schedule")],
+    "worker": [
+        PY,
+        "-m",
+        "celery",
+        "-A",
+        "isf_portal",
+        "worker",
+        "--pool=solo",
+        "--loglevel=INFO",
+        "--without-mingle",
+        "--without-gossip",
+    ],
+    "beat": [
+        PY,
+        "-m",
+        "celery",
+        "-A",
+        "isf_portal",
+        "beat",
+        "--loglevel=INFO",
+        "--schedule",
+        str(VAR / "celerybeat-schedule"),
+    ],
 }
 
 

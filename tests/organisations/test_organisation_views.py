@@ -227,6 +227,7 @@ def test_organisation_page_query_count_does_not_grow_with_its_members(
     client_for, admin_a, org_a, settings
 ):
     settings.PAGE_CACHE = False  # the page's own queries, not a page read back
+
     def queries_for_page() -> int:
         browser = client_for(admin_a)
         browser.get(detail_url(org_a))  # the session's first renewal and the navigation cache
