@@ -6,8 +6,8 @@ shared between people) under the data's *generation*: a token that changes whene
 writes to the database. Every INSERT, UPDATE or DELETE any process sends (web, worker, beat,
 management commands) is seen by a database execute wrapper, which changes the generation as
 soon as the write is made and again when its transaction commits; a page rendered before that
-is never served again. Sessions and sign-in throttling rows, which change on their own, do not
-count as data.
+is never served again. Sessions, sign-in throttling and the outbox's bookkeeping, which no
+portal page shows, do not count as data (Django admin pages are never kept).
 
 What is never cached: anything but a GET that answered 200 with HTML; a page that showed a
 flash message, set a cookie or marked itself not cacheable; a request during which anything
@@ -19,6 +19,7 @@ It needs a cache every process shares (Redis): with the embedded default's in-me
 the worker's writes could not reach the web process, so it is off there.
 """
 
+import functools
 import hashlib
 import logging
 import re
@@ -26,9 +27,10 @@ import secrets
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections, transaction
+from django.db import connections
 from django.db.backends.signals import connection_created
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone, translation
 
 logger = logging.getLogger(__name__)
@@ -36,8 +38,12 @@ logger = logging.getLogger(__name__)
 GENERATION_KEY = "isf:page-cache:generation"
 PAGE_KEY = "isf:page-cache:page:{}"
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|TRUNCATE|ALTER|DROP|CREATE)\b", re.IGNORECASE)
+# Rows no portal page shows: sessions, sign-in throttling, the outbox's bookkeeping (written
+# per task dispatched; only the admin shows it, and admin pages are never kept).
 NOT_DATA = re.compile(
-    r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(django_session|axes_)', re.I
+    r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?"
+    r"(django_session|axes_|notifications_outboxtask)",
+    re.IGNORECASE,
 )
 VARY_HEADERS = ("HTTP_HX_REQUEST", "HTTP_HX_TARGET", "HTTP_HX_TRIGGER", "HTTP_HX_BOOSTED")
 
@@ -134,7 +140,7 @@ class PageCacheMiddleware:
         not loaded: a page is only stored for a signed-in user (_storable), and whatever
         could end that (signing out, a new password, deactivation) deletes the session or
         writes, which changes the generation."""
-        if request.method != "GET":
+        if request.method != "GET" or request.path.startswith(_admin_prefix()):
             return None
         session = getattr(request, "session", None)
         csrf_cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
@@ -170,6 +176,12 @@ class PageCacheMiddleware:
         return not _messages_waiting(request)
 
 
+@functools.cache
+def _admin_prefix() -> str:
+    """Django admin pages are for a few staff, and show rows the generation ignores."""
+    return reverse("admin:index")
+
+
 def _messages_waiting(request) -> bool:
     """Whether the page shows (or is about to show) a flash message; reading them this way
     does not mark them shown."""
@@ -191,9 +203,3 @@ def _response(stored: dict) -> HttpResponse:
     for name, value in stored["headers"].items():
         response[name] = value
     return response
-
-
-def forget_everything() -> None:
-    """For tests and after a restore: no cached page survives."""
-    bump()
-    transaction.on_commit(bump)

@@ -171,3 +171,20 @@ def test_the_redis_cache_keeps_its_client_objects(redis_url):
     cache_.set("isf:test:kept", "yes", 5)
     assert cache_.get("isf:test:kept") == "yes"
     cache_.delete("isf:test:kept")
+
+
+def test_outbox_bookkeeping_is_not_a_change_and_admin_pages_are_never_kept(
+    member_client, proposal, staff_user, client
+):
+    from notifications.models import OutboxTask
+
+    warm(member_client)
+    OutboxTask.objects.update(last_error="broker away")  # written per dispatch; no page shows it
+    count, _ = queries(member_client, DASHBOARD)
+    assert count <= 1
+
+    client.force_login(staff_user, backend="django.contrib.auth.backends.ModelBackend")
+    admin_index = reverse("admin:index")
+    warm(client, admin_index)
+    count, _ = queries(client, admin_index)
+    assert count > 1
