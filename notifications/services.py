@@ -54,7 +54,7 @@ class BrokerBreaker:
 
     def trip(self, broker: str, error: str) -> None:
         """The broker failed: open (or keep open) for a cool-down from now."""
-        cooldown = float(getattr(settings, "OUTBOX_BROKER_COOLDOWN", 30))
+        cooldown = settings.OUTBOX_BROKER_COOLDOWN
         now = time.monotonic()
         with self._lock:
             opening = broker != self._broker or now >= self._open_until
