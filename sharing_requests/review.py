@@ -146,13 +146,9 @@ def eligible_voters(proposal):
     )
 
 
-def _approvers_of(organisation):
-    """Everyone who may decide for `organisation` today: its approvers and their delegates."""
-    return _approvers_by_organisation([organisation.pk])[organisation.pk]
-
-
 def _approvers_by_organisation(organisation_ids) -> dict[int, list]:
-    """_approvers_of for many organisations in two queries, whatever their number."""
+    """Everyone who may decide for each organisation today, its approvers and their
+    delegates, by organisation id: two queries, whatever the number of organisations."""
     found = {pk: set() for pk in organisation_ids}
     for m in Membership.objects.filter(
         organisation_id__in=found, is_approver=True, user__is_active=True
@@ -503,9 +499,9 @@ def round_withdraw(*, proposal: Proposal, by, reason: str) -> None:
     review.outcome = RoundOutcome.WITHDRAWN
     audit(review, reason="isf.review.closed_withdrawn", by=by)
     review.save(update_fields=["closed_at", "outcome"])
-    waiting = set()
-    for d in review.decisions.filter(status=DecisionStatus.PENDING).select_related("organisation"):
-        waiting |= set(_approvers_of(d.organisation))
+    pending = review.decisions.filter(status=DecisionStatus.PENDING)
+    approvers = _approvers_by_organisation(pending.values_list("organisation_id", flat=True))
+    waiting = {user for users in approvers.values() for user in users}
     voted = set(review.votes.values_list("member_id", flat=True))
     waiting |= {s.user for s in eligible_voters(proposal) if s.user_id not in voted}
     # Whoever withdrew it knows, and the submitter was never asked to decide.
@@ -570,8 +566,10 @@ def review_daily(*, today=None) -> dict:
         pending = list(
             review.decisions.filter(status=DecisionStatus.PENDING).select_related("organisation")
         )
-        for d in pending if days >= every and days % every == 0 else []:
-            for user in _approvers_of(d.organisation):
+        remind = pending if days >= every and days % every == 0 else []
+        approvers = _approvers_by_organisation([d.organisation_id for d in remind])
+        for d in remind:
+            for user in approvers[d.organisation_id]:
                 if user.pk == review.proposal.submitted_by_id:
                     continue
                 # The log row and the reminder commit together: a reminder that fails is
@@ -665,6 +663,4 @@ def awaiting_decision(*, user, limit: int | None = None):
             .only("deadline", "opened_at", "proposal__reference", "proposal__title")
             .order_by("opened_at", "pk")
         )
-    if not org_ids:
-        decisions = decisions.none()
-    return list(decisions[:limit]), list(votes[:limit])
+    return list(decisions[:limit]) if org_ids else [], list(votes[:limit])
