@@ -112,6 +112,18 @@ def _children(pid: int) -> list[int]:
     return [int(x) for x in out.split()]
 
 
+def _spawn(env: dict, module: str, *args: str) -> subprocess.Popen:
+    """`python -m module args` from the project, its output discarded (a pipe nobody read
+    would stall the process once full)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def _wait_http(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -263,27 +275,13 @@ class Bench:
         self.add(f"register_search_{label}", statistics.median(times) * 1000, "ms")
 
     def start_web(self, env: dict, port: int):
-        self.web = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "isf_portal.wsgi:application",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--access-logfile",
-                "-",
-                "--log-level",
-                "warning",
-                "--access-logformat",
-                "",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+        self.web = _spawn(
+            env,
+            "gunicorn",
+            "isf_portal.wsgi:application",
+            "--workers=2",
+            f"--bind=127.0.0.1:{port}",
+            "--log-level=warning",
         )
         _wait_http(f"http://127.0.0.1:{port}/ping")
 
@@ -397,24 +395,16 @@ class Bench:
         from sharing_requests import services
         from sharing_requests.models import Participant, Proposal, ReviewRound
 
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "isf_portal",
-                "worker",
-                "--pool=solo",
-                "--concurrency=1",
-                "--loglevel=WARNING",
-                "--without-mingle",
-                "--without-gossip",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        worker = _spawn(
+            env,
+            "celery",
+            "-A",
+            "isf_portal",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--without-mingle",
+            "--without-gossip",
         )
         try:
             self._wait_for_worker()
