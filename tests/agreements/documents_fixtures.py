@@ -20,18 +20,8 @@ from sharing_requests.models import (
     Participant,
     Proposal,
 )
+from tests.conftest import VISION_PARTS
 from tests.factories import OrganisationFactory, member_of
-
-VISION = {
-    "for_who": "older people receiving care at home",
-    "need": "are more likely to fall",
-    "proposal_name": "the falls prevention scheme",
-    "outcome": "prevent falls",
-    "data_shared": "names, addresses and mobility flags",
-    "between_whom": "Ardwick and the trust",
-    "today": "ad hoc phone referrals",
-    "benefit": "reach everyone at risk",
-}
 
 
 def build_proposal(
@@ -73,7 +63,7 @@ def build_proposal(
         )
 
     update(Section.PURPOSE, {"problem": "Falls are not prevented.", "benefits": "Fewer falls."})
-    services.vision_update(proposal=p, parts=VISION, by=author, revision=None)
+    services.vision_update(proposal=p, parts=VISION_PARTS, by=author, revision=None)
     services.item_save(
         proposal=p,
         section=Section.PURPOSE,
