@@ -238,13 +238,6 @@ class Bench:
 
     # --- measurements -------------------------------------------------------------------
     def count_queries(self, label: str):
-        from django.test.utils import override_settings
-
-        # The pages' own queries: a page read back from the page cache would take one.
-        with override_settings(PAGE_CACHE=False):
-            self._count_queries(label)
-
-    def _count_queries(self, label: str):
         from django.db import connection
         from django.test import Client
         from django.test.utils import CaptureQueriesContext
@@ -341,8 +334,7 @@ class Bench:
             self.add(f"p50_{name}{suffix}", figures["p50"], "ms")
             self.add(f"p95_{name}{suffix}", figures["p95"], "ms")
         trivial = self.pages["trivial"][suffix]
-        # The targets are for the portal as deployed (page cache on); the run without it
-        # shows what a page costs when it must be rendered.
+        # Every request is rendered: there is no whole-page cache to answer repetitions.
         targeted = not suffix
         for name, page in self.pages.items():
             if name == "trivial":
@@ -616,16 +608,13 @@ def main(argv=None) -> int:
                 small=counts["small"],
                 large=counts["large"],
             )
-        peak = 0.0
-        for suffix, page_cache in (("", "true"), ("_uncached", "false")):
-            bench.start_web({**env, "PAGE_CACHE": page_cache}, port)
-            try:
-                bench.load(port, suffix)
-                workers = _children(bench.web.pid)
-                peak = max(peak, *(_peak_rss_mb(p) for p in workers))
-            finally:
-                bench.web.send_signal(signal.SIGTERM)
-                bench.web.wait(timeout=30)
+        bench.start_web(env, port)
+        try:
+            bench.load(port)
+            peak = max(_peak_rss_mb(p) for p in _children(bench.web.pid))
+        finally:
+            bench.web.send_signal(signal.SIGTERM)
+            bench.web.wait(timeout=30)
         bench.add("web_worker_peak_rss", peak, "MB")
         bench.fanout(env)
         bench.add("celery_worker_peak_rss", bench.worker_rss, "MB")

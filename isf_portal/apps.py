@@ -17,8 +17,3 @@ class PortalConfig(AppConfig):
                     from pathlib import Path
 
                     Path(folder).mkdir(parents=True, exist_ok=True)
-
-        if settings.PAGE_CACHE:
-            from . import page_cache
-
-            page_cache.install()

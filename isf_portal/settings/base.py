@@ -66,7 +66,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "isf_portal.middleware.SessionIdleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "isf_portal.page_cache.PageCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -235,10 +234,6 @@ def keep_redis_clients(caches: dict) -> dict:
 
 
 keep_redis_clients(CACHES)
-# Signed-in pages kept per session until any data changes (isf_portal/page_cache.py). Needs a
-# cache every process shares: off by default, on in production (Redis).
-PAGE_CACHE = env.bool("PAGE_CACHE", default=False)
-PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 
 # --- Celery ------------------------------------------------------------------------------------
 # The embedded default needs no server: kombu's filesystem transport, shared through var/.

@@ -22,7 +22,6 @@ CACHES = keep_redis_clients(
     {"default": env.cache("CACHE_URL", default=CELERY_BROKER_URL.rsplit("/", 1)[0] + "/1")}
 )
 CACHES["default"].setdefault("OPTIONS", {})
-PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
 

@@ -35,6 +35,3 @@ STORAGES = {
 }
 AXES_FAILURE_LIMIT = 5
 DEBUG = False
-# The whole suite runs with the page cache on: every test that writes and then reads a page
-# checks that no stale page is served.
-PAGE_CACHE = env.bool("PAGE_CACHE", default=True)

