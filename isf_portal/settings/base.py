@@ -177,7 +177,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# Reverse proxies in front of the portal, each appending to X-Forwarded-For; the client's
+# address is read from that header only this many entries from the right (not forgeable).
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "isf_portal.client_ip.client_ip"
 
 # django-guardian: no anonymous user row; object permissions go to per-organisation groups.
 ANONYMOUS_USER_NAME = None

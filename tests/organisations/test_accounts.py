@@ -251,3 +251,84 @@ def test_failures_in_mixed_case_count_towards_one_lockout(client, member_a, pass
     for attempt in range(settings.AXES_FAILURE_LIMIT):
         sign_in(client, spellings[attempt % len(spellings)], WRONG)
     assert sign_in(client, member_a.email, password).status_code == 429
+
+
+# --- Throttling behind reverse proxies --------------------------------------------------------
+PROXY, OUTER_PROXY = "127.0.0.10", "127.0.0.11"
+
+
+def through_proxies(browser, email, password, *, client_address, forged="", proxies=1):
+    """A sign-in as the proxies would pass it on: each appends the address it received the
+    request from to whatever X-Forwarded-For the client sent (which the client controls)."""
+    chain = [part for part in [forged] if part] + [client_address]
+    if proxies == 2:
+        chain.append(OUTER_PROXY)
+    return browser.post(
+        reverse(SIGN_IN),
+        {"username": email, "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=", ".join(chain),
+    )
+
+
+@pytest.mark.parametrize("proxies", [1, 2])
+def test_behind_proxies_a_forged_header_does_not_escape_the_lockout(
+    client, member_a, password, settings, proxies
+):
+    settings.PROXY_COUNT = proxies
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        through_proxies(
+            client,
+            member_a.email,
+            WRONG,
+            client_address="203.0.113.5",
+            forged=f"198.51.100.{attempt}",
+            proxies=proxies,
+        )
+    response = through_proxies(
+        client,
+        member_a.email,
+        password,
+        client_address="203.0.113.5",
+        forged="192.0.2.99",
+        proxies=proxies,
+    )
+    assert response.status_code == 429
+    assert not get_user(client).is_authenticated
+    attempt = AccessAttempt.objects.get(username=member_a.email)
+    assert attempt.ip_address == "203.0.113.5"  # the client, not the proxy or a forged value
+
+
+@pytest.mark.parametrize("proxies", [1, 2])
+def test_behind_proxies_one_persons_lockout_is_not_everyones(
+    client, new_client, member_a, password, settings, proxies
+):
+    settings.PROXY_COUNT = proxies
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        through_proxies(
+            client, member_a.email, WRONG, client_address="203.0.113.5", proxies=proxies
+        )
+    # The same account from another address, through the same proxies, still signs in.
+    colleague = new_client()
+    response = through_proxies(
+        colleague, member_a.email, password, client_address="203.0.113.77", proxies=proxies
+    )
+    assert response.status_code == 302
+    assert get_user(colleague) == member_a
+
+
+def test_without_proxies_the_header_is_ignored(client, member_a, password, settings):
+    settings.PROXY_COUNT = 0
+    url = reverse(SIGN_IN)
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            url,
+            {"username": member_a.email, "password": WRONG},
+            REMOTE_ADDR="203.0.113.5",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{attempt}",
+        )
+    response = client.post(
+        url, {"username": member_a.email, "password": password}, REMOTE_ADDR="203.0.113.5"
+    )
+    assert response.status_code == 429
+    assert AccessAttempt.objects.get(username=member_a.email).ip_address == "203.0.113.5"
