@@ -3,7 +3,7 @@
 from django.dispatch import receiver
 
 from notifications.services import outbox_enqueue
-from sharing_requests.review import proposal_approved
+from sharing_requests.rounds.rounds import proposal_approved
 
 
 @receiver(proposal_approved, dispatch_uid="agreements.generate_on_approval")

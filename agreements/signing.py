@@ -203,7 +203,7 @@ def signature_record(
 def signature_decline(*, agreement: Agreement, by, reason: str) -> Agreement:
     """A signatory declines to sign: the agreement is withdrawn and the proposal goes back to
     its authors as *changes requested*, with the reason."""
-    from sharing_requests.review import proposal_send_back
+    from sharing_requests.rounds.rounds import proposal_send_back
 
     reason = reason.strip()
     if not reason:

@@ -169,7 +169,6 @@ def seed_proposals(*, count: int, orgs, people, rng: random.Random, start: int =
                 "view_proposal",
                 "change_proposal",
                 "comment_proposal",
-                "decide_proposal",
             ],
         )
     }
@@ -412,7 +411,7 @@ def seed_proposals(*, count: int, orgs, people, rng: random.Random, start: int =
         r.proposal_id: r
         for r in ReviewRound.objects.filter(proposal__in=[p for p, _plan in submitted])
     }
-    decisions, decide_grants = [], []
+    decisions = []
     for p, plan in submitted:
         for i, org in enumerate(plan["parties"]):
             if p.status == ProposalStatus.IN_REVIEW:
@@ -436,15 +435,7 @@ def seed_proposals(*, count: int, orgs, people, rng: random.Random, start: int =
                     decided_at=now if decided else None,
                 )
             )
-            decide_grants.append(
-                ProposalGroupObjectPermission(
-                    content_object=p,
-                    permission=perms["decide_proposal"],
-                    group_id=group_ids[f"org-{org.pk}-approver"],
-                )
-            )
     _bulk(OrganisationDecision, decisions, "isf.bench.decision")
-    ProposalGroupObjectPermission.objects.bulk_create(decide_grants, batch_size=5000)
     for year in {p.reference.split("-")[1] for p in proposals}:
         ReferenceCounter.objects.update_or_create(
             prefix="ISF", year=int(year), defaults={"last_number": start + count + 1}

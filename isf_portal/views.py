@@ -20,7 +20,7 @@ def home(request):
     if not request.user.is_authenticated:
         return render(request, "start.html")
     from sharing_requests.choices import ProposalStatus
-    from sharing_requests.review import awaiting_decision
+    from sharing_requests.rounds.reads import awaiting_decision
     from sharing_requests.selectors import proposals_visible_to
 
     memberships = list(memberships_of(user=request.user))

@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from organisations.models import Organisation, User
 
-from . import review, services
+from . import services
 from .choices import Section
 from .models import Action, DataItem, LawfulBasis, MeasurableOutcome, Participant, Proposal
+from .rounds import rounds
 
 
 def _user(email):
@@ -660,10 +661,10 @@ def _build(spec) -> Proposal:
     if spec["submit"]:
         version = services.proposal_submit(proposal=p, by=by)
         # Open the round now so the demo shows decisions; the queued task then finds it open.
-        round_ = review.round_open(version_id=version.pk)
+        round_ = rounds.round_open(version_id=version.pk)
         for slug, email, status, comment, sections in spec.get("decisions", []):
             decision = round_.decisions.get(organisation__slug=slug)
-            review.decision_record(
+            rounds.decision_record(
                 decision=decision,
                 by=_user(email),
                 status=status,
@@ -673,7 +674,7 @@ def _build(spec) -> Proposal:
         for email, vote in spec.get("votes", []):
             round_.refresh_from_db()
             if round_.is_open:
-                review.vote_record(review=round_, by=_user(email), vote=vote)
+                rounds.vote_record(review=round_, by=_user(email), vote=vote)
     return p
 
 

@@ -19,12 +19,12 @@ from organisations.services import ALL_MEMBERS, role_group, steering_group_group
 from . import snapshot
 from .choices import EDITABLE_STATUSES, ProposalStatus, Section, SectionStatus
 from .completeness import all_problems, section_problems
+from .events import proposal_event, proposal_locked
 from .models import (
     Endorsement,
     LawfulBasis,
     Participant,
     Proposal,
-    ProposalEvent,
     ProposalVersion,
     ReferenceCounter,
     SectionState,
@@ -69,16 +69,6 @@ def next_reference(prefix: str) -> str:
         counter.last_number += 1
         counter.save(update_fields=["last_number"])
     return f"{prefix}-{year}-{counter.last_number:04d}"
-
-
-def _event(proposal, *, by, kind: str, description: str, organisation=None):
-    ProposalEvent.objects.create(
-        proposal=proposal, actor=by, kind=kind, description=description, organisation=organisation
-    )
-
-
-def _locked(proposal) -> Proposal:
-    return Proposal.objects.select_for_update().get(pk=proposal.pk)
 
 
 def _require_editable(proposal, by):
@@ -135,7 +125,7 @@ def proposal_create(*, lead_organisation: Organisation, title: str, by) -> Propo
         audit(lead, reason="isf.participant.lead", by=by)
         lead.save()
         _grant_party(proposal, lead_organisation, lead=True)
-        _event(
+        proposal_event(
             proposal,
             by=by,
             kind="created",
@@ -190,7 +180,7 @@ def proposal_update(
 ) -> Proposal:
     """Save answers of one section (fields of the proposal itself)."""
     with transaction.atomic():
-        p = _locked(proposal)
+        p = proposal_locked(proposal.pk)
         _require_editable(p, by)
         _check_revision(p, section, revision)
         changed = [field for field, value in data.items() if getattr(p, field) != value]
@@ -206,7 +196,7 @@ def proposal_update(
 def vision_update(*, proposal: Proposal, parts: dict, by, revision: int | None):
     """Save the vision statement; every saved version is kept in its history."""
     with transaction.atomic():
-        p = _locked(proposal)
+        p = proposal_locked(proposal.pk)
         _require_editable(p, by)
         _check_revision(p, Section.PURPOSE, revision)
         vision = VisionStatement.objects.select_for_update().get(proposal=p)
@@ -218,7 +208,7 @@ def vision_update(*, proposal: Proposal, parts: dict, by, revision: int | None):
                 setattr(vision, key, parts[key])
             audit(vision, reason="isf.vision.saved", by=by)
             vision.save()
-            _event(
+            proposal_event(
                 p,
                 by=by,
                 kind="vision",
@@ -243,7 +233,7 @@ def item_save(
 
     Changing a row checks the section's revision; adding never conflicts."""
     with transaction.atomic():
-        p = _locked(proposal)
+        p = proposal_locked(proposal.pk)
         _require_editable(p, by)
         adding = instance.pk is None
         if not adding:
@@ -261,7 +251,7 @@ def item_save(
 
 def item_remove(*, proposal: Proposal, section: str, instance, by, kind: str):
     with transaction.atomic():
-        p = _locked(proposal)
+        p = proposal_locked(proposal.pk)
         _require_editable(p, by)
         if instance.proposal_id != p.pk:
             raise DomainError(_("That item belongs to another proposal."))
@@ -276,7 +266,7 @@ def participant_save(
     """Invite an organisation to take part (or change its part). Its people can then see
     the draft, and its members comment on and endorse the vision statement."""
     with transaction.atomic():
-        p = _locked(proposal)
+        p = proposal_locked(proposal.pk)
         _require_editable(p, by)
         adding = instance.pk is None
         if not adding:
@@ -299,7 +289,7 @@ def participant_save(
         instance.save()
         if adding:
             _grant_party(p, instance.organisation, lead=False)
-            _event(
+            proposal_event(
                 p,
                 by=by,
                 kind="partner_invited",
@@ -325,7 +315,7 @@ def _notify_invited(proposal, participant, *, by):
 
 def participant_remove(*, proposal: Proposal, instance: Participant, by):
     with transaction.atomic():
-        p = _locked(proposal)
+        p = proposal_locked(proposal.pk)
         _require_editable(p, by)
         if instance.is_lead:
             raise DomainError(_("The lead organisation cannot be removed."))
@@ -333,7 +323,7 @@ def participant_remove(*, proposal: Proposal, instance: Participant, by):
         audit(instance, reason="isf.participant.removed", by=by)
         instance.delete()
         _revoke_party(p, organisation)
-        _event(
+        proposal_event(
             p,
             by=by,
             kind="partner_removed",
@@ -345,7 +335,7 @@ def participant_remove(*, proposal: Proposal, instance: Participant, by):
 
 def lawful_basis_save(*, proposal: Proposal, instance, data: dict, by, revision: int | None = None):
     with transaction.atomic():
-        p = _locked(proposal)
+        p = proposal_locked(proposal.pk)
         _require_editable(p, by)
         if instance.pk:
             _check_revision(p, Section.PRACTICAL, revision)
@@ -374,7 +364,7 @@ def lawful_basis_save(*, proposal: Proposal, instance, data: dict, by, revision:
 def dpia_attach(*, proposal: Proposal, reference: str, upload, by, revision: int | None):
     """Record the DPIA reference and/or the DPIA document (already checked by the form)."""
     with transaction.atomic():
-        p = _locked(proposal)
+        p = proposal_locked(proposal.pk)
         _require_editable(p, by)
         _check_revision(p, Section.PRACTICAL, revision)
         p.dpia_reference = reference
@@ -397,7 +387,7 @@ def dpia_attach(*, proposal: Proposal, reference: str, upload, by, revision: int
 def section_mark(*, proposal: Proposal, section: str, completed: bool, by) -> SectionState:
     """'Have you completed this section?' A section with problems cannot be completed."""
     with transaction.atomic():
-        p = _locked(proposal)
+        p = proposal_locked(proposal.pk)
         _require_editable(p, by)
         state = SectionState.objects.select_for_update().get(proposal=p, section=section)
         if completed:
@@ -411,7 +401,7 @@ def section_mark(*, proposal: Proposal, section: str, completed: bool, by) -> Se
             audit(state, reason="isf.section.marked", by=by)
             state.save()
             if completed:
-                _event(
+                proposal_event(
                     p,
                     by=by,
                     kind="section_completed",
@@ -426,14 +416,14 @@ def section_mark(*, proposal: Proposal, section: str, completed: bool, by) -> Se
 def comment_add(*, proposal: Proposal, organisation: Organisation, text: str, by) -> VisionComment:
     """A member of a party comments on the vision statement."""
     with transaction.atomic():
-        p = _locked(proposal)
+        p = proposal_locked(proposal.pk)
         if p.status in (ProposalStatus.WITHDRAWN, ProposalStatus.DECLINED):
             raise DomainError(_("This proposal is closed to comments."))
         _require_party_member(p, organisation, by)
         comment = VisionComment(proposal=p, author=by, organisation=organisation, text=text)
         audit(comment, reason="isf.vision.commented", by=by)
         comment.save()
-        _event(
+        proposal_event(
             p,
             by=by,
             kind="comment",
@@ -447,7 +437,7 @@ def comment_add(*, proposal: Proposal, organisation: Organisation, text: str, by
 def endorse(*, proposal: Proposal, organisation: Organisation, by) -> Endorsement:
     """A partner endorses the vision statement as it stands now (recorded with its text)."""
     with transaction.atomic():
-        p = _locked(proposal)
+        p = proposal_locked(proposal.pk)
         if p.status not in EDITABLE_STATUSES:
             raise DomainError(_("Endorsements close when the proposal is submitted."))
         _require_party_member(p, organisation, by)
@@ -464,7 +454,7 @@ def endorse(*, proposal: Proposal, organisation: Organisation, by) -> Endorsemen
         )
         audit(endorsement, reason="isf.vision.endorsed", by=by)
         endorsement.save()
-        _event(
+        proposal_event(
             p,
             by=by,
             kind="endorsement",
@@ -485,7 +475,7 @@ def _require_party_member(proposal, organisation, by):
 def proposal_submit(*, proposal: Proposal, by) -> ProposalVersion:
     """Validate all seven sections, freeze a version and put the proposal in review."""
     with transaction.atomic():
-        p = _locked(proposal)
+        p = proposal_locked(proposal.pk)
         _require_editable(p, by)
         problems = all_problems(p)
         if problems:
@@ -501,7 +491,7 @@ def proposal_submit(*, proposal: Proposal, by) -> ProposalVersion:
         audit(p, reason="isf.proposal.submitted", by=by)
         p.save(update_fields=["status", "submitted_at", "submitted_by", "last_activity_at"])
         assign_perm(VIEW, steering_group_group(), p)
-        _event(
+        proposal_event(
             p,
             by=by,
             kind="submitted",
@@ -520,10 +510,10 @@ def proposal_submit(*, proposal: Proposal, by) -> ProposalVersion:
 def proposal_withdraw(*, proposal: Proposal, by, reason: str) -> Proposal:
     """The lead organisation withdraws a draft, a proposal sent back, or one in review (its
     round closes and everyone still waiting is told)."""
-    from .review import round_withdraw
+    from .rounds.rounds import round_withdraw
 
     with transaction.atomic():
-        p = _locked(proposal)
+        p = proposal_locked(proposal.pk)
         if not by.has_perm(f"requests.{CHANGE}", p):
             raise DomainError(_("Only members of the lead organisation can withdraw it."))
         if p.status not in (
@@ -541,7 +531,7 @@ def proposal_withdraw(*, proposal: Proposal, by, reason: str) -> Proposal:
         p.last_activity_at = timezone.now()
         audit(p, reason="isf.proposal.withdrawn", by=by)
         p.save(update_fields=["status", "last_activity_at"])
-        _event(
+        proposal_event(
             p,
             by=by,
             kind="withdrawn",

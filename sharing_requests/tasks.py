@@ -3,7 +3,7 @@ from django.db import OperationalError
 
 from notifications.tasks import OutboxBackedTask
 
-from . import review
+from .rounds import daily, rounds
 
 
 @shared_task(
@@ -14,11 +14,11 @@ from . import review
     max_retries=8,
 )
 def open_review_round(version_id: int) -> None:
-    """Open the review round of a submitted version (idempotent)."""
-    review.round_open(version_id=version_id)
+    """Open the decision round of a submitted version (idempotent)."""
+    rounds.round_open(version_id=version_id)
 
 
 @shared_task(name="requests.review_daily", acks_late=True)
 def review_daily() -> dict:
     """Reminders, escalations and steering votes closing at their deadline (idempotent)."""
-    return review.review_daily()
+    return daily.review_daily()

@@ -1,47 +1,40 @@
-"""Working days in England and Wales: weekends and bank holidays do not count."""
+"""Working days in England: weekends and bank holidays (substitute days included) do not
+count. The `holidays` package knows which days work; what is kept here is the portal's
+meaning of "working days since", which leaves out the day it starts from."""
 
 from datetime import date, timedelta
-from functools import lru_cache
 
 import holidays
 
-
-@lru_cache(maxsize=32)
-def _bank_holidays(year: int) -> frozenset:
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
+# Years are filled in on first use (the package's `expand`), so one calendar serves every date.
+_ENGLAND = holidays.country_holidays("GB", subdiv="ENG")
 
 
 def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _bank_holidays(day.year)
+    return _ENGLAND.is_working_day(day)
 
 
 def working_days_between(start: date, end: date) -> int:
-    """Working days after `start` up to and including `end` (0 if end <= start)."""
-    count = 0
-    day = start
-    while day < end:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            count += 1
-    return count
+    """Working days after `start` up to and including `end` (0 if end <= start).
+
+    `get_working_days_count` counts both ends; the day something began does not count
+    towards how long it has waited."""
+    if end <= start:
+        return 0
+    return _ENGLAND.get_working_days_count(start + timedelta(days=1), end)
 
 
 def add_working_days(start: date, days: int) -> date:
-    day = start
-    while days > 0:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            days -= 1
-    return day
+    """The day `days` working days after `start` (`start` itself when days <= 0)."""
+    if days <= 0:
+        return start
+    return _ENGLAND.get_nth_working_day(start, days)
 
 
 def latest_start_with(days: int, end: date) -> date:
     """The latest date d with working_days_between(d, end) >= days: anything that began on or
     before it has been waiting at least `days` working days by `end`."""
-    day = end
-    counted = 0
-    while counted < days:
-        if is_working_day(day):
-            counted += 1
-        day -= timedelta(days=1)
-    return day
+    if days <= 0:
+        return end
+    # The `days`-th working day counting back from `end` itself; waiting starts the day before.
+    return _ENGLAND.get_nth_working_day(end + timedelta(days=1), -days) - timedelta(days=1)

@@ -126,7 +126,7 @@ def review_vary(*, review: AgreementReview, by, reason: str) -> Agreement:
     requested*; the new version goes through review and signing again. The agreement stays in
     force until the new version is active, which then supersedes it (on_activated)."""
     from sharing_requests.choices import ProposalStatus
-    from sharing_requests.review import proposal_send_back
+    from sharing_requests.rounds.rounds import proposal_send_back
 
     reason = reason.strip()
     if not reason:

@@ -190,10 +190,13 @@ GUARDIAN_RENDER_403 = False
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 
 # --- Review rounds ------------------------------------------------------------------------
-# The decision rule of a review round, recorded on each round when it opens.
+# The decision rule of a review round, recorded on each round when it opens; read through
+# sharing_requests.rounds.rule.RoundRule.from_settings(), whose defaults are the same.
 REVIEW_RULE = {
     # A decline by any organisation ends the round at once.
     "decline_ends_round": env.bool("REVIEW_DECLINE_ENDS_ROUND", default=True),
+    # Without the steering group's vote the participating organisations decide alone.
+    "steering_vote_required": env.bool("REVIEW_STEERING_VOTE_REQUIRED", default=True),
     # The steering group's vote closes when all have voted, or at the deadline once this many
     # have; a majority of votes cast carries it and the chair breaks a tie.
     "steering_quorum": env.int("REVIEW_STEERING_QUORUM", default=3),

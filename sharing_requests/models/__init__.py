@@ -1,4 +1,4 @@
-"""The proposals app's models: the proposal and its parts, and its review rounds."""
+"""The proposals app's models: the proposal and its parts, and its decision rounds."""
 
 from .proposals import *  # noqa: F403
 from .proposals import (  # noqa: F401
@@ -17,4 +17,4 @@ from .proposals import (  # noqa: F401
     VisionComment,
     VisionStatement,
 )
-from .review import *  # noqa: F403
+from .rounds import *  # noqa: F403

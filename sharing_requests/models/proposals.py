@@ -109,10 +109,7 @@ class Proposal(models.Model):
 
     class Meta:
         ordering = ["-last_activity_at"]
-        permissions = [
-            ("comment_proposal", "Can comment on and endorse a proposal"),
-            ("decide_proposal", "Can decide on a proposal for an organisation"),
-        ]
+        permissions = [("comment_proposal", "Can comment on and endorse a proposal")]
         indexes = [models.Index(fields=["lead_organisation", "status"])]
 
     def __str__(self):

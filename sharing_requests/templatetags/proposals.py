@@ -1,6 +1,7 @@
 from django import template
 
 from ..choices import STATUS_TAG_CLASSES
+from ..rounds.rule import RoundRule
 
 register = template.Library()
 
@@ -13,6 +14,12 @@ def status_tag_class(status: str) -> str:
 @register.inclusion_tag("sharing_requests/includes/status_tag.html")
 def proposal_status(proposal):
     return {"status": proposal.status, "label": proposal.get_status_display()}
+
+
+@register.filter
+def round_rule(review) -> RoundRule:
+    """The rule a decision round opened under: whether its page shows a steering vote."""
+    return RoundRule.from_stored(review.rule)
 
 
 @register.filter

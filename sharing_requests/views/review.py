@@ -17,9 +17,12 @@ from isf_portal.domain import DomainError
 from isf_portal.forms import GovukForm
 from organisations.models import SteeringGroupMember
 
-from .. import permissions, review, selectors
+from .. import permissions, selectors
 from ..choices import STATUS_TAG_CLASSES, ProposalStatus, Section
 from ..models import DecisionStatus, OrganisationDecision, VoteChoice
+from ..rounds.access import decision_capacity, decision_refusal, vote_refusal
+from ..rounds.rounds import decision_record, vote_record
+from ..rounds.rule import RoundRule, rule_description
 from ..snapshot import changes_between, section_texts
 from ..workdays import working_days_between
 from .common import proposal_context
@@ -99,14 +102,16 @@ def _review_context(request, proposal, *, decision_forms=None, vote_form=None, e
         for decision in current.decisions.all():
             if decision.status != DecisionStatus.PENDING:
                 continue
-            capacity = review.decision_capacity(user=request.user, decision=decision)
+            capacity = decision_capacity(user=request.user, decision=decision)
             if capacity is None or proposal.submitted_by_id == request.user.pk:
                 continue
             form = (decision_forms or {}).get(decision.pk) or DecisionForm(prefix=f"d{decision.pk}")
             capacities.append({"decision": decision, "capacity": capacity, "form": form})
+    rule = RoundRule.from_stored(current.rule) if current is not None else None
     can_vote = bool(
         current is not None
         and current.is_open
+        and rule.steering_vote_required
         and not current.steering_outcome
         and SteeringGroupMember.objects.filter(user=request.user).exists()
         and proposal.submitted_by_id != request.user.pk
@@ -130,9 +135,8 @@ def _review_context(request, proposal, *, decision_forms=None, vote_form=None, e
         changes=[(labels[key], rows) for key, rows in previous_changes.items()]
         if previous_changes is not None
         else None,
-        rule=review.rule_description(current.rule) if current else [],
+        rule=rule_description(rule) if rule else [],
         error_form=error_form,
-        voters=review.eligible_voters(proposal) if current else [],
         timeline=selectors.timeline(proposal=proposal),
     )
 
@@ -172,16 +176,16 @@ def decide(request, reference, decision_pk):
         pk=decision_pk,
         round__proposal=proposal,
     )
-    if review.decision_capacity(user=request.user, decision=decision) is None:
+    if decision_capacity(user=request.user, decision=decision) is None:
         raise PermissionDenied
     form = DecisionForm(request.POST, prefix=f"d{decision.pk}")
-    refusal = review.decision_refusal(decision=decision, proposal=proposal, by=request.user)
+    refusal = decision_refusal(decision=decision, proposal=proposal, by=request.user)
     if refusal:
         # Say why, rather than what is wrong with a form that is no longer on offer.
         return _refused(request, proposal, refusal)
     if form.is_valid():
         try:
-            review.decision_record(
+            decision_record(
                 decision=decision,
                 by=request.user,
                 status=form.cleaned_data["status"],
@@ -213,12 +217,12 @@ def vote(request, reference):
         raise PermissionDenied
     current = proposal.rounds.filter(closed_at__isnull=True).first()
     form = VoteForm(request.POST, prefix="vote")
-    refusal = review.vote_refusal(review=current, proposal=proposal, by=request.user)
+    refusal = vote_refusal(review=current, proposal=proposal, by=request.user)
     if refusal:
         return _refused(request, proposal, refusal)
     if form.is_valid():
         try:
-            review.vote_record(
+            vote_record(
                 review=current,
                 by=request.user,
                 vote=form.cleaned_data["vote"],
@@ -247,6 +251,7 @@ def steering_reviews(request):
     proposals = selectors.in_review(overdue_after_working_days=_escalation_days(), today=today)
     page = Paginator(proposals, 25).get_page(request.GET.get("page"))
     rows = []
+    opening_rule = RoundRule.from_settings()
     for proposal in page:
         current = proposal.open_rounds[0] if proposal.open_rounds else None
         opened = timezone.localdate(current.opened_at) if current else today
@@ -258,12 +263,20 @@ def steering_reviews(request):
                 "decisions": list(current.decisions.all()) if current else [],
                 "overdue": proposal.overdue,
                 "votes": current.vote_count if current else 0,
+                "vote_required": (
+                    RoundRule.from_stored(current.rule) if current else opening_rule
+                ).steering_vote_required,
             }
         )
     return render(
         request,
         "sharing_requests/steering_reviews.html",
-        {"rows": rows, "page": page, "tag_classes": STATUS_TAG_CLASSES},
+        {
+            "rows": rows,
+            "page": page,
+            "tag_classes": STATUS_TAG_CLASSES,
+            "show_votes": any(row["vote_required"] for row in rows),
+        },
     )
 
 

@@ -11,6 +11,7 @@ from isf_portal.domain import DomainError
 from .. import permissions, services
 from ..completeness import all_problems
 from ..forms import WithdrawForm
+from ..rounds.rule import RoundRule
 from .common import editable_proposal, not_editable, proposal_context
 from .sections import answers_context
 
@@ -51,7 +52,12 @@ def submit(request, reference):
     return render(
         request,
         "sharing_requests/submitted.html",
-        proposal_context(request, proposal, version=version),
+        proposal_context(
+            request,
+            proposal,
+            version=version,
+            steering_vote=RoundRule.from_settings().steering_vote_required,
+        ),
     )
 
 

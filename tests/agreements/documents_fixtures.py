@@ -10,7 +10,7 @@ from django.utils import timezone
 from agreements import generation
 from agreements.models import Agreement
 from organisations.models import Membership, Role, SignatoryCapacity
-from sharing_requests import review, services
+from sharing_requests import services
 from sharing_requests.choices import Section
 from sharing_requests.models import (
     Action,
@@ -20,6 +20,7 @@ from sharing_requests.models import (
     Participant,
     Proposal,
 )
+from sharing_requests.rounds import rounds
 from tests.conftest import VISION_PARTS
 from tests.factories import OrganisationFactory, member_of
 
@@ -162,9 +163,9 @@ def approve(proposal, *, author, approvers):
         version = services.proposal_submit(proposal=proposal, by=author)
     except services.SubmitBlocked as blocked:
         raise AssertionError([p.message for p in blocked.problems]) from blocked
-    round_ = review.round_open(version_id=version.pk)
+    round_ = rounds.round_open(version_id=version.pk)
     for decision in round_.decisions.select_related("organisation"):
-        review.decision_record(
+        rounds.decision_record(
             decision=decision,
             by=approvers[decision.organisation_id],
             status="approved",

@@ -15,8 +15,9 @@ from django.db import connection
 
 from notifications.models import OutboxTask
 from organisations.models import Role
-from sharing_requests import review, services
+from sharing_requests import services
 from sharing_requests.models import DecisionStatus, ReviewRound, VoteChoice
+from sharing_requests.rounds import daily, rounds
 
 # `complete_proposal` and the helpers that build proposals are in tests/conftest.py, shared
 # with the tests of sharing_requests; tests here and elsewhere import them from this module.
@@ -104,7 +105,7 @@ class Workflow:
         if comment is None:
             comment = "" if status == DecisionStatus.APPROVED else f"Reason from {by.full_name}"
         return self.run(
-            review.decision_record,
+            rounds.decision_record,
             decision=self.decision(proposal, organisation),
             by=by,
             status=status,
@@ -116,14 +117,14 @@ class Workflow:
         if vote == VoteChoice.REJECT and not comment:
             comment = f"Not convinced: {by.full_name}"
         return self.run(
-            review.vote_record, review=current_round(proposal), by=by, vote=vote, comment=comment
+            rounds.vote_record, review=current_round(proposal), by=by, vote=vote, comment=comment
         )
 
     def withdraw(self, proposal, *, by, reason="No longer needed"):
         return self.run(services.proposal_withdraw, proposal=fresh(proposal), by=by, reason=reason)
 
     def daily(self, today=None):
-        return self.run(review.review_daily, today=today)
+        return self.run(daily.review_daily, today=today)
 
 
 @pytest.fixture
@@ -153,9 +154,9 @@ def approved_signals():
     def receiver(sender, proposal, review, **kwargs):
         calls.append((proposal.pk, review.number, connection.in_atomic_block))
 
-    review.proposal_approved.connect(receiver, weak=False)
+    rounds.proposal_approved.connect(receiver, weak=False)
     yield calls
-    review.proposal_approved.disconnect(receiver)
+    rounds.proposal_approved.disconnect(receiver)
 
 
 def pending_outbox(task_name: str):

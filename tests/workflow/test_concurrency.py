@@ -10,9 +10,10 @@ from django.db import connection, connections
 
 from isf_portal.domain import DomainError
 from organisations.models import Role
-from sharing_requests import review, services
+from sharing_requests import services
 from sharing_requests.choices import ProposalStatus
 from sharing_requests.models import DecisionStatus, ProposalEvent, RoundOutcome, VoteChoice
+from sharing_requests.rounds import rounds
 from tests.factories import OrganisationFactory, member_of
 from tests.workflow.conftest import build_proposal, current_round, fresh
 
@@ -52,13 +53,13 @@ def race(actions):
 def slow_evaluation(monkeypatch):
     """Widen the window between recording an act and evaluating the round, so that without
     the proposal's row lock the threads would overlap every time (they do not need luck)."""
-    evaluate = review._evaluate
+    evaluate = rounds.round_evaluate
 
     def slowly(*args, **kwargs):
         time.sleep(0.2)
         return evaluate(*args, **kwargs)
 
-    monkeypatch.setattr(review, "_evaluate", slowly)
+    monkeypatch.setattr(rounds, "round_evaluate", slowly)
 
 
 @pytest.fixture
@@ -73,9 +74,9 @@ def hook_calls():
         with lock:
             calls.append((proposal.pk, review.number))
 
-    review.proposal_approved.connect(receiver, weak=False)
+    rounds.proposal_approved.connect(receiver, weak=False)
     yield calls
-    review.proposal_approved.disconnect(receiver)
+    rounds.proposal_approved.disconnect(receiver)
 
 
 @pytest.fixture
@@ -98,7 +99,7 @@ def many_parties(org_a, member_a, approver_a):
 
 def approve_action(proposal, organisation, person):
     decision = current_round(proposal).decisions.get(organisation=organisation)
-    return lambda: review.decision_record(
+    return lambda: rounds.decision_record(
         decision=decision, by=person, status=DecisionStatus.APPROVED, comment=""
     )
 
@@ -110,7 +111,7 @@ def test_concurrent_final_approvals_approve_exactly_once(
     proposal, approvers = many_parties
     # The steering group has approved already: the organisations' approvals are the last.
     (member,) = seats(1)
-    review.vote_record(review=current_round(proposal), by=member, vote=VoteChoice.APPROVE)
+    rounds.vote_record(review=current_round(proposal), by=member, vote=VoteChoice.APPROVE)
     assert current_round(proposal).steering_outcome == VoteChoice.APPROVE
 
     outcomes = race([approve_action(proposal, org, person) for org, person in approvers])
@@ -134,7 +135,7 @@ def test_concurrent_last_approvals_and_steering_votes_approve_exactly_once(
     actions = [approve_action(proposal, org, person) for org, person in approvers]
     rnd = current_round(proposal)
     actions += [
-        (lambda person=person: review.vote_record(review=rnd, by=person, vote=VoteChoice.APPROVE))
+        (lambda person=person: rounds.vote_record(review=rnd, by=person, vote=VoteChoice.APPROVE))
         for person in voters
     ]
 
@@ -157,10 +158,10 @@ def test_two_people_deciding_for_one_organisation_at_once_give_one_decision(
 
     outcomes = race(
         [
-            lambda: review.decision_record(
+            lambda: rounds.decision_record(
                 decision=decision, by=approver_b, status=DecisionStatus.APPROVED, comment=""
             ),
-            lambda: review.decision_record(
+            lambda: rounds.decision_record(
                 decision=decision,
                 by=second,
                 status=DecisionStatus.CHANGES_REQUESTED,
@@ -190,7 +191,7 @@ def test_a_double_click_records_one_decision(
 ):
     wf.submit(complete_proposal, by=member_a)
     decision = current_round(complete_proposal).decisions.get(organisation=org_b)
-    act = lambda: review.decision_record(  # noqa: E731
+    act = lambda: rounds.decision_record(  # noqa: E731
         decision=decision, by=approver_b, status=DecisionStatus.APPROVED, comment=""
     )
 

@@ -9,7 +9,7 @@ from isf_portal.domain import DomainError
 from notifications.models import Notification, NotificationKind
 from organisations.models import Role
 from organisations.services import membership_set_roles
-from sharing_requests import review, services
+from sharing_requests import services
 from sharing_requests.choices import ProposalStatus, Section
 from sharing_requests.models import (
     DecisionStatus,
@@ -17,6 +17,7 @@ from sharing_requests.models import (
     RoundOutcome,
     VoteChoice,
 )
+from sharing_requests.rounds import rounds
 from tests.factories import SteeringGroupMemberFactory, member_of, membership
 from tests.workflow.conftest import LEAD_IG, current_round, fresh, url
 
@@ -321,7 +322,7 @@ def test_voting_against_needs_a_reason(wf, complete_proposal, member_a, steering
     wf.submit(complete_proposal, by=member_a)
     with pytest.raises(DomainError, match="Give the reason for your vote"):
         wf.run(
-            review.vote_record,
+            rounds.vote_record,
             review=current_round(complete_proposal),
             by=steering_member,
             vote=VoteChoice.REJECT,

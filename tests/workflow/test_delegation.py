@@ -16,7 +16,7 @@ from organisations.services import (
     membership_set_roles,
 )
 from sharing_requests.models import DecisionStatus, ProposalEvent
-from sharing_requests.review import awaiting_decision
+from sharing_requests.rounds.reads import awaiting_decision
 from tests.factories import member_of, membership
 from tests.workflow.conftest import url
 
@@ -237,7 +237,7 @@ def test_a_delegate_cannot_decide_in_the_name_of_the_approver_who_submitted_it(
 ):
     from organisations.models import Role
     from organisations.services import membership_grant
-    from sharing_requests.review import decision_refusal
+    from sharing_requests.rounds.access import decision_refusal
     from tests.workflow.conftest import build_proposal, current_round
 
     membership_grant(user=approver_b, organisation=org_b, roles=[Role.MEMBER, Role.APPROVER])

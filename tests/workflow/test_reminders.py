@@ -160,9 +160,9 @@ def test_a_closed_round_sends_no_reminders(wf, christmas, org_b, approver_b):
 def test_a_reminder_that_fails_is_not_marked_sent_and_goes_out_on_the_next_run(
     wf, christmas, approver_a, approver_b, monkeypatch
 ):
-    from sharing_requests import review
+    from sharing_requests.rounds import daily
 
-    notify = review.notify
+    notify = daily.notify
     failed = []
 
     def flaky(**kwargs):
@@ -171,7 +171,7 @@ def test_a_reminder_that_fails_is_not_marked_sent_and_goes_out_on_the_next_run(
             raise RuntimeError("template missing")
         return notify(**kwargs)
 
-    monkeypatch.setattr(review, "notify", flaky)
+    monkeypatch.setattr(daily, "notify", flaky)
     with time_machine.travel(at(date(2026, 12, 21)), tick=False):
         with pytest.raises(RuntimeError):
             wf.daily()

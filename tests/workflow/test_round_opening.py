@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.core import mail
-from guardian.core import ObjectPermissionChecker
 
 from notifications.models import Email, Notification, NotificationKind, OutboxTask
 from notifications.services import outbox_dispatch
@@ -12,6 +11,7 @@ from organisations.services import membership_set_roles
 from sharing_requests import services
 from sharing_requests.choices import ProposalStatus
 from sharing_requests.models import DecisionStatus, OrganisationDecision, ReviewRound
+from sharing_requests.rounds.rule import RoundRule
 from sharing_requests.tasks import open_review_round
 from sharing_requests.workdays import add_working_days
 from tests.factories import membership
@@ -44,7 +44,9 @@ def test_the_task_opens_round_one_with_a_pending_decision_per_organisation_lead_
     assert review.number == 1
     assert review.version == version and version.number == 1
     assert review.is_open and review.outcome == "" and review.steering_outcome == ""
-    assert review.rule == settings.REVIEW_RULE
+    # The whole rule in force is recorded, so the round keeps it whatever settings become.
+    assert review.rule == RoundRule.from_settings().as_stored()
+    assert {k: review.rule[k] for k in settings.REVIEW_RULE} == settings.REVIEW_RULE
     assert review.deadline == add_working_days(
         review.opened_at.date(), settings.REVIEW_RULE["deadline_working_days"]
     )
@@ -53,22 +55,6 @@ def test_the_task_opens_round_one_with_a_pending_decision_per_organisation_lead_
     assert {d.status for d in decisions} == {DecisionStatus.PENDING}
     assert OutboxTask.objects.get(task_name=OPEN_ROUND).completed_at is not None
     assert review.history.first().history_change_reason == "isf.review.opened"
-
-
-def test_opening_grants_decide_permission_to_the_approver_groups_of_each_organisation(
-    in_review, org_b, approver_a, approver_b, member_a, member_b, outsider
-):
-    def can_decide(user):
-        return ObjectPermissionChecker(user).has_perm("decide_proposal", in_review)
-
-    assert can_decide(approver_a) and can_decide(approver_b)
-    assert not can_decide(member_a) and not can_decide(member_b) and not can_decide(outsider)
-
-    # Granted to the group, not the person: a new approver holds it on their next request.
-    membership_set_roles(
-        membership=membership(member_b, org_b), roles=[Role.MEMBER, Role.APPROVER], by=approver_b
-    )
-    assert can_decide(member_b)
 
 
 def test_opening_notifies_approvers_with_their_ig_mailbox_copied_and_the_steering_group(

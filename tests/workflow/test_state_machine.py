@@ -24,7 +24,7 @@ from hypothesis.stateful import (
 from isf_portal.domain import DomainError
 from notifications.models import OutboxTask
 from notifications.services import outbox_dispatch
-from sharing_requests import review, services
+from sharing_requests import services
 from sharing_requests.choices import ProposalStatus, Section
 from sharing_requests.models import (
     DecisionStatus,
@@ -33,6 +33,7 @@ from sharing_requests.models import (
     RoundOutcome,
     VoteChoice,
 )
+from sharing_requests.rounds import daily, rounds
 from tests.workflow.conftest import build_proposal, fresh
 
 OPEN_ROUND = "requests.open_review_round"
@@ -70,7 +71,7 @@ def test_random_review_sequences_keep_the_invariants(
     def on_approved(sender, proposal, review, **kwargs):
         approvals.append(proposal.pk)
 
-    review.proposal_approved.connect(on_approved, weak=False)
+    rounds.proposal_approved.connect(on_approved, weak=False)
 
     class ReviewMachine(RuleBasedStateMachine):
         def __init__(self):
@@ -139,13 +140,13 @@ def test_random_review_sequences_keep_the_invariants(
             kind, who = waiting[pick % len(waiting)]
             if kind == "decide":
                 comment = "" if outcome == DecisionStatus.APPROVED else f"Because {outcome}"
-                review.decision_record(
+                rounds.decision_record(
                     decision=who, by=deciders[who.organisation_id], status=outcome, comment=comment
                 )
                 who.refresh_from_db()
                 assert who.status == outcome
             else:
-                review.vote_record(review=rnd, by=who, vote=vote, comment="Not yet")
+                rounds.vote_record(review=rnd, by=who, vote=vote, comment="Not yet")
                 assert rnd.votes.filter(member=who).exists()
             return True
 
@@ -160,7 +161,7 @@ def test_random_review_sequences_keep_the_invariants(
                 self.edit_and_resubmit()
             elif status == ProposalStatus.APPROVED:
                 # A signatory declines to sign: back to the authors as changes requested.
-                review.proposal_send_back(proposal=self.p, by=approver_b, reason="Will not sign")
+                rounds.proposal_send_back(proposal=self.p, by=approver_b, reason="Will not sign")
                 assert self.p.status == ProposalStatus.CHANGES_REQUESTED
 
         def deadline(self):
@@ -168,7 +169,7 @@ def test_random_review_sequences_keep_the_invariants(
             rnd = self.open_round()
             if rnd is None:
                 return
-            review.review_daily(today=rnd.deadline)
+            daily.review_daily(today=rnd.deadline)
             rnd.refresh_from_db()
             assert bool(rnd.steering_outcome) == rnd.votes.exists() or not rnd.is_open
 
@@ -188,7 +189,7 @@ def test_random_review_sequences_keep_the_invariants(
                 for d in rnd.decisions.all():
                     if not rnd.is_open or d.status != DecisionStatus.PENDING:
                         moves.append(
-                            lambda d=d: review.decision_record(
+                            lambda d=d: rounds.decision_record(
                                 decision=d,
                                 by=deciders[d.organisation_id],
                                 status=outcome,
@@ -199,7 +200,7 @@ def test_random_review_sequences_keep_the_invariants(
                 for v in voters:
                     if not rnd.is_open or rnd.steering_outcome or v.pk in voted:
                         moves.append(
-                            lambda v=v: review.vote_record(review=rnd, by=v, vote="approve")
+                            lambda v=v: rounds.vote_record(review=rnd, by=v, vote="approve")
                         )
             if not moves:
                 return
@@ -307,4 +308,4 @@ def test_random_review_sequences_keep_the_invariants(
             ),
         )
     finally:
-        review.proposal_approved.disconnect(on_approved)
+        rounds.proposal_approved.disconnect(on_approved)

@@ -1,5 +1,6 @@
-"""Review rounds: every participating organisation decides once, and the steering group
-votes, on one frozen version of a proposal."""
+"""Decision rounds (ReviewRound and what hangs off it): every participating organisation
+decides once, and the steering group votes when the round's rule asks for it, on one frozen
+version of a proposal. The rule itself is sharing_requests.rounds.rule."""
 
 from django.conf import settings
 from django.db import models

@@ -1,0 +1,115 @@
+"""Who may act in a decision round: an organisation's approvers and their delegates decide
+for it, steering-group members vote, and nobody acts on what they submitted. The refusals
+say why not, for the services (under the proposal's lock) and the pages alike."""
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from organisations.models import Delegation, Membership, SteeringGroupMember
+
+from ..models import DecisionStatus, OrganisationDecision, Proposal, ReviewRound
+from .rule import RoundRule
+
+
+def delegations_in_force(*, today=None):
+    """Delegations that let their delegate decide today: within their period, not revoked,
+    the delegating approver still an approver of the organisation and the delegate still a
+    member of it (a delegation lapses with the roles it rests on)."""
+    today = today or timezone.localdate()
+    return Delegation.objects.filter(
+        revoked_at__isnull=True, starts_on__lte=today, ends_on__gte=today
+    ).filter(
+        Exists(
+            Membership.objects.filter(
+                user=OuterRef("approver"), organisation=OuterRef("organisation"), is_approver=True
+            )
+        ),
+        Exists(
+            Membership.objects.filter(
+                user=OuterRef("delegate"), organisation=OuterRef("organisation")
+            )
+        ),
+    )
+
+
+def active_delegation(*, user, organisation, today=None, not_for=None):
+    """The delegation that lets `user` decide for `organisation` today; never one from the
+    person who submitted the proposal (`not_for`): they may not decide on it, so nobody may
+    in their name."""
+    delegations = delegations_in_force(today=today).filter(organisation=organisation, delegate=user)
+    if not_for is not None:
+        delegations = delegations.exclude(approver_id=not_for)
+    return delegations.select_related("approver").order_by("pk").first()
+
+
+def decision_capacity(*, user, decision) -> tuple[str, object] | None:
+    """('approver', None) or ('delegate', approver) if `user` may decide for the decision's
+    organisation; None otherwise."""
+    if not user.is_authenticated:
+        return None
+    if Membership.objects.filter(
+        user=user, organisation_id=decision.organisation_id, is_approver=True
+    ).exists():
+        return ("approver", None)
+    delegation = active_delegation(
+        user=user,
+        organisation=decision.organisation,
+        not_for=decision.round.proposal.submitted_by_id,
+    )
+    if delegation is not None:
+        return ("delegate", delegation.approver)
+    return None
+
+
+def eligible_voters(proposal):
+    """Steering-group members who may vote: everyone but the person who submitted it."""
+    return SteeringGroupMember.objects.exclude(user_id=proposal.submitted_by_id).select_related(
+        "user"
+    )
+
+
+def approvers_by_organisation(organisation_ids) -> dict[int, list]:
+    """Everyone who may decide for each organisation today, its approvers and their
+    delegates, by organisation id: two queries, whatever the number of organisations."""
+    found = {pk: set() for pk in organisation_ids}
+    for m in Membership.objects.filter(
+        organisation_id__in=found, is_approver=True, user__is_active=True
+    ).select_related("user"):
+        found[m.organisation_id].add(m.user)
+    for d in (
+        delegations_in_force()
+        .filter(organisation_id__in=found, delegate__is_active=True)
+        .select_related("delegate")
+    ):
+        found[d.organisation_id].add(d.delegate)
+    return {pk: sorted(users, key=lambda u: u.pk) for pk, users in found.items()}
+
+
+def decision_refusal(*, decision: OrganisationDecision, proposal: Proposal, by) -> str:
+    """Why `by` may not decide `decision` now ('' if they may). The service checks it under
+    the proposal's lock; the review page uses it to explain a refused form."""
+    if not decision.round.is_open:
+        return _("This review round has closed: no more decisions are taken.")
+    if decision.status != DecisionStatus.PENDING:
+        return _("%(org)s has already decided in this round.") % {"org": decision.organisation.name}
+    if decision_capacity(user=by, decision=decision) is None:
+        return _("You cannot decide for %(org)s.") % {"org": decision.organisation.name}
+    if proposal.submitted_by_id == by.pk:
+        return _("You submitted this proposal, so you cannot decide on it.")
+    return ""
+
+
+def vote_refusal(*, review: ReviewRound | None, proposal: Proposal, by) -> str:
+    """Why `by` may not vote on `review` now ('' if they may)."""
+    if review is not None and not RoundRule.from_stored(review.rule).steering_vote_required:
+        return _("This review has no steering group vote.")
+    if review is None or not review.is_open or review.steering_outcome:
+        return _("The steering group's vote on this round has closed.")
+    if not SteeringGroupMember.objects.filter(user=by).exists():
+        return _("Only steering-group members vote.")
+    if proposal.submitted_by_id == by.pk:
+        return _("You submitted this proposal, so you cannot vote on it.")
+    if review.votes.filter(member=by).exists():
+        return _("You have already voted in this round.")
+    return ""

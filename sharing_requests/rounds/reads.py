@@ -1,0 +1,53 @@
+"""Reads about decision rounds that pages need."""
+
+from django.db.models import Q
+
+from organisations.models import Membership, SteeringGroupMember
+
+from ..models import DecisionStatus, OrganisationDecision, ReviewRound
+from .access import delegations_in_force
+
+
+def awaiting_decision(*, user, limit: int | None = None):
+    """The decisions and votes waiting for this user, in every capacity they hold, oldest
+    first (at most `limit` of each). Rounds whose rule needs no steering vote wait for no
+    vote."""
+    org_ids = set(
+        Membership.objects.filter(user=user, is_approver=True).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    org_ids |= set(
+        delegations_in_force().filter(delegate=user).values_list("organisation_id", flat=True)
+    )
+    decisions = (
+        OrganisationDecision.objects.filter(
+            status=DecisionStatus.PENDING,
+            round__closed_at__isnull=True,
+            organisation_id__in=sorted(org_ids),
+        )
+        .exclude(round__proposal__submitted_by=user)
+        .select_related("organisation", "round__proposal")
+        .only(
+            "organisation__name",
+            "round__opened_at",
+            "round__proposal__reference",
+            "round__proposal__title",
+        )
+        .order_by("round__opened_at", "pk")
+    )
+    votes = ReviewRound.objects.none()
+    if SteeringGroupMember.objects.filter(user=user).exists():
+        votes = (
+            ReviewRound.objects.filter(closed_at__isnull=True, steering_outcome="")
+            # A rule recorded before the setting existed has no key: the vote was required.
+            .filter(
+                Q(rule__steering_vote_required=True) | Q(rule__steering_vote_required__isnull=True)
+            )
+            .exclude(votes__member=user)
+            .exclude(proposal__submitted_by=user)
+            .select_related("proposal")
+            .only("deadline", "opened_at", "proposal__reference", "proposal__title")
+            .order_by("opened_at", "pk")
+        )
+    return list(decisions[:limit]) if org_ids else [], list(votes[:limit])
