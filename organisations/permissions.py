@@ -109,7 +109,10 @@ def memberships(request_or_user) -> dict[int, Membership]:
     cached = getattr(owner, "_isf_memberships", None) if owner is not None else None
     if cached is not None:
         return cached
-    found = {m.organisation_id: m for m in Membership.objects.filter(user=user)}
+    found = {
+        m.organisation_id: m
+        for m in Membership.objects.filter(user=user).select_related("organisation")
+    }
     if owner is not None:
         owner._isf_memberships = found
     return found
