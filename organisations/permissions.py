@@ -48,6 +48,7 @@ class Rule:
         "organisation" (the organisation the action is on).
     steering: a steering group seat allows it too.
     staff: portal administrators may, without a membership.
+    active_only: only memberships of active organisations count.
     grant: the guardian codename granted to the role groups, for actions lists filter by.
     """
 
@@ -55,21 +56,26 @@ class Rule:
     scope: str = "parties"
     steering: bool = False
     staff: bool = False
+    active_only: bool = False
     grant: str = ""
 
     def allows(self, membership: Membership | None) -> bool:
         if membership is None:
+            return False
+        if self.active_only and not membership.organisation.is_active:
             return False
         return ANY_MEMBERSHIP in self.roles or any(role in self.roles for role in membership.roles)
 
     def holders_q(self, prefix: str = "") -> Q:
         """Memberships that hold one of the rule's roles, as a filter on Membership (or on a
         relation to it, with `prefix`, e.g. "memberships__")."""
-        if ANY_MEMBERSHIP in self.roles:
-            return Q()
-        q = Q(pk__in=[])
-        for role in self.roles:
-            q |= Q(**{f"{prefix}is_{Role(role).value}": True})
+        q = Q()
+        if ANY_MEMBERSHIP not in self.roles:
+            q = Q(pk__in=[]) if not prefix else Q(**{f"{prefix}pk__in": []})
+            for role in self.roles:
+                q |= Q(**{f"{prefix}is_{Role(role).value}": True})
+        if self.active_only:
+            q &= Q(**{f"{prefix}organisation__is_active": True})
         return q
 
     def group_roles(self) -> list[str]:
