@@ -117,20 +117,24 @@ def may_start_any(request_or_user) -> bool:
     return any(rule.allows(m) and m.organisation.is_active for m in held)
 
 
-def organisations_for(request_or_user, action: Action, proposal: Proposal | None = None):
-    """The organisations the user may take `action` for: on `proposal` (its parties or lead,
-    by the row's scope), or anywhere (START: active organisations only)."""
-    rule = POLICY[action]
-    if proposal is None:
-        held = memberships(request_or_user)
-        return Organisation.objects.filter(
-            pk__in=allowed_at(request_or_user, rule, held), is_active=True
-        )
-    if rule.grant and not may(request_or_user, action, proposal):
-        return Organisation.objects.none()
+def start_organisations(request_or_user):
+    """The active organisations the user may start a proposal for (a queryset, for the form)."""
+    rule = POLICY[Action.START]
+    held = memberships(request_or_user)
     return Organisation.objects.filter(
-        pk__in=allowed_at(request_or_user, rule, _scope_ids(rule, proposal))
+        pk__in=allowed_at(request_or_user, rule, held), is_active=True
     )
+
+
+def organisations_for(request_or_user, action: Action, proposal: Proposal) -> list:
+    """The organisations the user may take `action` for on `proposal`: those in the row's
+    scope (its parties or its lead) where they hold one of its roles."""
+    rule = POLICY[action]
+    if rule.grant and not may(request_or_user, action, proposal):
+        return []
+    held = memberships(request_or_user)
+    allowed = allowed_at(request_or_user, rule, _scope_ids(rule, proposal))
+    return sorted((held[pk].organisation for pk in allowed), key=lambda o: o.name)
 
 
 def objects_for(user, action: Action = Action.VIEW):
@@ -177,7 +181,7 @@ def can_edit(request, proposal) -> bool:
 
 def comment_organisations(request, proposal) -> list[Organisation]:
     """The organisations this user may comment or endorse for on this proposal."""
-    return list(organisations_for(request, Action.COMMENT, proposal))
+    return organisations_for(request, Action.COMMENT, proposal)
 
 
 # --- Object grants (made here only) ----------------------------------------------------------

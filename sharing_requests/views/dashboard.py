@@ -52,7 +52,7 @@ def proposal_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_start(request):
-    organisations = permissions.organisations_for(request, permissions.Action.START)
+    organisations = permissions.start_organisations(request)
     if not organisations.exists():
         return render(request, "sharing_requests/cannot_start.html", status=403)
     form = StartForm(request.POST or None, organisations=organisations)
