@@ -33,6 +33,7 @@ from .models import (
 # Sent after commit when a proposal is submitted; the review workflow listens.
 proposal_submitted = Signal()
 
+
 @dataclass
 class ConflictError(DomainError):
     """Someone else saved the same section since this form was opened."""
