@@ -14,18 +14,15 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from isf_portal.domain import DomainError, audit
 from notifications.models import NotificationKind
-from organisations.models import Membership, Organisation
-from organisations.services import ALL_MEMBERS, role_group, steering_group_group
+from organisations.models import Organisation
 from sharing_requests.services import next_reference
 
-from . import lifecycle
+from . import lifecycle, permissions
 from .models import Agreement, AgreementParty, AgreementStatus
-from .permissions import VIEW
 
 MAX_PDF_BYTES = 20 * 1024 * 1024
 # A PDF's end-of-file marker sits in its last bytes (after the cross-reference table).
@@ -84,14 +81,6 @@ def date_problems(*, start_date: date, end_date: date | None, review_date: date)
     return problems
 
 
-def grant_view(agreement: Agreement) -> None:
-    """Members of every party and the steering group may open the agreement (its content and
-    PDFs); anyone else sees only its summary in the register."""
-    for party in agreement.parties.select_related("organisation"):
-        assign_perm(VIEW, role_group(organisation=party.organisation, role=ALL_MEMBERS), agreement)
-    assign_perm(VIEW, steering_group_group(), agreement)
-
-
 def _party(agreement: Agreement, organisation: Organisation) -> AgreementParty:
     return AgreementParty(
         agreement=agreement,
@@ -122,9 +111,7 @@ def agreement_record_external(
     """Record an agreement signed outside the portal, for `organisation`, whose governance
     officer `by` must be. Its status is *active*, or *expired* if its end date has passed.
     The other parties' governance officers are told, so they can check it."""
-    if not Membership.objects.filter(
-        user=by, organisation=organisation, is_governance_officer=True
-    ).exists():
+    if not permissions.may_at(by, permissions.Action.RECORD_EXTERNAL, organisation):
         raise lifecycle.NotAllowed(
             _("Only a governance officer of %(org)s can record its agreements.")
             % {"org": organisation.name}
@@ -179,7 +166,7 @@ def agreement_record_external(
             AgreementParty.objects.bulk_create(
                 [_party(agreement, org) for org in sorted(members.values(), key=lambda o: o.name)]
             )
-            grant_view(agreement)
+            permissions.agreement_grant_parties(agreement=agreement)
             lifecycle.timeline_add(
                 agreement,
                 by=by,

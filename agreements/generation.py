@@ -24,13 +24,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm
 
 from isf_portal.domain import audit
 from notifications.models import NotificationKind
 from notifications.services import notify
 from organisations.models import Membership, Organisation, SignatoryCapacity
-from organisations.services import ALL_MEMBERS, role_group, steering_group_group
 
 from .models import (
     Agreement,
@@ -39,7 +37,7 @@ from .models import (
     AgreementStatus,
     ClauseTemplate,
 )
-from .permissions import VIEW
+from .permissions import agreement_grant_parties
 
 logger = logging.getLogger(__name__)
 
@@ -539,8 +537,7 @@ def agreement_create(*, version_id: int) -> Agreement | None:
                 is_lead=bool(party.get("is_lead")),
                 required_signatures=capacities[organisation.pk],
             )
-            assign_perm(VIEW, role_group(organisation=organisation, role=ALL_MEMBERS), agreement)
-        assign_perm(VIEW, steering_group_group(), agreement)
+        agreement_grant_parties(agreement=agreement)
         _event(
             agreement,
             kind="generated",

@@ -1,32 +1,179 @@
-"""Who may see an agreement's content and PDFs: members of its parties and the steering
-group (guardian grants to their groups). Everyone signed in sees the register's summaries.
-Anyone else gets 404 for the agreement's pages."""
+"""Who may see and do what with an agreement: the table below, and the only place its object
+permissions are granted.
 
+Members of its parties and the steering group open an agreement's page and PDFs (a guardian
+grant to their groups, so the register marks a page of rows in one query); everyone signed
+in sees the register's summaries; anyone else gets 404 for the agreement's pages. Signing,
+managing its lifecycle and recording agreements signed elsewhere are worked out from the
+user's memberships on each request. The shape of a row, and how to add a role:
+organisations/permissions.py.
+"""
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from guardian.core import ObjectPermissionChecker
 
-from .models import Agreement, AgreementGroupObjectPermission
+from organisations.models import Membership, Organisation, Role
+from organisations.permissions import (
+    ANY_MEMBERSHIP,
+    Rule,
+    allowed_at,
+    by_rule,
+    memberships,
+    roles,
+)
+from organisations.services import role_group, steering_group_group
 
-VIEW = "view_agreement"
+from .models import Agreement, AgreementGroupObjectPermission, AgreementParty
 
 
-def can_view(request, agreement) -> bool:
-    user = request.user
+class Action(StrEnum):
+    VIEW = "view"  # its page, its status, the draft and the signed PDF
+    SIGN = "sign"  # sign or decline for a party, in a capacity it requires (signing.py)
+    MANAGE = "manage"  # open and close its reviews: continue, vary, terminate
+    RECORD_EXTERNAL = "record_external"  # record an agreement signed outside the portal
+
+
+POLICY: dict[Action, Rule] = {
+    Action.VIEW: Rule(roles=roles(ANY_MEMBERSHIP), steering=True, grant="view_agreement"),
+    Action.SIGN: Rule(roles=roles(Role.SIGNATORY)),
+    Action.MANAGE: Rule(roles=roles(Role.GOVERNANCE_OFFICER, Role.APPROVER), active_only=True),
+    Action.RECORD_EXTERNAL: Rule(
+        roles=roles(Role.GOVERNANCE_OFFICER), scope="organisation", active_only=True
+    ),
+}
+
+
+# --- Asking the table ------------------------------------------------------------------------
+def _granted(request_or_user, codename: str, agreement: Agreement) -> bool:
+    user = getattr(request_or_user, "user", request_or_user)
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         # Superusers see what their organisations are party to, like everyone else.
         return AgreementGroupObjectPermission.objects.filter(
-            content_object=agreement, permission__codename=VIEW, group__user=user
+            content_object=agreement, permission__codename=codename, group__user=user
         ).exists()
-    checker = getattr(request, "_isf_agreement_checker", None)
+    if not hasattr(request_or_user, "user"):
+        return ObjectPermissionChecker(user).has_perm(codename, agreement)
+    checker = getattr(request_or_user, "_isf_agreement_checker", None)
     if checker is None:
-        checker = request._isf_agreement_checker = ObjectPermissionChecker(user)
-    return checker.has_perm(VIEW, agreement)
+        checker = request_or_user._isf_agreement_checker = ObjectPermissionChecker(user)
+    return checker.has_perm(codename, agreement)
 
 
-def agreement_for(request, reference: str) -> Agreement:
+def _party_ids(agreement: Agreement) -> list[int]:
+    return list(agreement.parties.values_list("organisation_id", flat=True))
+
+
+def may(request_or_user, action: Action, agreement: Agreement) -> bool:
+    rule = POLICY[action]
+    if rule.grant:
+        return _granted(request_or_user, rule.grant, agreement)
+    return by_rule(request_or_user, rule, _party_ids(agreement))
+
+
+def may_at(request_or_user, action: Action, organisation: Organisation) -> bool:
+    """For rows scoped to an organisation (RECORD_EXTERNAL)."""
+    return by_rule(request_or_user, POLICY[action], [organisation.pk])
+
+
+def organisations_for(request_or_user, action: Action) -> list[Organisation]:
+    """The organisations where the user's roles allow `action` (RECORD_EXTERNAL: those they
+    may record agreements for)."""
+    held = memberships(request_or_user)
+    allowed = allowed_at(request_or_user, POLICY[action], held)
+    return sorted((held[pk].organisation for pk in allowed), key=lambda o: o.name)
+
+
+def holders(action: Action, agreement: Agreement, *, user=None):
+    """Memberships at the agreement's parties whose roles allow `action` (one user's, if
+    given)."""
+    queryset = Membership.objects.filter(
+        POLICY[action].holders_q(), organisation__agreement_parties__agreement=agreement
+    )
+    if user is None:
+        return queryset
+    if not user.is_authenticated or not user.is_active:
+        return Membership.objects.none()
+    return queryset.filter(user=user)
+
+
+def visible_ids(*, user, agreement_ids: Iterable[int]) -> set[int]:
+    """Which of these agreements the user may open: one query for a whole page, however many
+    groups the user is in."""
+    ids = list(agreement_ids)
+    if not ids or not user.is_authenticated:
+        return set()
+    return set(
+        AgreementGroupObjectPermission.objects.filter(
+            content_object_id__in=ids,
+            permission__codename=POLICY[Action.VIEW].grant,
+            group__user=user,
+        ).values_list("content_object_id", flat=True)
+    )
+
+
+# --- Fetch and authorise ---------------------------------------------------------------------
+def agreement_for(request, reference: str, action: Action = Action.VIEW) -> Agreement:
+    """The agreement if the user may see it (404 otherwise) and take `action` on it (403)."""
     agreement = Agreement.objects.filter(reference=reference).first()
-    if agreement is None or not can_view(request, agreement):
+    if agreement is None or not may(request, Action.VIEW, agreement):
         raise Http404
+    if action != Action.VIEW and not may(request, action, agreement):
+        raise PermissionDenied
     return agreement
+
+
+# --- Object grants (made here only) ----------------------------------------------------------
+def agreement_grant_parties(*, agreement: Agreement) -> None:
+    """Each party's role groups and the steering group get the table's grants."""
+    organisations = Organisation.objects.filter(agreement_parties__agreement=agreement)
+    for rule in POLICY.values():
+        if not rule.grant:
+            continue
+        for organisation in organisations:
+            for role in rule.group_roles():
+                group = role_group(organisation=organisation, role=role)
+                AgreementGroupObjectPermission.objects.assign_perm(rule.grant, group, agreement)
+        if rule.steering:
+            AgreementGroupObjectPermission.objects.assign_perm(
+                rule.grant, steering_group_group(), agreement
+            )
+
+
+def grants_backfill() -> int:
+    """Make every grant the table calls for on every existing agreement (after a role is added
+    to a granted row). Adds only; safe to run again. Returns how many grant rows it tried."""
+    added = 0
+    organisation_ids = AgreementParty.objects.values_list("organisation_id", flat=True)
+    for rule in POLICY.values():
+        if not rule.grant:
+            continue
+        for organisation in Organisation.objects.filter(pk__in=organisation_ids.distinct()):
+            agreements = Agreement.objects.filter(parties__organisation=organisation).distinct()
+            for role in rule.group_roles():
+                group = role_group(organisation=organisation, role=role)
+                added += len(
+                    AgreementGroupObjectPermission.objects.bulk_assign_perm(
+                        rule.grant, group, agreements, ignore_conflicts=True
+                    )
+                )
+        if rule.steering:
+            added += len(
+                AgreementGroupObjectPermission.objects.bulk_assign_perm(
+                    rule.grant,
+                    steering_group_group(),
+                    Agreement.objects.all(),
+                    ignore_conflicts=True,
+                )
+            )
+    return added
+
+
+def grants_backfill_migration(apps, schema_editor) -> None:
+    """For a data migration's RunPython, after a role joins a granted row."""
+    grants_backfill()

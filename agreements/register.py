@@ -8,7 +8,7 @@ filters show.
 
 import csv
 import datetime
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
@@ -16,9 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from organisations.models import Membership
-
-from .models import Agreement, AgreementGroupObjectPermission, AgreementParty, AgreementStatus
+from .models import Agreement, AgreementParty, AgreementStatus
 
 ANY_STATUS = "any"
 DEFAULT_STATUS = AgreementStatus.ACTIVE
@@ -145,21 +143,6 @@ def register_entries(*, filters: RegisterFilters) -> QuerySet[Agreement]:
     return queryset.order_by(*order).prefetch_related(_parties_prefetch())
 
 
-def viewable_ids(*, user, agreement_ids: Iterable[int]) -> set[int]:
-    """Which of these agreements the user may open (a party's member or the steering group):
-    one query for a whole page, however many groups the user is in."""
-    ids = list(agreement_ids)
-    if not ids or not user.is_authenticated:
-        return set()
-    return set(
-        AgreementGroupObjectPermission.objects.filter(
-            content_object_id__in=ids,
-            permission__codename="view_agreement",
-            group__user=user,
-        ).values_list("content_object_id", flat=True)
-    )
-
-
 def agreement_url(reference: str) -> str:
     """The agreement page if it exists yet, otherwise its lifecycle page."""
     try:
@@ -175,19 +158,6 @@ def categories_of(agreement: Agreement) -> list[str]:
     if agreement.has_criminal_offence:
         labels.append(_("Criminal offence"))
     return labels
-
-
-def governance_organisations(*, user):
-    """The active organisations where the user is a governance officer: those they may record
-    agreements signed outside the portal for."""
-    if not user.is_authenticated:
-        return []
-    return [
-        m.organisation
-        for m in Membership.objects.filter(
-            user=user, is_governance_officer=True, organisation__is_active=True
-        ).select_related("organisation")
-    ]
 
 
 # --- CSV ------------------------------------------------------------------------------------

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from isf_portal.domain import DomainError, audit
 from notifications.models import NotificationKind
 from notifications.services import notify, outbox_enqueue
-from organisations.models import Membership, SignatoryCapacity
+from organisations.models import SignatoryCapacity
 
+from . import permissions
 from .models import Agreement, AgreementEvent, AgreementParty, AgreementStatus, Signature
 
 
@@ -47,13 +48,7 @@ class Owed:
 
 
 def _signatory_memberships(user, agreement):
-    if not user.is_authenticated or not user.is_active:
-        return Membership.objects.none()
-    return Membership.objects.filter(
-        user=user,
-        is_signatory=True,
-        organisation__agreement_parties__agreement=agreement,
-    )
+    return permissions.holders(permissions.Action.SIGN, agreement, user=user)
 
 
 def is_signatory_for(*, user, agreement: Agreement) -> bool:
@@ -94,9 +89,11 @@ def missing_signatures(agreement: Agreement) -> list[tuple[AgreementParty, str]]
 def awaiting_signature_of(*, user) -> list[tuple[Agreement, list[Owed]]]:
     """Agreements waiting for this user's signature (for the home page)."""
     agreements = Agreement.objects.filter(
+        permissions.POLICY[permissions.Action.SIGN].holders_q(
+            "parties__organisation__memberships__"
+        ),
         status=AgreementStatus.AWAITING_SIGNATURES,
         parties__organisation__memberships__user=user,
-        parties__organisation__memberships__is_signatory=True,
     ).distinct()
     waiting = []
     for agreement in agreements:
@@ -252,11 +249,9 @@ def _tell_signatories_withdrawn(agreement, *, by, party, reason) -> None:
     url = reverse("agreements:detail", args=[agreement.reference])
     users = {
         m.user
-        for m in Membership.objects.filter(
-            organisation__agreement_parties__agreement=agreement,
-            is_signatory=True,
-            user__is_active=True,
-        ).select_related("user")
+        for m in permissions.holders(permissions.Action.SIGN, agreement)
+        .filter(user__is_active=True)
+        .select_related("user")
         if m.user_id != by.pk
     }
     for user in sorted(users, key=lambda u: u.pk):

@@ -7,6 +7,7 @@ from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
+from organisations import permissions as organisation_permissions
 from organisations.selectors import memberships_of, open_invitations, steering_seat_of
 
 logger = logging.getLogger(__name__)
@@ -19,12 +20,14 @@ def home(request):
     """Signed in: what waits for the user. Signed out: what the service is, and sign-in."""
     if not request.user.is_authenticated:
         return render(request, "start.html")
+    from sharing_requests import permissions as proposal_permissions
     from sharing_requests.choices import ProposalStatus
     from sharing_requests.rounds.reads import awaiting_decision
     from sharing_requests.selectors import proposals_visible_to
 
     memberships = list(memberships_of(user=request.user))
-    admin_of = [m.organisation for m in memberships if m.is_org_admin]
+    manage = organisation_permissions.POLICY[organisation_permissions.Action.MANAGE]
+    admin_of = [m.organisation for m in memberships if manage.allows(m)]
     waiting_invitations = []
     for organisation in admin_of:
         waiting_invitations.extend(open_invitations(organisation=organisation))
@@ -32,7 +35,8 @@ def home(request):
 
     decisions, votes = awaiting_decision(user=request.user, limit=HOME_LIST_LIMIT + 1)
     signatures = awaiting_signature_of(user=request.user)
-    lead_ids = [m.organisation_id for m in memberships if m.is_member]
+    start = proposal_permissions.POLICY[proposal_permissions.Action.START]
+    lead_ids = [m.organisation_id for m in memberships if start.allows(m)]
     own = (
         proposals_visible_to(user=request.user)
         .filter(lead_organisation_id__in=lead_ids)

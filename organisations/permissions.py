@@ -1,30 +1,173 @@
-"""Who may do what to an organisation. Outsiders never learn an organisation's details: 404."""
+"""Who may do what: the shape of every app's permission table, and the organisations' own.
+
+Each app's `permissions.py` holds one table, `POLICY`, from an action to a `Rule`: the roles
+that allow it at the organisations that count (the object's parties, its lead, or the
+organisation itself), whether a steering group seat allows it, and, for actions that lists
+must filter by in SQL, the django-guardian codename granted to the role groups
+(`org-<id>-<role>`, see services.role_group). Views, selectors and services ask the table
+through `may(...)` and the fetch-and-authorise helpers; nothing else reads `Membership` roles
+to decide access. Guardian grants are made only by the apps' permissions modules, from the
+same table.
+
+Outsiders never learn an organisation's details (404); a member without the role gets 403.
+
+Adding a role (say "auditor"):
+1. `Role` in models.py gets `AUDITOR`, `RoleFields` an `is_auditor` boolean and `ROLE_HINTS`
+   its hint; `makemigrations organisations` adds the column (nobody holds it yet, so the role
+   groups need no back-fill: sync_role_groups fills `org-<id>-auditor` as roles are given).
+2. Add `Role.AUDITOR` to the roles of each row it should allow, in the permissions.py of the
+   app that owns the action (agreements/permissions.py `Action.VIEW` for "reads its
+   organisation's agreements").
+3. For rows with a `grant` (kept as guardian grants so lists stay one SQL query), existing
+   objects need the new group's grants: add a data migration to the app that runs its
+   `grants_backfill` (`migrations.RunPython(grants_backfill_migration, migrations.RunPython.noop)`).
+   Rows without a grant are worked out from memberships on each request and need nothing more.
+tests/organisations/test_policy.py proves the recipe by adding a role to a row at run time.
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 
-from .models import Membership, Organisation
+from .models import Membership, Organisation, Role, SteeringGroupMember
+
+# Everyone with a membership, whatever their roles (read-only members included). The same
+# name is the suffix of the role group that holds them (services.ALL_MEMBERS).
+ANY_MEMBERSHIP = "all"
 
 
-def membership_for(*, user, organisation: Organisation) -> Membership | None:
-    if not user.is_authenticated:
-        return None
-    return Membership.objects.filter(user=user, organisation=organisation).first()
+@dataclass(frozen=True)
+class Rule:
+    """Who may take one action.
+
+    roles: roles (or ANY_MEMBERSHIP) that allow it, held at an organisation in `scope`.
+    scope: "parties" (the object's parties), "lead" (its lead organisation only) or
+        "organisation" (the organisation the action is on).
+    steering: a steering group seat allows it too.
+    staff: portal administrators may, without a membership.
+    active_only: only memberships of active organisations count.
+    grant: the guardian codename granted to the role groups, for actions lists filter by.
+    """
+
+    roles: frozenset = field(default_factory=frozenset)
+    scope: str = "parties"
+    steering: bool = False
+    staff: bool = False
+    active_only: bool = False
+    grant: str = ""
+
+    def allows(self, membership: Membership | None) -> bool:
+        if membership is None:
+            return False
+        if self.active_only and not membership.organisation.is_active:
+            return False
+        return ANY_MEMBERSHIP in self.roles or any(role in self.roles for role in membership.roles)
+
+    def holders_q(self, prefix: str = "") -> Q:
+        """Memberships that hold one of the rule's roles, as a filter on Membership (or on a
+        relation to it, with `prefix`, e.g. "memberships__")."""
+        q = Q()
+        if ANY_MEMBERSHIP not in self.roles:
+            q = Q(pk__in=[]) if not prefix else Q(**{f"{prefix}pk__in": []})
+            for role in self.roles:
+                q |= Q(**{f"{prefix}is_{Role(role).value}": True})
+        if self.active_only:
+            q &= Q(**{f"{prefix}organisation__is_active": True})
+        return q
+
+    def group_roles(self) -> list[str]:
+        """The role groups a grant for this rule goes to at each organisation in scope."""
+        return sorted(str(role) for role in self.roles)
 
 
-def require_member(*, user, organisation: Organisation) -> Membership | None:
-    """Members (any role) and portal staff see an organisation; everyone else gets 404."""
-    membership = membership_for(user=user, organisation=organisation)
-    if membership is None and not user.is_staff:
+def roles(*names) -> frozenset:
+    return frozenset(names)
+
+
+class Action(StrEnum):
+    VIEW = "view"  # its page, members and history
+    MANAGE = "manage"  # details, invitations, members' roles, removing members
+    DELEGATE = "delegate"  # an approver lets a colleague decide for them
+
+
+POLICY: dict[Action, Rule] = {
+    Action.VIEW: Rule(roles=roles(ANY_MEMBERSHIP), scope="organisation", staff=True),
+    Action.MANAGE: Rule(roles=roles(Role.ORG_ADMIN), scope="organisation", staff=True),
+    Action.DELEGATE: Rule(roles=roles(Role.APPROVER), scope="organisation"),
+}
+
+
+# --- The user's memberships, read once per request -------------------------------------------
+def _user(request_or_user):
+    return getattr(request_or_user, "user", request_or_user)
+
+
+def memberships(request_or_user) -> dict[int, Membership]:
+    """The user's memberships by organisation id. Given a request, read once and kept on it
+    for the rest of the request; given a user, read fresh (services check after a change)."""
+    user = _user(request_or_user)
+    if not user.is_authenticated or not user.is_active:
+        return {}
+    owner = request_or_user if hasattr(request_or_user, "user") else None
+    cached = getattr(owner, "_isf_memberships", None) if owner is not None else None
+    if cached is not None:
+        return cached
+    found = {
+        m.organisation_id: m
+        for m in Membership.objects.filter(user=user).select_related("organisation")
+    }
+    if owner is not None:
+        owner._isf_memberships = found
+    return found
+
+
+def has_steering_seat(request_or_user) -> bool:
+    user = _user(request_or_user)
+    if not user.is_authenticated or not user.is_active:
+        return False
+    owner = request_or_user if hasattr(request_or_user, "user") else None
+    cached = getattr(owner, "_isf_steering_seat", None) if owner is not None else None
+    if cached is not None:
+        return cached
+    seated = SteeringGroupMember.objects.filter(user=user).exists()
+    if owner is not None:
+        owner._isf_steering_seat = seated
+    return seated
+
+
+def allowed_at(request_or_user, rule: Rule, organisation_ids) -> list[int]:
+    """Of these organisations, those where the user holds one of the rule's roles."""
+    held = memberships(request_or_user)
+    return [pk for pk in organisation_ids if rule.allows(held.get(pk))]
+
+
+def by_rule(request_or_user, rule: Rule, organisation_ids) -> bool:
+    """The rule's answer for a user over the organisations in its scope (no guardian grant)."""
+    if rule.steering and has_steering_seat(request_or_user):
+        return True
+    if rule.staff and _user(request_or_user).is_staff:
+        return True
+    return bool(allowed_at(request_or_user, rule, organisation_ids))
+
+
+# --- Organisations ---------------------------------------------------------------------------
+def may(request_or_user, action: Action, organisation: Organisation) -> bool:
+    return by_rule(request_or_user, POLICY[action], [organisation.pk])
+
+
+def organisation_for(request, organisation: Organisation, action: Action = Action.VIEW):
+    """Authorise `action` on `organisation`: 404 for those who may not see it, 403 for those
+    who see it but may not do this. Returns the user's membership there (None for staff)."""
+    if not may(request, Action.VIEW, organisation):
         raise Http404
-    return membership
+    if action != Action.VIEW and not may(request, action, organisation):
+        raise PermissionDenied
+    return memberships(request).get(organisation.pk)
 
 
-def require_org_admin(*, user, organisation: Organisation) -> Membership | None:
-    """Organisation admins manage it; other members get 403, outsiders 404."""
-    membership = require_member(user=user, organisation=organisation)
-    if membership is not None and membership.is_org_admin:
-        return membership
-    if membership is None and user.is_staff:
-        return None
-    raise PermissionDenied
+def holders(action: Action, organisation: Organisation):
+    """The memberships at `organisation` whose roles allow `action`."""
+    return Membership.objects.filter(POLICY[action].holders_q(), organisation=organisation)

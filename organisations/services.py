@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from isf_portal.domain import DomainError, audit
 from notifications.services import email_send
 
+from . import permissions
 from .models import Delegation, Invitation, Membership, Organisation, Role, User
 
 EDITABLE_ORGANISATION_FIELDS = [
@@ -276,9 +277,7 @@ def delegation_create(
 ) -> "Delegation":
     """An approver lets a named colleague who is not an approver decide for a period."""
     with transaction.atomic():
-        if not Membership.objects.filter(
-            user=approver, organisation=organisation, is_approver=True
-        ).exists():
+        if not permissions.may(approver, permissions.Action.DELEGATE, organisation):
             raise DomainError(_("Only an approver can delegate their approvals."))
         colleague = Membership.objects.filter(user=delegate, organisation=organisation).first()
         if colleague is None:

@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -14,7 +13,7 @@ from isf_portal.domain import DomainError
 from . import selectors, services
 from .forms import InvitationForm, MembershipRolesForm, OrganisationDetailsForm
 from .models import Invitation, Membership, Organisation
-from .permissions import require_member, require_org_admin
+from .permissions import Action, may, organisation_for
 
 
 @login_required
@@ -26,8 +25,8 @@ def organisation_list(request):
 @login_required
 def organisation_detail(request, slug):
     organisation = get_object_or_404(Organisation, slug=slug)
-    membership = require_member(user=request.user, organisation=organisation)
-    can_manage = request.user.is_staff or (membership is not None and membership.is_org_admin)
+    membership = organisation_for(request, organisation)
+    can_manage = may(request, Action.MANAGE, organisation)
     return render(
         request,
         "organisations/detail.html",
@@ -35,6 +34,7 @@ def organisation_detail(request, slug):
             "organisation": organisation,
             "membership": membership,
             "can_manage": can_manage,
+            "can_delegate": may(request, Action.DELEGATE, organisation),
             "members": selectors.organisation_members(organisation=organisation),
             "invitations": selectors.open_invitations(organisation=organisation)
             if can_manage
@@ -50,7 +50,7 @@ def organisation_detail(request, slug):
 @require_http_methods(["GET", "POST"])
 def organisation_edit(request, slug):
     organisation = get_object_or_404(Organisation, slug=slug)
-    require_org_admin(user=request.user, organisation=organisation)
+    organisation_for(request, organisation, Action.MANAGE)
     form = OrganisationDetailsForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
         services.organisation_update(
@@ -68,7 +68,7 @@ def organisation_edit(request, slug):
 @require_http_methods(["GET", "POST"])
 def invitation_new(request, slug):
     organisation = get_object_or_404(Organisation, slug=slug)
-    require_org_admin(user=request.user, organisation=organisation)
+    organisation_for(request, organisation, Action.MANAGE)
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -100,7 +100,7 @@ def invitation_new(request, slug):
 @require_http_methods(["POST"])
 def invitation_cancel(request, slug, pk):
     organisation = get_object_or_404(Organisation, slug=slug)
-    require_org_admin(user=request.user, organisation=organisation)
+    organisation_for(request, organisation, Action.MANAGE)
     invitation = get_object_or_404(Invitation, pk=pk, organisation=organisation)
     try:
         services.invitation_cancel(invitation=invitation, by=request.user)
@@ -115,7 +115,7 @@ def invitation_cancel(request, slug, pk):
 
 def _member_of(request, slug, pk):
     organisation = get_object_or_404(Organisation, slug=slug)
-    require_org_admin(user=request.user, organisation=organisation)
+    organisation_for(request, organisation, Action.MANAGE)
     membership = get_object_or_404(
         Membership.objects.select_related("user"), pk=pk, organisation=organisation
     )
@@ -192,9 +192,7 @@ def delegations(request, slug):
     from .models import Delegation
 
     organisation = get_object_or_404(Organisation, slug=slug)
-    membership = require_member(user=request.user, organisation=organisation)
-    if membership is None or not membership.is_approver:
-        raise PermissionDenied
+    organisation_for(request, organisation, Action.DELEGATE)
     form = DelegationForm(request.POST or None, organisation=organisation, approver=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -237,7 +235,7 @@ def delegation_revoke(request, slug, pk):
     from .models import Delegation
 
     organisation = get_object_or_404(Organisation, slug=slug)
-    require_member(user=request.user, organisation=organisation)
+    organisation_for(request, organisation)
     delegation = get_object_or_404(
         Delegation, pk=pk, organisation=organisation, approver=request.user
     )

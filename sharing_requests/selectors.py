@@ -17,13 +17,13 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from . import permissions
 from .choices import ProposalStatus, SectionStatus
 from .models import (
     DecisionStatus,
     OrganisationDecision,
     Participant,
     Proposal,
-    ProposalGroupObjectPermission,
     ReviewRound,
 )
 from .workdays import latest_start_with
@@ -32,14 +32,7 @@ from .workdays import latest_start_with
 def proposals_visible_to(*, user):
     """Every proposal the user may see: through their organisations' groups or the steering
     group. One EXISTS subquery, so the cost does not grow with the user's groups."""
-    if not user.is_authenticated:
-        return Proposal.objects.none()
-    grants = ProposalGroupObjectPermission.objects.filter(
-        content_object=OuterRef("pk"),
-        permission__codename="view_proposal",
-        group__user=user,
-    )
-    return Proposal.objects.filter(Exists(grants))
+    return permissions.objects_for(user, permissions.Action.VIEW)
 
 
 def dashboard(*, user, status: str = "", organisation_id: int | None = None):

@@ -9,14 +9,12 @@ from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm, remove_perm
 
 from isf_portal.domain import DomainError, audit
 from notifications.services import email_send, outbox_enqueue
-from organisations.models import Membership, Organisation, Role
-from organisations.services import ALL_MEMBERS, role_group, steering_group_group
+from organisations.models import Organisation
 
-from . import snapshot
+from . import permissions, snapshot
 from .choices import EDITABLE_STATUSES, ProposalStatus, Section, SectionStatus
 from .completeness import all_problems, section_problems
 from .events import proposal_event, proposal_locked
@@ -34,8 +32,6 @@ from .models import (
 
 # Sent after commit when a proposal is submitted; the review workflow listens.
 proposal_submitted = Signal()
-
-VIEW, CHANGE, COMMENT = "view_proposal", "change_proposal", "comment_proposal"
 
 
 @dataclass
@@ -77,27 +73,13 @@ def _require_editable(proposal, by):
             _("This proposal is %(status)s and cannot be changed until it is sent back.")
             % {"status": proposal.get_status_display().lower()}
         )
-    if not by.has_perm(f"requests.{CHANGE}", proposal):
+    if not permissions.may(by, permissions.Action.EDIT, proposal):
         raise DomainError(_("Only members of the lead organisation can change this proposal."))
-
-
-def _grant_party(proposal, organisation, *, lead: bool):
-    assign_perm(VIEW, role_group(organisation=organisation, role=ALL_MEMBERS), proposal)
-    assign_perm(COMMENT, role_group(organisation=organisation, role=Role.MEMBER), proposal)
-    if lead:
-        assign_perm(CHANGE, role_group(organisation=organisation, role=Role.MEMBER), proposal)
-
-
-def _revoke_party(proposal, organisation):
-    remove_perm(VIEW, role_group(organisation=organisation, role=ALL_MEMBERS), proposal)
-    remove_perm(COMMENT, role_group(organisation=organisation, role=Role.MEMBER), proposal)
 
 
 def proposal_create(*, lead_organisation: Organisation, title: str, by) -> Proposal:
     """Start a draft. The author must be a member (role) of the lead organisation."""
-    if not Membership.objects.filter(
-        user=by, organisation=lead_organisation, is_member=True
-    ).exists():
+    if not permissions.may_start(by, lead_organisation):
         raise DomainError(
             _("Only members of %(org)s can start a proposal for it.")
             % {"org": lead_organisation.name}
@@ -124,7 +106,9 @@ def proposal_create(*, lead_organisation: Organisation, title: str, by) -> Propo
         )
         audit(lead, reason="isf.participant.lead", by=by)
         lead.save()
-        _grant_party(proposal, lead_organisation, lead=True)
+        permissions.proposal_grant_party(
+            proposal=proposal, organisation=lead_organisation, lead=True
+        )
         proposal_event(
             proposal,
             by=by,
@@ -288,7 +272,9 @@ def participant_save(
         )
         instance.save()
         if adding:
-            _grant_party(p, instance.organisation, lead=False)
+            permissions.proposal_grant_party(
+                proposal=p, organisation=instance.organisation, lead=False
+            )
             proposal_event(
                 p,
                 by=by,
@@ -322,7 +308,7 @@ def participant_remove(*, proposal: Proposal, instance: Participant, by):
         organisation = instance.organisation
         audit(instance, reason="isf.participant.removed", by=by)
         instance.delete()
-        _revoke_party(p, organisation)
+        permissions.proposal_revoke_party(proposal=p, organisation=organisation)
         proposal_event(
             p,
             by=by,
@@ -466,9 +452,7 @@ def endorse(*, proposal: Proposal, organisation: Organisation, by) -> Endorsemen
 
 
 def _require_party_member(proposal, organisation, by):
-    if not proposal.participants.filter(organisation=organisation).exists() or not (
-        Membership.objects.filter(user=by, organisation=organisation, is_member=True).exists()
-    ):
+    if organisation.pk not in permissions.acting_for(by, permissions.Action.COMMENT, proposal):
         raise DomainError(_("Only members of the organisations taking part can do this."))
 
 
@@ -490,7 +474,7 @@ def proposal_submit(*, proposal: Proposal, by) -> ProposalVersion:
         p.last_activity_at = p.submitted_at
         audit(p, reason="isf.proposal.submitted", by=by)
         p.save(update_fields=["status", "submitted_at", "submitted_by", "last_activity_at"])
-        assign_perm(VIEW, steering_group_group(), p)
+        permissions.proposal_grant_steering(proposal=p)
         proposal_event(
             p,
             by=by,
@@ -514,7 +498,7 @@ def proposal_withdraw(*, proposal: Proposal, by, reason: str) -> Proposal:
 
     with transaction.atomic():
         p = proposal_locked(proposal.pk)
-        if not by.has_perm(f"requests.{CHANGE}", p):
+        if not permissions.may(by, permissions.Action.EDIT, p):
             raise DomainError(_("Only members of the lead organisation can withdraw it."))
         if p.status not in (
             ProposalStatus.DRAFT,

@@ -4,7 +4,6 @@ parties' governance officers."""
 from datetime import date
 
 from django.conf import settings
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from notifications.models import NotificationKind
 from notifications.services import email_send, notify
 from organisations.models import Membership
 
+from .. import permissions
 from ..models import (
     Agreement,
     AgreementEvent,
@@ -40,22 +40,6 @@ class NotAllowed(DomainError):
 # --- Reading --------------------------------------------------------------------------------
 def lifecycle_url(agreement: Agreement) -> str:
     return reverse("agreements:lifecycle", args=[agreement.reference])
-
-
-def can_manage(*, user, agreement: Agreement) -> bool:
-    """A governance officer or an approver of one of the agreement's parties may open and
-    close its reviews."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    return (
-        Membership.objects.filter(
-            user=user,
-            organisation__agreement_parties__agreement=agreement,
-            organisation__is_active=True,
-        )
-        .filter(Q(is_governance_officer=True) | Q(is_approver=True))
-        .exists()
-    )
 
 
 def open_review(agreement: Agreement) -> AgreementReview | None:
@@ -107,7 +91,7 @@ def _date(value: date) -> str:
 
 
 def _require_manager(agreement: Agreement, by) -> None:
-    if not can_manage(user=by, agreement=agreement):
+    if not permissions.may(by, permissions.Action.MANAGE, agreement):
         raise NotAllowed(
             _(
                 "Only a governance officer or an approver of one of the parties can review "

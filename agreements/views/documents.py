@@ -24,7 +24,7 @@ from organisations.models import SignatoryCapacity
 from .. import signing
 from ..forms import DeclineForm, SignForm, VerifyForm
 from ..models import AgreementDownload, AgreementStatus
-from ..permissions import agreement_for, can_view
+from ..permissions import Action, agreement_for, may
 from ..verification import verify_pdf
 
 # Wrong passwords on the signing page, per person, before they must wait.
@@ -255,7 +255,7 @@ def agreement_verify(request):
             "form": form,
             "result": result,
             "can_view_match": bool(
-                result and result.agreement and can_view(request, result.agreement)
+                result and result.agreement and may(request, Action.VIEW, result.agreement)
             ),
         },
         status=status,

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from isf_portal.domain import DomainError
 
-from .. import external, lifecycle, register
+from .. import external, lifecycle, permissions, register
 from ..forms_register import (
     OUTCOME_FORMS,
     ExternalAgreementForm,
@@ -24,7 +24,7 @@ from ..forms_register import (
     ReviewOutcomeForm,
 )
 from ..models import AgreementStatus, ReviewOutcome
-from ..permissions import agreement_for
+from ..permissions import Action, agreement_for
 
 PAGE_SIZE = 25
 
@@ -67,7 +67,7 @@ def register_list(request):
         request.GET.get("page")
     )
     rows = list(page.object_list)
-    viewable = register.viewable_ids(user=request.user, agreement_ids=[a.pk for a in rows])
+    viewable = permissions.visible_ids(user=request.user, agreement_ids=[a.pk for a in rows])
     entries = [
         {
             "agreement": agreement,
@@ -89,7 +89,7 @@ def register_list(request):
             "headers": _sort_headers(request, filters),
             "query": _query_without(request, "page"),
             "csv_query": _query_without(request, "page"),
-            "can_record": bool(register.governance_organisations(user=request.user)),
+            "can_record": bool(permissions.organisations_for(request, Action.RECORD_EXTERNAL)),
         },
     )
 
@@ -112,7 +112,7 @@ def register_csv(request):
 @require_http_methods(["GET", "POST"])
 def external_record(request):
     """A governance officer records an agreement signed outside the portal."""
-    organisations = register.governance_organisations(user=request.user)
+    organisations = permissions.organisations_for(request, Action.RECORD_EXTERNAL)
     if not organisations:
         raise PermissionDenied
     posted = request.method == "POST"
@@ -164,7 +164,7 @@ def _lifecycle_context(request, agreement) -> dict:
         "tag_class": register.STATUS_TAG_CLASSES.get(agreement.status, "govuk-tag--grey"),
         "categories": register.categories_of(agreement),
         "agreement_url": register.agreement_url(agreement.reference),
-        "can_manage": lifecycle.can_manage(user=request.user, agreement=agreement),
+        "can_manage": permissions.may(request, Action.MANAGE, agreement),
         "open_review": lifecycle.open_review(agreement),
         "ending": lifecycle.scheduled_termination(agreement),
         "reviews": agreement.reviews.select_related("opened_by", "closed_by"),
@@ -184,7 +184,7 @@ def agreement_lifecycle(request, reference):
 
 
 def _require_manager(request, agreement) -> None:
-    if not lifecycle.can_manage(user=request.user, agreement=agreement):
+    if not permissions.may(request, Action.MANAGE, agreement):
         raise PermissionDenied
 
 

@@ -17,7 +17,7 @@ def proposal_context(request, proposal, **extra) -> dict:
     return {
         "proposal": proposal,
         "can_edit": permissions.can_edit(request, proposal),
-        "can_change": permissions.can_change(request, proposal),
+        "can_change": permissions.may(request, permissions.Action.EDIT, proposal),
         **extra,
     }
 
@@ -26,7 +26,7 @@ def editable_proposal(request, reference):
     """The proposal, for a page that changes it: 404 for outsiders, 403 for partners and
     read-only members, and a clear page when it is not open for editing."""
     proposal = permissions.proposal_for(request, reference)
-    permissions.require_edit(request, proposal)
+    permissions.require(request, permissions.Action.EDIT, proposal)
     return proposal
 
 

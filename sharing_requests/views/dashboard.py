@@ -6,10 +6,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from isf_portal.domain import DomainError
-from organisations.models import Organisation
 from organisations.selectors import memberships_of
 
-from .. import selectors, services
+from .. import permissions, selectors, services
 from ..choices import STATUS_TAG_CLASSES, ProposalStatus, Section
 from ..forms import StartForm
 
@@ -45,7 +44,7 @@ def proposal_list(request):
             "query": query.urlencode(),
             "section_count": len(Section),
             "tag_classes": STATUS_TAG_CLASSES,
-            "can_start": any(m.is_member for m in memberships_of(user=request.user)),
+            "can_start": permissions.may_start_any(request),
         },
     )
 
@@ -53,9 +52,7 @@ def proposal_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_start(request):
-    organisations = Organisation.objects.filter(
-        memberships__user=request.user, memberships__is_member=True, is_active=True
-    )
+    organisations = permissions.start_organisations(request)
     if not organisations.exists():
         return render(request, "sharing_requests/cannot_start.html", status=403)
     form = StartForm(request.POST or None, organisations=organisations)

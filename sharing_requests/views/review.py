@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 
 from isf_portal.domain import DomainError
 from isf_portal.forms import GovukForm
-from organisations.models import SteeringGroupMember
 
 from .. import permissions, selectors
 from ..choices import STATUS_TAG_CLASSES, ProposalStatus, Section
@@ -113,7 +112,7 @@ def _review_context(request, proposal, *, decision_forms=None, vote_form=None, e
         and current.is_open
         and rule.steering_vote_required
         and not current.steering_outcome
-        and SteeringGroupMember.objects.filter(user=request.user).exists()
+        and permissions.may(request, permissions.Action.VOTE, proposal)
         and proposal.submitted_by_id != request.user.pk
         and not current.votes.filter(member=request.user).exists()
     )
@@ -213,8 +212,7 @@ def decide(request, reference, decision_pk):
 @require_POST
 def vote(request, reference):
     proposal = permissions.proposal_for(request, reference)
-    if not SteeringGroupMember.objects.filter(user=request.user).exists():
-        raise PermissionDenied
+    permissions.require(request, permissions.Action.VOTE, proposal)
     current = proposal.rounds.filter(closed_at__isnull=True).first()
     form = VoteForm(request.POST, prefix="vote")
     refusal = vote_refusal(review=current, proposal=proposal, by=request.user)
@@ -245,7 +243,7 @@ def vote(request, reference):
 def steering_reviews(request):
     """Every proposal in review, with its time in review and each organisation's status,
     the overdue ones first, 25 to a page. For the steering group only."""
-    if not SteeringGroupMember.objects.filter(user=request.user).exists():
+    if not permissions.may(request, permissions.Action.STEERING_LIST):
         raise Http404
     today = timezone.localdate()
     proposals = selectors.in_review(overdue_after_working_days=_escalation_days(), today=today)

@@ -146,7 +146,7 @@ def section_page(request, reference, section):
     form = CompletionForm(request.POST or None) if editable else None
     problems = section_problems(proposal, section)
     if request.method == "POST":
-        permissions.require_edit(request, proposal)
+        permissions.require(request, permissions.Action.EDIT, proposal)
         if not proposal.is_editable:
             return not_editable(request, proposal)
         if form.is_valid():

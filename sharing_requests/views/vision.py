@@ -54,7 +54,7 @@ def vision_edit(request, reference):
     if request.method == "POST":
         # As on every section page: 403 for people who may not change it, and the "cannot
         # be changed now" page (409) for its lead once it is submitted.
-        permissions.require_edit(request, proposal)
+        permissions.require(request, permissions.Action.EDIT, proposal)
         if not proposal.is_editable:
             return not_editable(request, proposal)
         if request.POST.get("action") == "preview":

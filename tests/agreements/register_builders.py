@@ -6,8 +6,8 @@ import datetime
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from agreements.demo import minimal_pdf
-from agreements.external import grant_view
 from agreements.models import Agreement, AgreementParty, AgreementStatus
+from agreements.permissions import agreement_grant_parties
 from organisations.models import Role
 from sharing_requests.services import next_reference
 from tests.factories import member_of
@@ -46,7 +46,7 @@ def make_agreement(
             name=organisation.name,
             short_name=organisation.short_name,
         )
-    grant_view(agreement)
+    agreement_grant_parties(agreement=agreement)
     return agreement
 
 

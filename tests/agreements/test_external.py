@@ -9,10 +9,10 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from agreements import external, lifecycle
+from agreements import external, lifecycle, permissions
 from agreements.demo import minimal_pdf
 from agreements.models import Agreement, AgreementStatus
-from agreements.permissions import VIEW
+from agreements.permissions import POLICY, Action
 from isf_portal.domain import DomainError
 from notifications.models import Notification
 from tests.agreements.register_builders import governance_officer, pdf_upload
@@ -107,8 +107,8 @@ def test_governance_officer_records_an_agreement_signed_outside_the_portal(
     assert parties[1].name == "Bradford Park NHS Trust" and parties[1].required_signatures == []
     # Parties' members and the steering group may open it; an outsider may not.
     for user in (member_a, go_b, steering_member):
-        assert user.has_perm(f"agreements.{VIEW}", agreement), user
-    assert not outsider.has_perm(f"agreements.{VIEW}", agreement)
+        assert user.has_perm(f"agreements.{POLICY[Action.VIEW].grant}", agreement), user
+    assert not outsider.has_perm(f"agreements.{POLICY[Action.VIEW].grant}", agreement)
     # Audited, on the timeline, and the other party's governance officer is told.
     assert agreement.history.first().history_change_reason == "isf.agreement.recorded_external"
     assert agreement.history.first().history_user == go_a
@@ -177,10 +177,10 @@ def test_a_fake_pdf_records_nothing(org_a, org_b, go_a):
 
 
 def test_a_failure_after_storing_leaves_no_file_behind(org_a, org_b, go_a, monkeypatch):
-    def broken(agreement):
+    def broken(*, agreement):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(external, "grant_view", broken)
+    monkeypatch.setattr(permissions, "agreement_grant_parties", broken)
     with pytest.raises(RuntimeError):
         record(go_a, org_a, [org_b])
     assert not Agreement.objects.exists()

@@ -7,7 +7,7 @@ import io
 import pytest
 from django.utils import timezone
 
-from agreements import register
+from agreements import permissions, register
 from agreements.models import AgreementStatus
 from agreements.register import Category, RegisterFilters
 from tests.agreements.register_builders import make_agreement
@@ -157,15 +157,15 @@ def test_parties_come_with_the_entries(agreements, django_assert_num_queries):
 
 def test_viewable_ids_are_the_users_parties_agreements(agreements, member_a, outsider):
     ids = [a.pk for a in agreements.values()]
-    mine = register.viewable_ids(user=member_a, agreement_ids=ids)
+    mine = permissions.visible_ids(user=member_a, agreement_ids=ids)
     assert mine == {agreements[k].pk for k in ("falls", "mental", "expired")}
-    theirs = register.viewable_ids(user=outsider, agreement_ids=ids)
+    theirs = permissions.visible_ids(user=outsider, agreement_ids=ids)
     assert theirs == {agreements[k].pk for k in ("offenders", "mental", "draft")}
 
 
 def test_steering_group_may_open_every_agreement(agreements, steering_member):
     ids = [a.pk for a in agreements.values()]
-    assert register.viewable_ids(user=steering_member, agreement_ids=ids) == set(ids)
+    assert permissions.visible_ids(user=steering_member, agreement_ids=ids) == set(ids)
 
 
 # --- CSV ------------------------------------------------------------------------------------

@@ -1,0 +1,91 @@
+"""The agreement permission table, walked persona by persona over every action, and its
+grants: made from the table and back-filled after a row changes."""
+
+import pytest
+
+from agreements import permissions
+from agreements.models import AgreementGroupObjectPermission
+from agreements.permissions import Action
+from organisations.models import Role
+from tests.agreements.register_builders import make_agreement
+from tests.factories import member_of
+
+PERSONAS = [
+    "member_a",
+    "readonly_a",
+    "admin_a",
+    "approver_b",
+    "signatory_b",
+    "governance_b",
+    "outsider",
+    "steering_member",
+]
+
+# An active agreement between org_a and org_b. Columns: VIEW, SIGN, MANAGE, and
+# RECORD_EXTERNAL at the persona's own organisation.
+EXPECTED = {
+    "member_a": (True, False, False, False),
+    "readonly_a": (True, False, False, False),
+    "admin_a": (True, False, False, False),
+    "approver_b": (True, False, True, False),
+    "signatory_b": (True, True, False, False),
+    "governance_b": (True, False, True, True),
+    "outsider": (False, False, False, False),
+    "steering_member": (True, False, False, False),
+}
+
+
+@pytest.fixture
+def governance_b(org_b):
+    return member_of(org_b, Role.GOVERNANCE_OFFICER, email="gwen@bpnt.example")
+
+
+@pytest.fixture
+def agreement(org_a, org_b):
+    return make_agreement(org_a, org_b)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_each_persona_gets_the_tables_answer(persona, request, agreement):
+    user = request.getfixturevalue(persona)
+    own = user.memberships.first() or user.steering_seat
+    answers = (
+        permissions.may(user, Action.VIEW, agreement),
+        permissions.may(user, Action.SIGN, agreement),
+        permissions.may(user, Action.MANAGE, agreement),
+        permissions.may_at(user, Action.RECORD_EXTERNAL, own.organisation),
+    )
+    assert answers == EXPECTED[persona]
+    assert bool(permissions.visible_ids(user=user, agreement_ids=[agreement.pk])) == answers[0]
+
+
+def test_an_inactive_party_manages_nothing(agreement, org_b, governance_b):
+    org_b.is_active = False
+    org_b.save(update_fields=["is_active"])
+    assert not permissions.may(governance_b, Action.MANAGE, agreement)
+    assert not permissions.may_at(governance_b, Action.RECORD_EXTERNAL, org_b)
+
+
+def _grants(agreement):
+    return set(
+        AgreementGroupObjectPermission.objects.filter(content_object=agreement).values_list(
+            "group__name", "permission__codename"
+        )
+    )
+
+
+def test_grants_follow_the_table(agreement, org_a, org_b):
+    assert _grants(agreement) == {
+        (f"org-{org_a.pk}-all", "view_agreement"),
+        (f"org-{org_b.pk}-all", "view_agreement"),
+        ("steering-group", "view_agreement"),
+    }
+
+
+def test_backfill_restores_missing_grants_and_is_safe_to_repeat(agreement):
+    before = _grants(agreement)
+    AgreementGroupObjectPermission.objects.filter(content_object=agreement).delete()
+    permissions.grants_backfill()
+    assert _grants(agreement) == before
+    permissions.grants_backfill()
+    assert _grants(agreement) == before
