@@ -48,6 +48,7 @@ from notifications.models import NotificationKind
 from notifications.services import notify
 from organisations.models import Membership
 
+from .lifecycle import on_activated
 from .models import Agreement, AgreementEvent, AgreementStatus, SealingCertificate
 
 logger = logging.getLogger(__name__)
@@ -242,8 +243,9 @@ def seal_pdf(pdf: bytes, *, credentials: SealingCredentials, reference: str) -> 
 def agreement_seal(*, agreement_id: int) -> Agreement:
     """Render the final PDF, seal it, store it with its SHA-256, make the agreement active and
     tell each party's governance officers. Idempotent: once sealed, nothing more happens."""
-    from .documents import render_agreement_pdf
-    from .lifecycle import on_activated
+    # The renderer loads WeasyPrint (a second of start-up): this module is imported by every
+    # web process (verification needs SEAL_FIELD), the renderer only by the worker's work.
+    from .pdf import render_agreement_pdf
 
     agreement = Agreement.objects.get(pk=agreement_id)
     if agreement.status != AgreementStatus.SEALING or agreement.signed_pdf:

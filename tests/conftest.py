@@ -403,9 +403,9 @@ def _fast_agreement_pdfs(request, monkeypatch):
         return
     import hashlib
 
-    from agreements import documents
+    from agreements import pdf
 
     def stand_in(html, **kwargs):
         return tiny_pdf("Test PDF " + hashlib.sha256(html.encode()).hexdigest()[:16])
 
-    monkeypatch.setattr(documents, "render_pdf", stand_in)
+    monkeypatch.setattr(pdf, "render_pdf", stand_in)
