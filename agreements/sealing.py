@@ -45,11 +45,10 @@ from pyhanko.sign import fields, signers
 
 from isf_portal.domain import audit
 from notifications.models import NotificationKind
-from notifications.services import notify
-from organisations.models import Membership
 
-from .lifecycle import on_activated
-from .models import Agreement, AgreementEvent, AgreementStatus, SealingCertificate
+from .events import agreement_locked, timeline_add
+from .lifecycle import on_activated, tell_parties
+from .models import Agreement, AgreementStatus, SealingCertificate
 
 logger = logging.getLogger(__name__)
 
@@ -259,7 +258,7 @@ def agreement_seal(*, agreement_id: int) -> Agreement:
         reference=agreement.reference,
     )
     with transaction.atomic():
-        agreement = Agreement.objects.select_for_update().get(pk=agreement_id)
+        agreement = agreement_locked(agreement_id)
         if agreement.status != AgreementStatus.SEALING or agreement.signed_pdf:
             return agreement
         agreement.signed_sha256 = hashlib.sha256(sealed).hexdigest()
@@ -282,38 +281,22 @@ def agreement_seal(*, agreement_id: int) -> Agreement:
                 "start_date",
             ]
         )
-        AgreementEvent.objects.create(
-            agreement=agreement,
+        timeline_add(
+            agreement,
             kind="sealed",
             description=(
                 _("Signed by every party and sealed; the agreement is active (SHA-256 %(sha)s)")
                 % {"sha": agreement.signed_sha256}
-            )[:500],
+            ),
         )
         on_activated(agreement)
-        _tell_governance_officers(agreement)
+        tell_parties(
+            agreement,
+            kind=NotificationKind.AGREEMENT,
+            title=_("%(ref)s is signed and sealed: %(title)s")
+            % {"ref": agreement.reference, "title": agreement.title},
+            template="agreement_sealed",
+            context={},
+            url=reverse("agreements:detail", args=[agreement.reference]),
+        )
     return agreement
-
-
-def _tell_governance_officers(agreement: Agreement) -> None:
-    url = reverse("agreements:detail", args=[agreement.reference])
-    title = _("%(ref)s is signed and sealed: %(title)s") % {
-        "ref": agreement.reference,
-        "title": agreement.title,
-    }
-    for party in agreement.parties.select_related("organisation"):
-        officers = Membership.objects.filter(
-            organisation_id=party.organisation_id,
-            is_governance_officer=True,
-            user__is_active=True,
-        ).select_related("user")
-        for membership in officers:
-            notify(
-                user=membership.user,
-                kind=NotificationKind.AGREEMENT,
-                title=title,
-                url=url,
-                template="agreement_sealed",
-                context={"agreement": agreement, "party": party},
-                cc=[party.organisation.ig_mailbox],
-            )

@@ -81,7 +81,7 @@ def reasons(obj) -> list[str]:
 
 # --- Opening a review -----------------------------------------------------------------------
 def test_governance_officer_opens_a_review(agreement, go_a, go_b):
-    review = lifecycle.review_open(agreement=agreement, by=go_a)
+    review = lifecycle.agreement_review_open(agreement=agreement, by=go_a)
     assert review.opened_by == go_a and review.closed_at is None
     assert agreement.events.filter(kind="review_opened").count() == 1
     assert reasons(review) == ["isf.agreement.review_opened"]
@@ -91,21 +91,21 @@ def test_governance_officer_opens_a_review(agreement, go_a, go_b):
 
 
 def test_an_approver_of_a_party_may_open_a_review(agreement, approver_b):
-    assert lifecycle.review_open(agreement=agreement, by=approver_b).pk
+    assert lifecycle.agreement_review_open(agreement=agreement, by=approver_b).pk
 
 
 @pytest.mark.parametrize("persona", ["member_a", "signatory_b", "outsider"])
 def test_others_may_not_open_a_review(agreement, persona, request):
     user = request.getfixturevalue(persona)
     with pytest.raises(lifecycle.NotAllowed):
-        lifecycle.review_open(agreement=agreement, by=user)
+        lifecycle.agreement_review_open(agreement=agreement, by=user)
     assert not AgreementReview.objects.exists()
 
 
 def test_one_review_open_at_a_time(agreement, go_a, go_b):
-    lifecycle.review_open(agreement=agreement, by=go_a)
+    lifecycle.agreement_review_open(agreement=agreement, by=go_a)
     with pytest.raises(DomainError, match="already open"):
-        lifecycle.review_open(agreement=agreement, by=go_b)
+        lifecycle.agreement_review_open(agreement=agreement, by=go_b)
     assert AgreementReview.objects.count() == 1
 
 
@@ -116,13 +116,13 @@ def test_one_review_open_at_a_time(agreement, go_a, go_b):
 def test_only_an_active_agreement_is_reviewed(org_a, org_b, go_a, status):
     agreement = make_agreement(org_a, org_b, status=status)
     with pytest.raises(DomainError, match="Only an active agreement"):
-        lifecycle.review_open(agreement=agreement, by=go_a)
+        lifecycle.agreement_review_open(agreement=agreement, by=go_a)
 
 
 # --- Continue -------------------------------------------------------------------------------
 def test_continue_sets_the_new_review_date(agreement, go_a, go_b):
-    review = lifecycle.review_open(agreement=agreement, by=go_a)
-    lifecycle.review_continue(
+    review = lifecycle.agreement_review_open(agreement=agreement, by=go_a)
+    lifecycle.agreement_review_continue(
         review=review, by=go_b, new_review_date=D(2027, 6, 1), comment="Working well."
     )
     agreement.refresh_from_db()
@@ -146,9 +146,9 @@ def test_continue_sets_the_new_review_date(agreement, go_a, go_b):
     ],
 )
 def test_continue_refuses_a_review_date_not_ahead(agreement, go_a, new_date, message):
-    review = lifecycle.review_open(agreement=agreement, by=go_a)
+    review = lifecycle.agreement_review_open(agreement=agreement, by=go_a)
     with pytest.raises(DomainError, match=message):
-        lifecycle.review_continue(review=review, by=go_a, new_review_date=new_date)
+        lifecycle.agreement_review_continue(review=review, by=go_a, new_review_date=new_date)
     agreement.refresh_from_db()
     review.refresh_from_db()
     assert agreement.review_date == D(2026, 9, 1)
@@ -156,18 +156,20 @@ def test_continue_refuses_a_review_date_not_ahead(agreement, go_a, new_date, mes
 
 
 def test_a_closed_review_cannot_close_again(agreement, go_a):
-    review = lifecycle.review_open(agreement=agreement, by=go_a)
-    lifecycle.review_continue(review=review, by=go_a, new_review_date=D(2027, 1, 1))
+    review = lifecycle.agreement_review_open(agreement=agreement, by=go_a)
+    lifecycle.agreement_review_continue(review=review, by=go_a, new_review_date=D(2027, 1, 1))
     with pytest.raises(DomainError, match="already closed"):
-        lifecycle.review_terminate(review=review, by=go_a, reason="x", end_date=D(2026, 6, 1))
+        lifecycle.agreement_review_terminate(
+            review=review, by=go_a, reason="x", end_date=D(2026, 6, 1)
+        )
     agreement.refresh_from_db()
     assert agreement.status == AgreementStatus.ACTIVE
 
 
 # --- Terminate ------------------------------------------------------------------------------
 def test_terminate_from_today_ends_it_now(agreement, go_a, go_b):
-    review = lifecycle.review_open(agreement=agreement, by=go_a)
-    lifecycle.review_terminate(
+    review = lifecycle.agreement_review_open(agreement=agreement, by=go_a)
+    lifecycle.agreement_review_terminate(
         review=review, by=go_a, reason="The service closed.", end_date=D(2026, 6, 1)
     )
     agreement.refresh_from_db()
@@ -181,8 +183,8 @@ def test_terminate_from_today_ends_it_now(agreement, go_a, go_b):
 
 
 def test_terminate_from_a_later_date_ends_it_on_that_date(agreement, go_a):
-    review = lifecycle.review_open(agreement=agreement, by=go_a)
-    lifecycle.review_terminate(
+    review = lifecycle.agreement_review_open(agreement=agreement, by=go_a)
+    lifecycle.agreement_review_terminate(
         review=review, by=go_a, reason="Notice given.", end_date=D(2026, 7, 1)
     )
     agreement.refresh_from_db()
@@ -190,7 +192,7 @@ def test_terminate_from_a_later_date_ends_it_on_that_date(agreement, go_a):
     assert agreement.end_date == D(2026, 7, 1)
     # No new review while it is ending.
     with pytest.raises(DomainError, match="terminated from 1 July 2026"):
-        lifecycle.review_open(agreement=agreement, by=go_a)
+        lifecycle.agreement_review_open(agreement=agreement, by=go_a)
     with at(D(2026, 6, 30)):
         assert lifecycle.lifecycle_daily()["terminated"] == 0
     with at(D(2026, 7, 1)):
@@ -207,17 +209,19 @@ def test_terminate_from_a_later_date_ends_it_on_that_date(agreement, go_a):
     [(D(2025, 5, 1), "cannot end before it started"), (D(2029, 1, 1), "on or before")],
 )
 def test_terminate_refuses_dates_outside_the_agreement(agreement, go_a, end_date, message):
-    review = lifecycle.review_open(agreement=agreement, by=go_a)
+    review = lifecycle.agreement_review_open(agreement=agreement, by=go_a)
     with pytest.raises(DomainError, match=message):
-        lifecycle.review_terminate(review=review, by=go_a, reason="x", end_date=end_date)
+        lifecycle.agreement_review_terminate(review=review, by=go_a, reason="x", end_date=end_date)
     agreement.refresh_from_db()
     assert agreement.status == AgreementStatus.ACTIVE
 
 
 def test_terminate_needs_a_reason(agreement, go_a):
-    review = lifecycle.review_open(agreement=agreement, by=go_a)
+    review = lifecycle.agreement_review_open(agreement=agreement, by=go_a)
     with pytest.raises(DomainError, match="reason"):
-        lifecycle.review_terminate(review=review, by=go_a, reason="  ", end_date=D(2026, 6, 1))
+        lifecycle.agreement_review_terminate(
+            review=review, by=go_a, reason="  ", end_date=D(2026, 6, 1)
+        )
 
 
 # --- Vary and supersede ---------------------------------------------------------------------
@@ -242,8 +246,8 @@ def portal_agreement(org_a, org_b, go_a, go_b, approved_proposal):
 def test_vary_sends_the_proposal_back_for_a_new_version(
     portal_agreement, approved_proposal, go_b, member_a
 ):
-    review = lifecycle.review_open(agreement=portal_agreement, by=go_b)
-    lifecycle.review_vary(review=review, by=go_b, reason="Add the ambulance service.")
+    review = lifecycle.agreement_review_open(agreement=portal_agreement, by=go_b)
+    lifecycle.agreement_review_vary(review=review, by=go_b, reason="Add the ambulance service.")
     approved_proposal.refresh_from_db()
     portal_agreement.refresh_from_db()
     review.refresh_from_db()
@@ -260,9 +264,9 @@ def test_vary_sends_the_proposal_back_for_a_new_version(
 
 def test_vary_refuses_an_agreement_signed_outside_the_portal(org_a, org_b, go_a):
     agreement = make_agreement(org_a, org_b, external=True)
-    review = lifecycle.review_open(agreement=agreement, by=go_a)
+    review = lifecycle.agreement_review_open(agreement=agreement, by=go_a)
     with pytest.raises(DomainError, match="signed outside the portal"):
-        lifecycle.review_vary(review=review, by=go_a, reason="Change it")
+        lifecycle.agreement_review_vary(review=review, by=go_a, reason="Change it")
     review.refresh_from_db()
     assert review.closed_at is None
 
@@ -273,9 +277,9 @@ def test_vary_refuses_while_a_new_version_is_in_preparation(
     make_agreement(
         org_a, org_b, proposal=approved_proposal, status=AgreementStatus.AWAITING_SIGNATURES
     )
-    review = lifecycle.review_open(agreement=portal_agreement, by=go_a)
+    review = lifecycle.agreement_review_open(agreement=portal_agreement, by=go_a)
     with pytest.raises(DomainError, match="already being prepared"):
-        lifecycle.review_vary(review=review, by=go_a, reason="Again")
+        lifecycle.agreement_review_vary(review=review, by=go_a, reason="Again")
     approved_proposal.refresh_from_db()
     assert approved_proposal.status == ProposalStatus.APPROVED
 
@@ -283,8 +287,8 @@ def test_vary_refuses_while_a_new_version_is_in_preparation(
 def test_new_version_becoming_active_supersedes_the_old(
     portal_agreement, approved_proposal, org_a, org_b, go_a
 ):
-    review = lifecycle.review_open(agreement=portal_agreement, by=go_a)
-    lifecycle.review_vary(review=review, by=go_a, reason="Add a data item.")
+    review = lifecycle.agreement_review_open(agreement=portal_agreement, by=go_a)
+    lifecycle.agreement_review_vary(review=review, by=go_a, reason="Add a data item.")
     # ...the new version is reviewed, approved, generated and signed (the documents work)...
     new = make_agreement(org_a, org_b, proposal=approved_proposal, status=AgreementStatus.SEALING)
     new.status = AgreementStatus.ACTIVE
@@ -314,7 +318,7 @@ def test_on_activated_of_a_first_agreement_changes_nothing(portal_agreement):
 # --- Expiry ---------------------------------------------------------------------------------
 def test_agreement_expires_the_day_after_its_end_date(org_a, org_b, go_a, go_b):
     agreement = make_agreement(org_a, org_b, end=D(2026, 6, 1), review=D(2026, 5, 1))
-    review = lifecycle.review_open(agreement=agreement, by=go_a)
+    review = lifecycle.agreement_review_open(agreement=agreement, by=go_a)
     assert lifecycle.lifecycle_daily()["expired"] == 0  # its last day
     with at(D(2026, 6, 2)):
         assert lifecycle.lifecycle_daily()["expired"] == 1
@@ -376,8 +380,8 @@ def test_a_missed_day_catches_up_with_one_reminder(org_a, org_b, go_a):
 def test_a_new_review_date_gets_its_own_reminders(agreement, go_a):
     with at(D(2026, 7, 4)):  # 59 days before 1 September
         assert lifecycle.lifecycle_daily()["reminders"] == 1
-        review = lifecycle.review_open(agreement=agreement, by=go_a)
-        lifecycle.review_continue(review=review, by=go_a, new_review_date=D(2026, 8, 20))
+        review = lifecycle.agreement_review_open(agreement=agreement, by=go_a)
+        lifecycle.agreement_review_continue(review=review, by=go_a, new_review_date=D(2026, 8, 20))
         assert lifecycle.lifecycle_daily()["reminders"] == 1
     assert set(LifecycleReminder.objects.values_list("review_date", "days_before")) == {
         (D(2026, 9, 1), 60),

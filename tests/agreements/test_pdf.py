@@ -1,4 +1,3 @@
-# ruff: noqa: F401, F811  (pytest fixtures are imported by name, then requested as arguments)
 """The agreement PDF, rendered for real with WeasyPrint: every section and the parties,
 escaped user text, the reference and version on every page, tags, the shipped font, and a
 URL fetcher that reads nothing but local static files."""
@@ -15,14 +14,7 @@ from agreements import pdf as renderer
 from agreements.models import Agreement
 from benchmarks import pdf as pdf_benchmark
 
-from .documents_fixtures import (
-    _sealing_dir,
-    _session_sealing_dir,
-    approve,
-    approver_a,
-    build_proposal,
-    signatory_a,
-)
+from .proposal_builders import approve, build_proposal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.real_pdf]
 
