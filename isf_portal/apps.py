@@ -1,5 +1,9 @@
+from pathlib import Path
+
 from django.apps import AppConfig
 from django.conf import settings
+
+from . import page_cache
 
 
 class PortalConfig(AppConfig):
@@ -14,11 +18,7 @@ class PortalConfig(AppConfig):
             for key in ("data_folder_in", "control_folder"):
                 folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get(key)
                 if folder:
-                    from pathlib import Path
-
                     Path(folder).mkdir(parents=True, exist_ok=True)
 
         if settings.PAGE_CACHE:
-            from . import page_cache
-
             page_cache.install()

@@ -7,7 +7,12 @@ from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
+from agreements.signing import awaiting_signature_of
+from isf_portal.celery import app
 from organisations.selectors import memberships_of, open_invitations, steering_seat_of
+from sharing_requests.choices import ProposalStatus
+from sharing_requests.review import awaiting_decision
+from sharing_requests.selectors import proposals_visible_to
 
 logger = logging.getLogger(__name__)
 
@@ -19,17 +24,11 @@ def home(request):
     """Signed in: what waits for the user. Signed out: what the service is, and sign-in."""
     if not request.user.is_authenticated:
         return render(request, "start.html")
-    from sharing_requests.choices import ProposalStatus
-    from sharing_requests.review import awaiting_decision
-    from sharing_requests.selectors import proposals_visible_to
-
     memberships = list(memberships_of(user=request.user))
     admin_of = [m.organisation for m in memberships if m.is_org_admin]
     waiting_invitations = []
     for organisation in admin_of:
         waiting_invitations.extend(open_invitations(organisation=organisation))
-    from agreements.signing import awaiting_signature_of
-
     decisions, votes = awaiting_decision(user=request.user, limit=HOME_LIST_LIMIT + 1)
     signatures = awaiting_signature_of(user=request.user)
     lead_ids = [m.organisation_id for m in memberships if m.is_member]
@@ -72,8 +71,6 @@ def healthz(request):
         logger.warning("Health check: database unreachable: %s", exc)
         checks["database"] = "unreachable"
     try:
-        from isf_portal.celery import app
-
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:
