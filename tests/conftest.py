@@ -161,7 +161,8 @@ def steering_member(db):
 
 # --- Personas of the agreements and the review round (each defined here only) ----------------
 # approver_a: org A's approver, who decides for the lead organisation. signatory_a: signs
-# agreements for org A. governance_b: org B's governance officer, told of its agreements.
+# agreements for org A. governance_a, governance_b: the governance officers of org A and org B,
+# who are told of their organisations' agreements and manage them once in force.
 @pytest.fixture
 def approver_a(org_a):
     return member_of(
@@ -173,6 +174,13 @@ def approver_a(org_a):
 def signatory_a(org_a):
     return member_of(
         org_a, Role.SIGNATORY, email="signatory.a@ardwick.example", full_name="Sue Signer"
+    )
+
+
+@pytest.fixture
+def governance_a(org_a):
+    return member_of(
+        org_a, Role.GOVERNANCE_OFFICER, email="go.a@ardwick.example", full_name="Gina Governance"
     )
 
 
