@@ -75,8 +75,8 @@ def scheduled_termination(agreement: Agreement) -> AgreementReview | None:
 def previous_for(*, proposal, exclude: Agreement | None = None) -> Agreement | None:
     """The agreement a new version of `proposal` replaces: its agreement still in force.
 
-    The documents work can call this when it generates an agreement from a proposal, to set
-    `previous` from the start; on_activated() sets it too if it was not."""
+    Generation calls this when it creates an agreement from a proposal, to set `previous` from
+    the start; on_activated() sets it too if it was not."""
     if proposal is None:
         return None
     queryset = Agreement.objects.filter(proposal=proposal, status=AgreementStatus.ACTIVE)

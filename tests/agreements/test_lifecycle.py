@@ -288,7 +288,7 @@ def test_new_version_becoming_active_supersedes_the_old(
 ):
     review = lifecycle.agreement_review_open(agreement=portal_agreement, by=governance_a)
     lifecycle.agreement_review_vary(review=review, by=governance_a, reason="Add a data item.")
-    # ...the new version is reviewed, approved, generated and signed (the documents work)...
+    # ...the new version is reviewed, approved, generated and signed...
     new = make_agreement(org_a, org_b, proposal=approved_proposal, status=AgreementStatus.SEALING)
     new.status = AgreementStatus.ACTIVE
     new.save()
