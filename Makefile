@@ -50,9 +50,11 @@ bench: setup
 bench-tiny: setup
 	$(PY) -m benchmarks.run --scale tiny --output var/bench-tiny.json
 
+# ruff, then the import contracts in pyproject.toml (the apps' layers, no import cycles).
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: setup
 	$(VENV)/bin/ruff format .

@@ -6,4 +6,6 @@ class AgreementsConfig(AppConfig):
     verbose_name = "Data-sharing agreements"
 
     def ready(self):
-        from . import receivers  # noqa: F401  (connects the signal receivers)
+        # Importing the receivers connects them; they import models, so not before the app
+        # registry is ready.
+        from . import receivers  # noqa: F401

@@ -1,12 +1,29 @@
-"""Forms of the agreement documents pages: signing, declining, verifying a PDF."""
+"""Forms of the agreements app: one agreement's pages (signing, declining, verifying a PDF),
+then the register and the lifecycle (the register's filters, recording an agreement signed
+outside the portal, closing an agreement's review)."""
 
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from isf_portal.forms import GovukForm
+from isf_portal.forms import GovukDateField, GovukForm
+from organisations.models import Organisation
+
+from . import external
+from .models import AgreementStatus, ReviewOutcome
+from .register import (
+    ANY_STATUS,
+    DEFAULT_SORT,
+    DEFAULT_STATUS,
+    SORTS,
+    Category,
+    RegisterFilters,
+)
+
+# --- One agreement: signing, declining, verifying --------------------------------------------
 
 
 class SignForm(GovukForm):
@@ -84,3 +101,253 @@ class VerifyForm(GovukForm):
         if upload.size == 0:
             raise forms.ValidationError(_("The selected file is empty"))
         return upload
+
+
+# --- The register and the lifecycle -----------------------------------------------------------
+class RegisterFilterForm(GovukForm):
+    """The register's filters, read from the query string. A filter with a bad value shows
+    its error and is left out; the others still apply."""
+
+    q = forms.CharField(
+        label=gettext_lazy("Search"),
+        help_text=gettext_lazy("A reference, words from the title or an organisation's name"),
+        required=False,
+        max_length=200,
+    )
+    organisation = forms.ModelChoiceField(
+        label=gettext_lazy("Organisation"),
+        queryset=Organisation.objects.order_by("name").only("id", "name"),
+        required=False,
+        empty_label=gettext_lazy("Any organisation"),
+    )
+    category = forms.ChoiceField(
+        label=gettext_lazy("Data"),
+        choices=[("", gettext_lazy("Any data"))] + Category.choices,
+        required=False,
+    )
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        choices=[(ANY_STATUS, gettext_lazy("Any status"))] + AgreementStatus.choices,
+        required=False,
+    )
+    review_before = GovukDateField(
+        label=gettext_lazy("Review date before"),
+        required=False,
+    )
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    input_widths = {"q": 20}
+
+    def __init__(self, data=None, **kwargs):
+        # An empty query string is the register's default view, not a submitted form; a
+        # query without a status (a sort or page link) keeps the default status, and shows it.
+        if data and "status" not in data:
+            data = data.copy()
+            data["status"] = DEFAULT_STATUS
+        super().__init__(data if data else None, initial={"status": DEFAULT_STATUS}, **kwargs)
+        for name in ("q", "organisation", "category", "status"):
+            self.fields[name].hide_optional = True
+
+    def filters(self) -> RegisterFilters:
+        filters = RegisterFilters()
+        if not self.is_bound:
+            return filters
+        self.is_valid()
+        data = self.cleaned_data
+        filters.q = (data.get("q") or "").strip()
+        organisation = data.get("organisation")
+        filters.organisation_id = organisation.pk if organisation else None
+        filters.category = data.get("category") or ""
+        filters.status = data.get("status") or DEFAULT_STATUS
+        filters.review_before = data.get("review_before")
+        sort = data.get("sort") or ""
+        descending = sort.startswith("-")
+        key = sort.lstrip("-")
+        if key in SORTS:
+            filters.sort, filters.descending = key, descending
+        else:
+            filters.sort, filters.descending = DEFAULT_SORT, False
+        return filters
+
+
+class ExternalAgreementForm(GovukForm):
+    """Record an agreement signed outside the portal."""
+
+    messages = {
+        "organisation": (
+            gettext_lazy("Select the organisation you are recording it for"),
+            gettext_lazy("The organisation"),
+        ),
+    }
+
+    organisation = forms.ModelChoiceField(
+        label=gettext_lazy("Which organisation are you recording it for?"),
+        queryset=Organisation.objects.none(),
+        empty_label=None,
+        widget=forms.RadioSelect,
+    )
+    title = forms.CharField(label=gettext_lazy("Title of the agreement"), max_length=200)
+    parties = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("The other organisations that signed it"),
+        help_text=gettext_lazy(
+            "Select every other party on the portal. Your organisation is included."
+        ),
+        queryset=Organisation.objects.filter(is_active=True).order_by("name"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": gettext_lazy(
+                "Select at least one other organisation that signed the agreement"
+            )
+        },
+    )
+    start_date = GovukDateField(
+        label=gettext_lazy("Start date"),
+        help_text=gettext_lazy("The date the agreement came into force. For example, 1 4 2024"),
+    )
+    end_date = GovukDateField(
+        label=gettext_lazy("End date"),
+        help_text=gettext_lazy("Leave empty if it runs until it is ended."),
+        required=False,
+    )
+    review_date = GovukDateField(
+        label=gettext_lazy("Review date"),
+        help_text=gettext_lazy("The date the parties next review it. For example, 1 4 2026"),
+    )
+    categories = forms.MultipleChoiceField(
+        label=gettext_lazy("Does it cover special category or criminal offence data?"),
+        help_text=gettext_lazy("Leave both empty if it covers other personal data only."),
+        choices=[
+            (Category.SPECIAL, gettext_lazy("Special category data (UK GDPR Article 9)")),
+            (Category.CRIMINAL, gettext_lazy("Criminal offence data (UK GDPR Article 10)")),
+        ],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    pdf = forms.FileField(
+        label=gettext_lazy("The signed agreement"),
+        help_text=gettext_lazy("A PDF, 20 MB or smaller."),
+        widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
+        error_messages={"required": gettext_lazy("Select the signed agreement's PDF")},
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation"]
+        field.queryset = Organisation.objects.filter(pk__in=[o.pk for o in organisations])
+        field.error_messages["required"] = _("Select the organisation you are recording it for")
+        field.error_messages["invalid_choice"] = field.error_messages["required"]
+        if len(organisations) == 1:
+            field.initial = organisations[0].pk
+            field.widget = forms.HiddenInput()
+        self.fields["start_date"].error_messages["required"] = _("Enter the start date")
+        self.fields["review_date"].error_messages["required"] = _("Enter the review date")
+
+    def clean_pdf(self):
+        upload = self.cleaned_data["pdf"]
+        problem = external.pdf_problem(upload)
+        if problem:
+            raise forms.ValidationError(problem)
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        organisation, parties = data.get("organisation"), data.get("parties")
+        if organisation and parties is not None and not parties.exclude(pk=organisation.pk):
+            self.add_error("parties", self.fields["parties"].error_messages["required"])
+        if data.get("start_date") and data.get("review_date"):
+            problems = external.date_problems(
+                start_date=data["start_date"],
+                end_date=data.get("end_date"),
+                review_date=data["review_date"],
+            )
+            for name, message in problems.items():
+                self.add_error(name, message)
+        if self.errors and "pdf" not in self.errors and self.files.get("pdf"):
+            # A browser never re-fills a file input: say so rather than lose it silently.
+            self.add_error("pdf", _("Select the PDF again: files are not kept after an error"))
+        return data
+
+
+class ReviewOutcomeForm(GovukForm):
+    """The outcome of a review. Each outcome then asks its own questions on the next page."""
+
+    messages = {
+        "outcome": (gettext_lazy("Select the outcome of the review"), gettext_lazy("The outcome"))
+    }
+
+    outcome = forms.ChoiceField(
+        label=gettext_lazy("What did the review decide?"),
+        choices=ReviewOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Select the outcome of the review")},
+    )
+
+
+class ContinueForm(GovukForm):
+    new_review_date = GovukDateField(
+        label=gettext_lazy("Next review date"),
+        help_text=gettext_lazy("For example, 1 4 2027"),
+        error_messages={"required": gettext_lazy("Enter the next review date")},
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("Notes from the review"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_new_review_date(self):
+        value = self.cleaned_data["new_review_date"]
+        if value is not None and value <= timezone.localdate():
+            raise forms.ValidationError(_("The next review date must be in the future"))
+        return value
+
+
+class VaryForm(GovukForm):
+    messages = {
+        "reason": (
+            gettext_lazy("Say what needs to change"),
+            gettext_lazy("The description of what needs to change"),
+        )
+    }
+
+    reason = forms.CharField(
+        label=gettext_lazy("What needs to change"),
+        help_text=gettext_lazy(
+            "The proposal goes back to its authors with this. The agreement stays in force "
+            "until the new version is signed."
+        ),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": gettext_lazy("Say what needs to change")},
+    )
+
+
+class TerminateForm(GovukForm):
+    messages = {
+        "reason": (
+            gettext_lazy("Give the reason for ending the agreement"),
+            gettext_lazy("The reason"),
+        )
+    }
+
+    reason = forms.CharField(
+        label=gettext_lazy("Why the agreement is ending"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": gettext_lazy("Give the reason for ending the agreement")},
+    )
+    end_date = GovukDateField(
+        label=gettext_lazy("Date it ends"),
+        help_text=gettext_lazy(
+            "Today, a date in the past or a date to come. For example, 30 6 2026"
+        ),
+        error_messages={"required": gettext_lazy("Enter the date the agreement ends")},
+    )
+
+
+OUTCOME_FORMS = {
+    ReviewOutcome.CONTINUE: ContinueForm,
+    ReviewOutcome.VARY: VaryForm,
+    ReviewOutcome.TERMINATE: TerminateForm,
+}

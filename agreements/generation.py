@@ -554,7 +554,7 @@ def _parse(value):
 # --- Step 2: the draft PDF ------------------------------------------------------------------
 def agreement_render_draft(*, agreement_id: int) -> Agreement:
     """Render and store the draft PDF once, then ask the parties' signatories to sign."""
-    from .documents import render_agreement_pdf
+    from .pdf import render_agreement_pdf
 
     agreement = Agreement.objects.get(pk=agreement_id)
     if agreement.status != AgreementStatus.GENERATING or agreement.draft_pdf:

@@ -60,7 +60,7 @@ STATUS_TAG_CLASSES = {
 
 @dataclass
 class RegisterFilters:
-    """What the register shows: validated by forms_register.RegisterFilterForm."""
+    """What the register shows: validated by forms.RegisterFilterForm."""
 
     q: str = ""
     organisation_id: int | None = None

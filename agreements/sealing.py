@@ -45,10 +45,10 @@ from pyhanko.sign import fields, signers
 
 from isf_portal.domain import audit
 from notifications.models import NotificationKind
-from notifications.services import notify
-from organisations.models import Membership
 
-from .models import Agreement, AgreementEvent, AgreementStatus, SealingCertificate
+from .events import agreement_locked, timeline_add
+from .lifecycle import on_activated, tell_parties
+from .models import Agreement, AgreementStatus, SealingCertificate
 
 logger = logging.getLogger(__name__)
 
@@ -242,8 +242,9 @@ def seal_pdf(pdf: bytes, *, credentials: SealingCredentials, reference: str) -> 
 def agreement_seal(*, agreement_id: int) -> Agreement:
     """Render the final PDF, seal it, store it with its SHA-256, make the agreement active and
     tell each party's governance officers. Idempotent: once sealed, nothing more happens."""
-    from .documents import render_agreement_pdf
-    from .lifecycle import on_activated
+    # The renderer loads WeasyPrint (a second of start-up): this module is imported by every
+    # web process (verification needs SEAL_FIELD), the renderer only by the worker's work.
+    from .pdf import render_agreement_pdf
 
     agreement = Agreement.objects.get(pk=agreement_id)
     if agreement.status != AgreementStatus.SEALING or agreement.signed_pdf:
@@ -257,7 +258,7 @@ def agreement_seal(*, agreement_id: int) -> Agreement:
         reference=agreement.reference,
     )
     with transaction.atomic():
-        agreement = Agreement.objects.select_for_update().get(pk=agreement_id)
+        agreement = agreement_locked(agreement_id)
         if agreement.status != AgreementStatus.SEALING or agreement.signed_pdf:
             return agreement
         agreement.signed_sha256 = hashlib.sha256(sealed).hexdigest()
@@ -280,38 +281,22 @@ def agreement_seal(*, agreement_id: int) -> Agreement:
                 "start_date",
             ]
         )
-        AgreementEvent.objects.create(
-            agreement=agreement,
+        timeline_add(
+            agreement,
             kind="sealed",
             description=(
                 _("Signed by every party and sealed; the agreement is active (SHA-256 %(sha)s)")
                 % {"sha": agreement.signed_sha256}
-            )[:500],
+            ),
         )
         on_activated(agreement)
-        _tell_governance_officers(agreement)
+        tell_parties(
+            agreement,
+            kind=NotificationKind.AGREEMENT,
+            title=_("%(ref)s is signed and sealed: %(title)s")
+            % {"ref": agreement.reference, "title": agreement.title},
+            template="agreement_sealed",
+            context={},
+            url=reverse("agreements:detail", args=[agreement.reference]),
+        )
     return agreement
-
-
-def _tell_governance_officers(agreement: Agreement) -> None:
-    url = reverse("agreements:detail", args=[agreement.reference])
-    title = _("%(ref)s is signed and sealed: %(title)s") % {
-        "ref": agreement.reference,
-        "title": agreement.title,
-    }
-    for party in agreement.parties.select_related("organisation"):
-        officers = Membership.objects.filter(
-            organisation_id=party.organisation_id,
-            is_governance_officer=True,
-            user__is_active=True,
-        ).select_related("user")
-        for membership in officers:
-            notify(
-                user=membership.user,
-                kind=NotificationKind.AGREEMENT,
-                title=title,
-                url=url,
-                template="agreement_sealed",
-                context={"agreement": agreement, "party": party},
-                cc=[party.organisation.ig_mailbox],
-            )

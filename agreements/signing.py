@@ -18,9 +18,11 @@ from isf_portal.domain import DomainError, audit
 from notifications.models import NotificationKind
 from notifications.services import notify, outbox_enqueue
 from organisations.models import SignatoryCapacity
+from sharing_requests.rounds.rounds import proposal_send_back
 
 from . import permissions
-from .models import Agreement, AgreementEvent, AgreementParty, AgreementStatus, Signature
+from .events import agreement_locked, timeline_add
+from .models import Agreement, AgreementParty, AgreementStatus, Signature
 
 
 class NotASignatory(DomainError):
@@ -103,16 +105,6 @@ def awaiting_signature_of(*, user) -> list[tuple[Agreement, list[Owed]]]:
     return waiting
 
 
-def _locked(agreement: Agreement) -> Agreement:
-    return Agreement.objects.select_for_update().get(pk=agreement.pk)
-
-
-def _event(agreement, *, by, kind, description):
-    AgreementEvent.objects.create(
-        agreement=agreement, actor=by, kind=kind, description=description[:500]
-    )
-
-
 def signature_record(
     *,
     agreement: Agreement,
@@ -134,7 +126,7 @@ def signature_record(
     if not job_title:
         raise DomainError(_("Enter your job title"))
     with transaction.atomic():
-        a = _locked(agreement)
+        a = agreement_locked(agreement)
         if a.status != AgreementStatus.AWAITING_SIGNATURES:
             raise DomainError(
                 _("This agreement is %(status)s: it is not waiting for signatures.")
@@ -171,7 +163,7 @@ def signature_record(
                 signature.save()
         except IntegrityError as exc:
             raise DomainError(_("This signature has already been given.")) from exc
-        _event(
+        timeline_add(
             a,
             by=by,
             kind="signed",
@@ -187,7 +179,7 @@ def signature_record(
             a.status = AgreementStatus.SEALING
             audit(a, reason="isf.agreement.all_signed", by=by)
             a.save(update_fields=["status"])
-            _event(
+            timeline_add(
                 a,
                 by=None,
                 kind="all_signed",
@@ -200,13 +192,11 @@ def signature_record(
 def signature_decline(*, agreement: Agreement, by, reason: str) -> Agreement:
     """A signatory declines to sign: the agreement is withdrawn and the proposal goes back to
     its authors as *changes requested*, with the reason."""
-    from sharing_requests.rounds.rounds import proposal_send_back
-
     reason = reason.strip()
     if not reason:
         raise DomainError(_("Give the reason you are not signing"))
     with transaction.atomic():
-        a = _locked(agreement)
+        a = agreement_locked(agreement)
         if a.status != AgreementStatus.AWAITING_SIGNATURES:
             raise DomainError(
                 _("This agreement is %(status)s: it is not waiting for signatures.")
@@ -226,7 +216,7 @@ def signature_decline(*, agreement: Agreement, by, reason: str) -> Agreement:
         }
         audit(a, reason="isf.agreement.declined", by=by)
         a.save(update_fields=["status", "ended_at", "end_reason"])
-        _event(
+        timeline_add(
             a,
             by=by,
             kind="declined",

@@ -1,6 +1,6 @@
-from .views import documents, register
+from .views import agreement, register
 
 app_name = "agreements"
 
 # Each views module owns its URL list, so the two halves of the app grow independently.
-urlpatterns = [*register.urlpatterns, *documents.urlpatterns]
+urlpatterns = [*register.urlpatterns, *agreement.urlpatterns]

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.apps import AppConfig
 from django.conf import settings
 
@@ -14,6 +16,4 @@ class PortalConfig(AppConfig):
             for key in ("data_folder_in", "control_folder"):
                 folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get(key)
                 if folder:
-                    from pathlib import Path
-
                     Path(folder).mkdir(parents=True, exist_ok=True)

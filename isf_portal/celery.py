@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery, signals
+from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "isf_portal.settings.local")
 
@@ -16,6 +17,4 @@ def _load_url_configuration(**kwargs):
     """Links in e-mails need the URL configuration, which imports every view module (the
     PDF signing library among them: over a second). Load it before the first task, not
     inside it; prefork children inherit it."""
-    from django.urls import get_resolver
-
     get_resolver().url_patterns  # noqa: B018 - imported for its side effect

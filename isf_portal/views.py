@@ -7,8 +7,14 @@ from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
+from agreements.signing import awaiting_signature_of
+from isf_portal.celery import app
 from organisations import permissions as organisation_permissions
 from organisations.selectors import memberships_of, open_invitations, steering_seat_of
+from sharing_requests import permissions as proposal_permissions
+from sharing_requests.choices import ProposalStatus
+from sharing_requests.rounds.reads import awaiting_decision
+from sharing_requests.selectors import proposals_visible_to
 
 logger = logging.getLogger(__name__)
 
@@ -20,19 +26,12 @@ def home(request):
     """Signed in: what waits for the user. Signed out: what the service is, and sign-in."""
     if not request.user.is_authenticated:
         return render(request, "start.html")
-    from sharing_requests import permissions as proposal_permissions
-    from sharing_requests.choices import ProposalStatus
-    from sharing_requests.rounds.reads import awaiting_decision
-    from sharing_requests.selectors import proposals_visible_to
-
     memberships = list(memberships_of(user=request.user))
     manage = organisation_permissions.POLICY[organisation_permissions.Action.MANAGE]
     admin_of = [m.organisation for m in memberships if manage.allows(m)]
     waiting_invitations = []
     for organisation in admin_of:
         waiting_invitations.extend(open_invitations(organisation=organisation))
-    from agreements.signing import awaiting_signature_of
-
     decisions, votes = awaiting_decision(user=request.user, limit=HOME_LIST_LIMIT + 1)
     signatures = awaiting_signature_of(user=request.user)
     start = proposal_permissions.POLICY[proposal_permissions.Action.START]
@@ -76,8 +75,6 @@ def healthz(request):
         logger.warning("Health check: database unreachable: %s", exc)
         checks["database"] = "unreachable"
     try:
-        from isf_portal.celery import app
-
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:

@@ -6,9 +6,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from organisations import navigation
-
 from .models import Email, Notification
+from .signals import notifications_read
 
 
 @login_required
@@ -25,7 +24,8 @@ def mark_all_read(request):
     Notification.objects.filter(user=request.user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
-    navigation.forget(request.user.pk)  # a bulk update sends no signal
+    # A bulk update sends no model signal: say so, for whatever shows the unread count.
+    notifications_read.send(sender=Notification, user_id=request.user.pk)
     return redirect("notifications:list")
 
 

@@ -6,6 +6,6 @@ class OrganisationsConfig(AppConfig):
     verbose_name = "Organisations and people"
 
     def ready(self):
+        # Receivers connect when their modules are imported, which needs the app registry
+        # ready (they import models): so here, not at the top of this module.
         from . import navigation, signals  # noqa: F401
-
-        navigation.connect_notifications()

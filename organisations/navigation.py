@@ -14,6 +14,9 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from notifications.models import Notification
+from notifications.signals import notifications_read
+
 from .models import Membership, Organisation, SteeringGroupMember, User
 from .selectors import memberships_of, steering_seat_of
 
@@ -26,8 +29,6 @@ def _key(user_id) -> str:
 
 def navigation(user) -> dict:
     """{'organisations': [{'slug', 'short_name', 'roles'}], 'steering': bool, 'unread': int}"""
-    from notifications.models import Notification
-
     data = cache.get(_key(user.pk))
     if data is None:
         data = {
@@ -74,14 +75,11 @@ def _user_deleted(sender, instance, **kwargs):
     forget(instance.pk)
 
 
+@receiver([post_save, post_delete], sender=Notification)
 def _notification_changed(sender, instance, **kwargs):
     forget(instance.user_id)
 
 
-def connect_notifications() -> None:
-    from notifications.models import Notification
-
-    post_save.connect(_notification_changed, sender=Notification, dispatch_uid="isf-nav-notif")
-    post_delete.connect(
-        _notification_changed, sender=Notification, dispatch_uid="isf-nav-notif-del"
-    )
+@receiver(notifications_read)
+def _notifications_read(sender, user_id, **kwargs):
+    forget(user_id)

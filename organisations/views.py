@@ -11,8 +11,8 @@ from django.views.decorators.http import require_http_methods
 from isf_portal.domain import DomainError
 
 from . import selectors, services
-from .forms import InvitationForm, MembershipRolesForm, OrganisationDetailsForm
-from .models import Invitation, Membership, Organisation
+from .forms import DelegationForm, InvitationForm, MembershipRolesForm, OrganisationDetailsForm
+from .models import Delegation, Invitation, Membership, Organisation
 from .permissions import Action, may, organisation_for
 
 
@@ -188,9 +188,6 @@ def steering_group(request):
 @require_http_methods(["GET", "POST"])
 def delegations(request, slug):
     """An approver's delegations: who may decide for them, and when."""
-    from .forms import DelegationForm
-    from .models import Delegation
-
     organisation = get_object_or_404(Organisation, slug=slug)
     organisation_for(request, organisation, Action.DELEGATE)
     form = DelegationForm(request.POST or None, organisation=organisation, approver=request.user)
@@ -232,8 +229,6 @@ def delegations(request, slug):
 @login_required
 @require_http_methods(["POST"])
 def delegation_revoke(request, slug, pk):
-    from .models import Delegation
-
     organisation = get_object_or_404(Organisation, slug=slug)
     organisation_for(request, organisation)
     delegation = get_object_or_404(

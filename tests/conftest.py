@@ -159,6 +159,52 @@ def steering_member(db):
     return seat.user
 
 
+# --- Personas of the agreements and the review round (each defined here only) ----------------
+# approver_a: org A's approver, who decides for the lead organisation. signatory_a: signs
+# agreements for org A. governance_a, governance_b: the governance officers of org A and org B,
+# who are told of their organisations' agreements and manage them once in force.
+@pytest.fixture
+def approver_a(org_a):
+    return member_of(
+        org_a, Role.APPROVER, email="approver.a@ardwick.example", full_name="Ann Approver"
+    )
+
+
+@pytest.fixture
+def signatory_a(org_a):
+    return member_of(
+        org_a, Role.SIGNATORY, email="signatory.a@ardwick.example", full_name="Sue Signer"
+    )
+
+
+@pytest.fixture
+def governance_a(org_a):
+    return member_of(
+        org_a, Role.GOVERNANCE_OFFICER, email="go.a@ardwick.example", full_name="Gina Governance"
+    )
+
+
+@pytest.fixture
+def governance_b(org_b):
+    return member_of(
+        org_b, Role.GOVERNANCE_OFFICER, email="dpo.b@bpnt.example", full_name="Gail Governance"
+    )
+
+
+# One generated sealing key for the whole run (RSA key generation takes a while): every test
+# under tests/agreements uses it (its conftest), and any other test that seals asks for it.
+@pytest.fixture(scope="session")
+def _session_sealing_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("sealing")
+
+
+@pytest.fixture
+def one_sealing_key(settings, _session_sealing_dir):
+    settings.SEALING_LOCAL_DIR = _session_sealing_dir
+    settings.SEALING_KEY_FILE = ""
+    settings.SEALING_CERT_FILE = ""
+
+
 @pytest.fixture
 def staff_user(db):
     return UserFactory(
@@ -403,9 +449,9 @@ def _fast_agreement_pdfs(request, monkeypatch):
         return
     import hashlib
 
-    from agreements import documents
+    from agreements import pdf
 
     def stand_in(html, **kwargs):
         return tiny_pdf("Test PDF " + hashlib.sha256(html.encode()).hexdigest()[:16])
 
-    monkeypatch.setattr(documents, "render_pdf", stand_in)
+    monkeypatch.setattr(pdf, "render_pdf", stand_in)

@@ -15,48 +15,48 @@ the timeline (AgreementEvent), then tell the parties' governance officers. Notif
 rows written in the same transaction and sent from the outbox after commit.
 """
 
+from ..events import timeline_add
 from .common import (
     IN_PREPARATION,
     REMINDER_DAYS,
     NotAllowed,
     lifecycle_url,
-    open_review,
+    open_agreement_review,
     previous_for,
     scheduled_termination,
     tell_parties,
     timeline,
-    timeline_add,
 )
 from .daily import (
     agreement_end_as_scheduled,
     agreement_expire,
+    agreement_review_reminders,
     lifecycle_daily,
-    review_reminders,
 )
 from .reviews import (
+    agreement_review_continue,
+    agreement_review_open,
+    agreement_review_terminate,
+    agreement_review_vary,
     on_activated,
-    review_continue,
-    review_open,
-    review_terminate,
-    review_vary,
 )
 
 __all__ = [
     "IN_PREPARATION",
-    "REMINDER_DAYS",
     "NotAllowed",
+    "REMINDER_DAYS",
     "agreement_end_as_scheduled",
     "agreement_expire",
+    "agreement_review_continue",
+    "agreement_review_open",
+    "agreement_review_reminders",
+    "agreement_review_terminate",
+    "agreement_review_vary",
     "lifecycle_daily",
     "lifecycle_url",
     "on_activated",
-    "open_review",
+    "open_agreement_review",
     "previous_for",
-    "review_continue",
-    "review_open",
-    "review_reminders",
-    "review_terminate",
-    "review_vary",
     "scheduled_termination",
     "tell_parties",
     "timeline",

@@ -16,7 +16,6 @@ from organisations.models import Membership
 from .. import permissions
 from ..models import (
     Agreement,
-    AgreementEvent,
     AgreementReview,
     AgreementStatus,
     ReviewOutcome,
@@ -42,7 +41,7 @@ def lifecycle_url(agreement: Agreement) -> str:
     return reverse("agreements:lifecycle", args=[agreement.reference])
 
 
-def open_review(agreement: Agreement) -> AgreementReview | None:
+def open_agreement_review(agreement: Agreement) -> AgreementReview | None:
     return agreement.reviews.filter(closed_at__isnull=True).select_related("opened_by").first()
 
 
@@ -60,8 +59,8 @@ def scheduled_termination(agreement: Agreement) -> AgreementReview | None:
 def previous_for(*, proposal, exclude: Agreement | None = None) -> Agreement | None:
     """The agreement a new version of `proposal` replaces: its agreement still in force.
 
-    The documents work can call this when it generates an agreement from a proposal, to set
-    `previous` from the start; on_activated() sets it too if it was not."""
+    Generation calls this when it creates an agreement from a proposal, to set `previous` from
+    the start; on_activated() sets it too if it was not."""
     if proposal is None:
         return None
     queryset = Agreement.objects.filter(proposal=proposal, status=AgreementStatus.ACTIVE)
@@ -75,17 +74,6 @@ def timeline(agreement: Agreement, limit: int = 200):
 
 
 # --- Helpers --------------------------------------------------------------------------------
-def _locked(agreement: Agreement | int) -> Agreement:
-    pk = agreement if isinstance(agreement, int) else agreement.pk
-    return Agreement.objects.select_for_update().get(pk=pk)
-
-
-def timeline_add(agreement: Agreement, *, by, kind: str, description: str) -> AgreementEvent:
-    return AgreementEvent.objects.create(
-        agreement=agreement, actor=by, kind=kind, description=description[:500]
-    )
-
-
 def _date(value: date) -> str:
     return formats.date_format(value, "j F Y")
 
@@ -109,13 +97,21 @@ def _require_active(agreement: Agreement) -> None:
 
 
 def tell_parties(
-    agreement: Agreement, *, kind: str, title: str, template: str, context: dict, exclude=None
+    agreement: Agreement,
+    *,
+    kind: str,
+    title: str,
+    template: str,
+    context: dict,
+    exclude=None,
+    url: str | None = None,
 ) -> int:
     """Tell each party's governance officers (their organisation's IG mailbox copied). A party
-    with no governance officer on the portal hears through its IG mailbox, or its DPO."""
+    with no governance officer on the portal hears through its IG mailbox, or its DPO. The
+    link goes to `url`, by default the agreement's lifecycle page."""
     told = 0
     seen = {exclude.pk} if exclude is not None else set()
-    url = lifecycle_url(agreement)
+    url = url or lifecycle_url(agreement)
     parties = agreement.parties.select_related("organisation")
     for party in parties:
         organisation = party.organisation
@@ -125,7 +121,12 @@ def tell_parties(
                 organisation=organisation, is_governance_officer=True, user__is_active=True
             ).select_related("user")
         ]
-        party_context = {**context, "agreement": agreement, "organisation": organisation}
+        party_context = {
+            **context,
+            "agreement": agreement,
+            "party": party,
+            "organisation": organisation,
+        }
         if not officers:
             address = organisation.ig_mailbox or organisation.dpo_email
             if address:

@@ -9,16 +9,15 @@ from django.utils.translation import gettext as _
 from isf_portal.domain import audit
 from notifications.models import NotificationKind
 
+from ..events import agreement_locked, timeline_add
 from ..models import Agreement, AgreementStatus, LifecycleReminder, ReviewOutcome
 from .common import (
     REMINDER_DAYS,
     _close_open_reviews,
     _date,
-    _locked,
     _tell_update,
     scheduled_termination,
     tell_parties,
-    timeline_add,
 )
 from .reviews import _terminate
 
@@ -28,7 +27,7 @@ def agreement_expire(*, agreement_id: int, today: date | None = None) -> bool:
     """An active agreement past its end date becomes *expired*. True if it changed."""
     today = today or timezone.localdate()
     with transaction.atomic():
-        a = _locked(agreement_id)
+        a = agreement_locked(agreement_id)
         if a.status != AgreementStatus.ACTIVE or a.end_date is None or a.end_date >= today:
             return False
         a.status = AgreementStatus.EXPIRED
@@ -51,7 +50,7 @@ def agreement_end_as_scheduled(*, agreement_id: int, today: date | None = None) 
     """A termination decided at review takes effect on its date. True if it changed."""
     today = today or timezone.localdate()
     with transaction.atomic():
-        a = _locked(agreement_id)
+        a = agreement_locked(agreement_id)
         ending = scheduled_termination(a)
         if ending is None or ending.end_date > today:
             return False
@@ -60,13 +59,13 @@ def agreement_end_as_scheduled(*, agreement_id: int, today: date | None = None) 
     return True
 
 
-def review_reminders(*, agreement_id: int, today: date | None = None) -> bool:
+def agreement_review_reminders(*, agreement_id: int, today: date | None = None) -> bool:
     """Remind the parties' governance officers of a review date 60 and 14 days ahead, once
     each per review date (LifecycleReminder). A run that missed a day catches up; when both
     are due at once, one reminder goes (the nearer) and both are recorded."""
     today = today or timezone.localdate()
     with transaction.atomic():
-        a = _locked(agreement_id)
+        a = agreement_locked(agreement_id)
         if a.status != AgreementStatus.ACTIVE or a.review_date is None:
             return False
         remaining = (a.review_date - today).days
@@ -125,5 +124,5 @@ def lifecycle_daily(*, today: date | None = None) -> dict:
         review_date__lte=today + timedelta(days=max(REMINDER_DAYS)),
     )
     for pk in list(window.values_list("pk", flat=True)):
-        counts["reminders"] += review_reminders(agreement_id=pk, today=today)
+        counts["reminders"] += agreement_review_reminders(agreement_id=pk, today=today)
     return counts

@@ -8,32 +8,33 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from isf_portal.domain import DomainError, audit
+from sharing_requests.choices import ProposalStatus
+from sharing_requests.rounds.rounds import proposal_send_back
 
+from ..events import agreement_locked, timeline_add
 from ..models import Agreement, AgreementReview, AgreementStatus, ReviewOutcome
 from .common import (
     IN_PREPARATION,
     _close_open_reviews,
     _date,
-    _locked,
     _require_active,
     _require_manager,
     _tell_update,
-    open_review,
+    open_agreement_review,
     previous_for,
     scheduled_termination,
-    timeline_add,
 )
 
 
 # --- Reviews --------------------------------------------------------------------------------
-def review_open(*, agreement: Agreement, by) -> AgreementReview:
+def agreement_review_open(*, agreement: Agreement, by) -> AgreementReview:
     """A party's governance officer or approver opens a review of an active agreement. One
     review is open at a time (also a database constraint)."""
     with transaction.atomic():
-        a = _locked(agreement)
+        a = agreement_locked(agreement)
         _require_manager(a, by)
         _require_active(a)
-        if open_review(a) is not None:
+        if open_agreement_review(a) is not None:
             raise DomainError(_("A review of this agreement is already open."))
         ending = scheduled_termination(a)
         if ending is not None:
@@ -54,9 +55,9 @@ def review_open(*, agreement: Agreement, by) -> AgreementReview:
     return review
 
 
-def _locked_open(review: AgreementReview, by) -> tuple[Agreement, AgreementReview]:
+def _locked_open_review(review: AgreementReview, by) -> tuple[Agreement, AgreementReview]:
     """Lock the agreement, then the review (always in this order), and check both."""
-    a = _locked(review.agreement_id)
+    a = agreement_locked(review.agreement_id)
     r = AgreementReview.objects.select_for_update().get(pk=review.pk)
     _require_manager(a, by)
     if r.closed_at is not None:
@@ -76,13 +77,13 @@ def _close(r: AgreementReview, *, by, outcome: str, reason: str = "", **fields) 
     r.save()
 
 
-def review_continue(
+def agreement_review_continue(
     *, review: AgreementReview, by, new_review_date: date, comment: str = ""
 ) -> Agreement:
     """The review ends in continue: the agreement stays in force with a new review date, in
     the future and no later than its end date. Reminders follow the new date."""
     with transaction.atomic():
-        a, r = _locked_open(review, by)
+        a, r = _locked_open_review(review, by)
         today = timezone.localdate()
         if new_review_date is None or new_review_date <= today:
             raise DomainError(_("The new review date must be in the future."))
@@ -121,18 +122,15 @@ def review_continue(
     return a
 
 
-def review_vary(*, review: AgreementReview, by, reason: str) -> Agreement:
+def agreement_review_vary(*, review: AgreementReview, by, reason: str) -> Agreement:
     """The review ends in vary: the agreement's proposal goes back to its authors as *changes
     requested*; the new version goes through review and signing again. The agreement stays in
     force until the new version is active, which then supersedes it (on_activated)."""
-    from sharing_requests.choices import ProposalStatus
-    from sharing_requests.rounds.rounds import proposal_send_back
-
     reason = reason.strip()
     if not reason:
         raise DomainError(_("Say what needs to change"))
     with transaction.atomic():
-        a, r = _locked_open(review, by)
+        a, r = _locked_open_review(review, by)
         if a.proposal_id is None:
             raise DomainError(
                 _(
@@ -176,7 +174,9 @@ def review_vary(*, review: AgreementReview, by, reason: str) -> Agreement:
     return a
 
 
-def review_terminate(*, review: AgreementReview, by, reason: str, end_date: date) -> Agreement:
+def agreement_review_terminate(
+    *, review: AgreementReview, by, reason: str, end_date: date
+) -> Agreement:
     """The review ends in termination, with the reason and the date it ends. A date today or
     in the past ends it now; a later date leaves it in force until then (the daily task ends
     it on that date)."""
@@ -186,7 +186,7 @@ def review_terminate(*, review: AgreementReview, by, reason: str, end_date: date
     if end_date is None:
         raise DomainError(_("Enter the date the agreement ends"))
     with transaction.atomic():
-        a, r = _locked_open(review, by)
+        a, r = _locked_open_review(review, by)
         if a.start_date and end_date < a.start_date:
             raise DomainError(
                 _("The agreement cannot end before it started, on %(date)s.")
@@ -247,7 +247,7 @@ def on_activated(agreement: Agreement, *, by=None) -> Agreement | None:
     to that agreement (`previous`) and mark the old one *superseded*. Returns the superseded
     agreement, or None. Idempotent: calling it twice changes nothing more."""
     with transaction.atomic():
-        a = _locked(agreement)
+        a = agreement_locked(agreement)
         if a.previous_id is None:
             previous = previous_for(proposal=a.proposal, exclude=a) if a.proposal_id else None
             if previous is None:
@@ -257,7 +257,7 @@ def on_activated(agreement: Agreement, *, by=None) -> Agreement | None:
             a.save(update_fields=["previous"])
         # The caller holds the same row in memory and may save it after this call.
         agreement.previous_id = a.previous_id
-        old = _locked(a.previous_id)
+        old = agreement_locked(a.previous_id)
         if old.status != AgreementStatus.ACTIVE:
             return None
         old.status = AgreementStatus.SUPERSEDED

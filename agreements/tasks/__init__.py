@@ -1,4 +1,7 @@
-"""Celery tasks of the agreements app (autodiscovered here)."""
+"""Celery tasks of the agreements app. Celery's autodiscovery imports this package; importing
+the task modules here registers their tasks."""
 
-from .documents import *  # noqa: F403
-from .lifecycle import *  # noqa: F403
+from .generation_and_sealing import generate, seal
+from .lifecycle import lifecycle_daily
+
+__all__ = ["generate", "lifecycle_daily", "seal"]

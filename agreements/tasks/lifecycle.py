@@ -6,8 +6,6 @@ from django.db import OperationalError
 
 from .. import lifecycle
 
-__all__ = ["lifecycle_daily"]
-
 
 @shared_task(
     name="agreements.lifecycle_daily",

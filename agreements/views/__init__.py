@@ -1,2 +1,2 @@
-"""Agreement pages: the agreement and its documents (documents.py), the register and the
-lifecycle (register.py)."""
+"""Agreement pages: one agreement, its PDFs, signing and verifying (agreement.py); the register
+and the lifecycle (register.py)."""

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from isf_portal.domain import DomainError
 
 from .. import external, lifecycle, permissions, register
-from ..forms_register import (
+from ..forms import (
     OUTCOME_FORMS,
     ExternalAgreementForm,
     RegisterFilterForm,
@@ -165,7 +165,7 @@ def _lifecycle_context(request, agreement) -> dict:
         "categories": register.categories_of(agreement),
         "agreement_url": register.agreement_url(agreement.reference),
         "can_manage": permissions.may(request, Action.MANAGE, agreement),
-        "open_review": lifecycle.open_review(agreement),
+        "open_review": lifecycle.open_agreement_review(agreement),
         "ending": lifecycle.scheduled_termination(agreement),
         "reviews": agreement.reviews.select_related("opened_by", "closed_by"),
         "events": lifecycle.timeline(agreement),
@@ -197,7 +197,7 @@ def review_open(request, reference):
     error = ""
     if request.method == "POST":
         try:
-            lifecycle.review_open(agreement=agreement, by=request.user)
+            lifecycle.agreement_review_open(agreement=agreement, by=request.user)
         except lifecycle.NotAllowed as exc:
             raise PermissionDenied from exc
         except DomainError as exc:
@@ -214,7 +214,7 @@ def review_open(request, reference):
 
 
 def _open_review_or_redirect(request, agreement):
-    review = lifecycle.open_review(agreement)
+    review = lifecycle.open_agreement_review(agreement)
     if review is None:
         messages.info(request, _("There is no open review of this agreement."))
     return review
@@ -254,7 +254,7 @@ OUTCOME_HEADINGS = {
 def _record_outcome(*, outcome, review, by, data):
     """Call the outcome's service; return the confirmation message."""
     if outcome == ReviewOutcome.CONTINUE:
-        lifecycle.review_continue(
+        lifecycle.agreement_review_continue(
             review=review,
             by=by,
             new_review_date=data["new_review_date"],
@@ -262,9 +262,9 @@ def _record_outcome(*, outcome, review, by, data):
         )
         return _("Review closed: the agreement continues.")
     if outcome == ReviewOutcome.VARY:
-        lifecycle.review_vary(review=review, by=by, reason=data["reason"])
+        lifecycle.agreement_review_vary(review=review, by=by, reason=data["reason"])
         return _("Review closed: the proposal has gone back to its authors for a new version.")
-    ended = lifecycle.review_terminate(
+    ended = lifecycle.agreement_review_terminate(
         review=review, by=by, reason=data["reason"], end_date=data["end_date"]
     )
     if ended.status == AgreementStatus.TERMINATED:

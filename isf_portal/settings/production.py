@@ -2,6 +2,8 @@
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 os.environ.setdefault("DEBUG", "false")
 
 from .base import *  # noqa: E402,F403
@@ -11,8 +13,6 @@ from .base import database_from_url, env, keep_redis_clients, required, tune_dat
 
 SECRET_KEY = required("SECRET_KEY")
 if SECRET_KEY.startswith("insecure") or len(SECRET_KEY) < 50:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured("SECRET_KEY must be a random value of at least 50 characters.")
 DEBUG = False
 ALLOWED_HOSTS = required("ALLOWED_HOSTS", cast=list)

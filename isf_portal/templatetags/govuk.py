@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -12,8 +13,6 @@ def choice_hint(field, value):
 @register.filter
 def date_parts(bound_field):
     """(label, id, name, value, width class) for each box of a GOV.UK date input."""
-    from django.utils.translation import gettext as _
-
     widget = bound_field.field.widget
     value = bound_field.value()
     if not isinstance(value, (list, tuple)):

@@ -1,5 +1,5 @@
 """Agreements for the register and lifecycle tests, made directly with the models (the
-documents work makes real ones from proposals), and the people around them."""
+generation makes real ones from proposals), and the people around them."""
 
 import datetime
 

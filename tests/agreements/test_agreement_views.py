@@ -1,4 +1,3 @@
-# ruff: noqa: F401, F811  (pytest fixtures are imported by name, then requested as arguments)
 """The agreement's pages: who may see them (party members and the steering group; anyone
 else 404; signed-out people to sign-in), the live "preparing" region, downloads recorded,
 signing and declining through the forms, and the verify page's limits."""
@@ -16,15 +15,6 @@ from agreements.models import (
 )
 from tests.conftest import tiny_pdf
 
-from .documents_fixtures import (
-    _sealing_dir,
-    _session_sealing_dir,
-    agreement,
-    approved_version,
-    approver_a,
-    governance_b,
-    signatory_a,
-)
 from .test_sealing import sign_all
 
 pytestmark = pytest.mark.django_db

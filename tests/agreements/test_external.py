@@ -15,22 +15,12 @@ from agreements.models import Agreement, AgreementStatus
 from agreements.permissions import POLICY, Action
 from isf_portal.domain import DomainError
 from notifications.models import Notification
-from tests.agreements.register_builders import governance_officer, pdf_upload
+from tests.agreements.register_builders import pdf_upload
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate
 YEAR = datetime.timedelta(days=365)
-
-
-@pytest.fixture
-def go_a(org_a):
-    return governance_officer(org_a, "go.a@ardwick.example", "Gina Governance")
-
-
-@pytest.fixture
-def go_b(org_b):
-    return governance_officer(org_b, "go.b@bpnt.example", "Gus Governance")
 
 
 def record(by, organisation, parties, **overrides) -> Agreement:
@@ -85,11 +75,11 @@ def test_the_cap_is_20_mb():
 
 # --- Recording ------------------------------------------------------------------------------
 def test_governance_officer_records_an_agreement_signed_outside_the_portal(
-    org_a, org_b, go_a, go_b, member_a, steering_member, outsider
+    org_a, org_b, governance_a, governance_b, member_a, steering_member, outsider
 ):
     pdf = pdf_upload("Signed on paper")
     data = pdf.read()
-    agreement = record(go_a, org_a, [org_b], pdf=pdf)
+    agreement = record(governance_a, org_a, [org_b], pdf=pdf)
     agreement.refresh_from_db()
     assert agreement.is_external
     assert agreement.status == AgreementStatus.ACTIVE
@@ -106,21 +96,21 @@ def test_governance_officer_records_an_agreement_signed_outside_the_portal(
     assert [p.organisation for p in parties] == [org_a, org_b]
     assert parties[1].name == "Bradford Park NHS Trust" and parties[1].required_signatures == []
     # Parties' members and the steering group may open it; an outsider may not.
-    for user in (member_a, go_b, steering_member):
+    for user in (member_a, governance_b, steering_member):
         assert user.has_perm(f"agreements.{POLICY[Action.VIEW].grant}", agreement), user
     assert not outsider.has_perm(f"agreements.{POLICY[Action.VIEW].grant}", agreement)
     # Audited, on the timeline, and the other party's governance officer is told.
     assert agreement.history.first().history_change_reason == "isf.agreement.recorded_external"
-    assert agreement.history.first().history_user == go_a
+    assert agreement.history.first().history_user == governance_a
     assert agreement.events.get().kind == "recorded_external"
-    told = Notification.objects.get(user=go_b)
+    told = Notification.objects.get(user=governance_b)
     assert agreement.reference in told.title and "Ardwick" in told.title
-    assert not Notification.objects.filter(user=go_a).exists()
+    assert not Notification.objects.filter(user=governance_a).exists()
 
 
-def test_an_agreement_past_its_end_date_is_recorded_as_expired(org_a, org_b, go_a):
+def test_an_agreement_past_its_end_date_is_recorded_as_expired(org_a, org_b, governance_a):
     agreement = record(
-        go_a,
+        governance_a,
         org_a,
         [org_b],
         start_date=TODAY() - 3 * YEAR,
@@ -132,10 +122,10 @@ def test_an_agreement_past_its_end_date_is_recorded_as_expired(org_a, org_b, go_
     assert list(agreement.events.values_list("kind", flat=True)) == ["expired", "recorded_external"]
 
 
-def test_the_same_pdf_is_not_recorded_twice(org_a, org_b, go_a):
-    first = record(go_a, org_a, [org_b], pdf=pdf_upload("Same"))
+def test_the_same_pdf_is_not_recorded_twice(org_a, org_b, governance_a):
+    first = record(governance_a, org_a, [org_b], pdf=pdf_upload("Same"))
     with pytest.raises(DomainError, match=f"already in the register as {first.reference}"):
-        record(go_a, org_a, [org_b], pdf=pdf_upload("Same"))
+        record(governance_a, org_a, [org_b], pdf=pdf_upload("Same"))
     assert Agreement.objects.count() == 1
 
 
@@ -146,14 +136,14 @@ def test_only_a_governance_officer_of_the_organisation_may_record(persona, org_a
     assert not Agreement.objects.exists()
 
 
-def test_a_governance_officer_records_only_for_their_own_organisation(org_a, org_b, go_b):
+def test_a_governance_officer_records_only_for_their_own_organisation(org_a, org_b, governance_b):
     with pytest.raises(lifecycle.NotAllowed):
-        record(go_b, org_a, [org_b])
+        record(governance_b, org_a, [org_b])
 
 
-def test_an_agreement_needs_another_party(org_a, go_a):
+def test_an_agreement_needs_another_party(org_a, governance_a):
     with pytest.raises(DomainError, match="at least one other organisation"):
-        record(go_a, org_a, [org_a])
+        record(governance_a, org_a, [org_a])
     assert not Agreement.objects.exists()
 
 
@@ -165,24 +155,24 @@ def test_an_agreement_needs_another_party(org_a, go_a):
         ({"review_date": TODAY() + 3 * YEAR}, "on or before the end date"),
     ],
 )
-def test_dates_must_be_in_order(org_a, org_b, go_a, dates, message):
+def test_dates_must_be_in_order(org_a, org_b, governance_a, dates, message):
     with pytest.raises(DomainError, match=message):
-        record(go_a, org_a, [org_b], **dates)
+        record(governance_a, org_a, [org_b], **dates)
 
 
-def test_a_fake_pdf_records_nothing(org_a, org_b, go_a):
+def test_a_fake_pdf_records_nothing(org_a, org_b, governance_a):
     with pytest.raises(DomainError, match="must be a PDF"):
-        record(go_a, org_a, [org_b], pdf=upload(b"<html>not a pdf</html>", name="fake.pdf"))
+        record(governance_a, org_a, [org_b], pdf=upload(b"<html>not a pdf</html>", name="fake.pdf"))
     assert not Agreement.objects.exists()
 
 
-def test_a_failure_after_storing_leaves_no_file_behind(org_a, org_b, go_a, monkeypatch):
+def test_a_failure_after_storing_leaves_no_file_behind(org_a, org_b, governance_a, monkeypatch):
     def broken(*, agreement):
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(permissions, "agreement_grant_parties", broken)
     with pytest.raises(RuntimeError):
-        record(go_a, org_a, [org_b])
+        record(governance_a, org_a, [org_b])
     assert not Agreement.objects.exists()
     folders, files = default_storage.listdir(f"agreements/signed/{timezone.now().year}")
     assert files == []

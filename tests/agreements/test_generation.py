@@ -1,4 +1,3 @@
-# ruff: noqa: F401, F811  (pytest fixtures are imported by name, then requested as arguments)
 """Generating the agreement from an approved version: once, with the parties as they were,
 the clause versions used, the permissions, the draft PDF and the signatories told."""
 
@@ -20,17 +19,7 @@ from notifications.models import Notification, NotificationKind, OutboxTask
 from sharing_requests.choices import ProposalStatus
 from sharing_requests.models import Proposal
 
-from .documents_fixtures import (  # noqa: F401
-    _sealing_dir,
-    _session_sealing_dir,
-    agreement,
-    approve,
-    approved_version,
-    approver_a,
-    build_proposal,
-    caldicott_b,
-    signatory_a,
-)
+from .proposal_builders import approve, build_proposal
 
 pytestmark = pytest.mark.django_db
 

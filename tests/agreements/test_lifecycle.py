@@ -23,7 +23,7 @@ from organisations.models import Role
 from sharing_requests import services as proposal_services
 from sharing_requests.choices import ProposalStatus
 from sharing_requests.models import Proposal
-from tests.agreements.register_builders import governance_officer, make_agreement
+from tests.agreements.register_builders import make_agreement
 from tests.factories import member_of
 
 pytestmark = pytest.mark.django_db
@@ -46,17 +46,7 @@ def _frozen():
 
 
 @pytest.fixture
-def go_a(org_a):
-    return governance_officer(org_a, "go.a@ardwick.example", "Gina Governance")
-
-
-@pytest.fixture
-def go_b(org_b):
-    return governance_officer(org_b, "go.b@bpnt.example", "Gus Governance")
-
-
-@pytest.fixture
-def agreement(org_a, org_b, go_a, go_b):
+def agreement(org_a, org_b, governance_a, governance_b):
     return make_agreement(
         org_a,
         org_b,
@@ -80,32 +70,32 @@ def reasons(obj) -> list[str]:
 
 
 # --- Opening a review -----------------------------------------------------------------------
-def test_governance_officer_opens_a_review(agreement, go_a, go_b):
-    review = lifecycle.review_open(agreement=agreement, by=go_a)
-    assert review.opened_by == go_a and review.closed_at is None
+def test_governance_officer_opens_a_review(agreement, governance_a, governance_b):
+    review = lifecycle.agreement_review_open(agreement=agreement, by=governance_a)
+    assert review.opened_by == governance_a and review.closed_at is None
     assert agreement.events.filter(kind="review_opened").count() == 1
     assert reasons(review) == ["isf.agreement.review_opened"]
     # The other party's governance officer hears; the one who opened it does not.
-    assert len(notified(go_b, NotificationKind.AGREEMENT)) == 1
-    assert notified(go_a) == []
+    assert len(notified(governance_b, NotificationKind.AGREEMENT)) == 1
+    assert notified(governance_a) == []
 
 
 def test_an_approver_of_a_party_may_open_a_review(agreement, approver_b):
-    assert lifecycle.review_open(agreement=agreement, by=approver_b).pk
+    assert lifecycle.agreement_review_open(agreement=agreement, by=approver_b).pk
 
 
 @pytest.mark.parametrize("persona", ["member_a", "signatory_b", "outsider"])
 def test_others_may_not_open_a_review(agreement, persona, request):
     user = request.getfixturevalue(persona)
     with pytest.raises(lifecycle.NotAllowed):
-        lifecycle.review_open(agreement=agreement, by=user)
+        lifecycle.agreement_review_open(agreement=agreement, by=user)
     assert not AgreementReview.objects.exists()
 
 
-def test_one_review_open_at_a_time(agreement, go_a, go_b):
-    lifecycle.review_open(agreement=agreement, by=go_a)
+def test_one_review_open_at_a_time(agreement, governance_a, governance_b):
+    lifecycle.agreement_review_open(agreement=agreement, by=governance_a)
     with pytest.raises(DomainError, match="already open"):
-        lifecycle.review_open(agreement=agreement, by=go_b)
+        lifecycle.agreement_review_open(agreement=agreement, by=governance_b)
     assert AgreementReview.objects.count() == 1
 
 
@@ -113,28 +103,29 @@ def test_one_review_open_at_a_time(agreement, go_a, go_b):
     "status",
     [AgreementStatus.EXPIRED, AgreementStatus.AWAITING_SIGNATURES, AgreementStatus.TERMINATED],
 )
-def test_only_an_active_agreement_is_reviewed(org_a, org_b, go_a, status):
+def test_only_an_active_agreement_is_reviewed(org_a, org_b, governance_a, status):
     agreement = make_agreement(org_a, org_b, status=status)
     with pytest.raises(DomainError, match="Only an active agreement"):
-        lifecycle.review_open(agreement=agreement, by=go_a)
+        lifecycle.agreement_review_open(agreement=agreement, by=governance_a)
 
 
 # --- Continue -------------------------------------------------------------------------------
-def test_continue_sets_the_new_review_date(agreement, go_a, go_b):
-    review = lifecycle.review_open(agreement=agreement, by=go_a)
-    lifecycle.review_continue(
-        review=review, by=go_b, new_review_date=D(2027, 6, 1), comment="Working well."
+def test_continue_sets_the_new_review_date(agreement, governance_a, governance_b):
+    review = lifecycle.agreement_review_open(agreement=agreement, by=governance_a)
+    lifecycle.agreement_review_continue(
+        review=review, by=governance_b, new_review_date=D(2027, 6, 1), comment="Working well."
     )
     agreement.refresh_from_db()
     review.refresh_from_db()
     assert agreement.status == AgreementStatus.ACTIVE
     assert agreement.review_date == D(2027, 6, 1)
     assert review.outcome == ReviewOutcome.CONTINUE
-    assert review.closed_by == go_b and review.closed_at is not None
+    assert review.closed_by == governance_b and review.closed_at is not None
     assert review.new_review_date == D(2027, 6, 1) and review.reason == "Working well."
     assert reasons(agreement)[-1] == "isf.agreement.review_continued"
     assert "moved from 1 September 2026 to 1 June 2027" in agreement.events.first().description
-    assert len(notified(go_a, NotificationKind.AGREEMENT)) == 1  # go_a hears of go_b's outcome
+    # governance_a hears of governance_b's outcome
+    assert len(notified(governance_a, NotificationKind.AGREEMENT)) == 1
 
 
 @pytest.mark.parametrize(
@@ -145,30 +136,36 @@ def test_continue_sets_the_new_review_date(agreement, go_a, go_b):
         (D(2028, 6, 1), "on or before the agreement's end date"),
     ],
 )
-def test_continue_refuses_a_review_date_not_ahead(agreement, go_a, new_date, message):
-    review = lifecycle.review_open(agreement=agreement, by=go_a)
+def test_continue_refuses_a_review_date_not_ahead(agreement, governance_a, new_date, message):
+    review = lifecycle.agreement_review_open(agreement=agreement, by=governance_a)
     with pytest.raises(DomainError, match=message):
-        lifecycle.review_continue(review=review, by=go_a, new_review_date=new_date)
+        lifecycle.agreement_review_continue(
+            review=review, by=governance_a, new_review_date=new_date
+        )
     agreement.refresh_from_db()
     review.refresh_from_db()
     assert agreement.review_date == D(2026, 9, 1)
     assert review.closed_at is None
 
 
-def test_a_closed_review_cannot_close_again(agreement, go_a):
-    review = lifecycle.review_open(agreement=agreement, by=go_a)
-    lifecycle.review_continue(review=review, by=go_a, new_review_date=D(2027, 1, 1))
+def test_a_closed_review_cannot_close_again(agreement, governance_a):
+    review = lifecycle.agreement_review_open(agreement=agreement, by=governance_a)
+    lifecycle.agreement_review_continue(
+        review=review, by=governance_a, new_review_date=D(2027, 1, 1)
+    )
     with pytest.raises(DomainError, match="already closed"):
-        lifecycle.review_terminate(review=review, by=go_a, reason="x", end_date=D(2026, 6, 1))
+        lifecycle.agreement_review_terminate(
+            review=review, by=governance_a, reason="x", end_date=D(2026, 6, 1)
+        )
     agreement.refresh_from_db()
     assert agreement.status == AgreementStatus.ACTIVE
 
 
 # --- Terminate ------------------------------------------------------------------------------
-def test_terminate_from_today_ends_it_now(agreement, go_a, go_b):
-    review = lifecycle.review_open(agreement=agreement, by=go_a)
-    lifecycle.review_terminate(
-        review=review, by=go_a, reason="The service closed.", end_date=D(2026, 6, 1)
+def test_terminate_from_today_ends_it_now(agreement, governance_a, governance_b):
+    review = lifecycle.agreement_review_open(agreement=agreement, by=governance_a)
+    lifecycle.agreement_review_terminate(
+        review=review, by=governance_a, reason="The service closed.", end_date=D(2026, 6, 1)
     )
     agreement.refresh_from_db()
     assert agreement.status == AgreementStatus.TERMINATED
@@ -177,20 +174,20 @@ def test_terminate_from_today_ends_it_now(agreement, go_a, go_b):
     assert agreement.ended_at is not None
     assert reasons(agreement)[-1] == "isf.agreement.terminated"
     assert agreement.events.filter(kind="terminated").exists()
-    assert any("terminated" in n.title for n in notified(go_b))
+    assert any("terminated" in n.title for n in notified(governance_b))
 
 
-def test_terminate_from_a_later_date_ends_it_on_that_date(agreement, go_a):
-    review = lifecycle.review_open(agreement=agreement, by=go_a)
-    lifecycle.review_terminate(
-        review=review, by=go_a, reason="Notice given.", end_date=D(2026, 7, 1)
+def test_terminate_from_a_later_date_ends_it_on_that_date(agreement, governance_a):
+    review = lifecycle.agreement_review_open(agreement=agreement, by=governance_a)
+    lifecycle.agreement_review_terminate(
+        review=review, by=governance_a, reason="Notice given.", end_date=D(2026, 7, 1)
     )
     agreement.refresh_from_db()
     assert agreement.status == AgreementStatus.ACTIVE
     assert agreement.end_date == D(2026, 7, 1)
     # No new review while it is ending.
     with pytest.raises(DomainError, match="terminated from 1 July 2026"):
-        lifecycle.review_open(agreement=agreement, by=go_a)
+        lifecycle.agreement_review_open(agreement=agreement, by=governance_a)
     with at(D(2026, 6, 30)):
         assert lifecycle.lifecycle_daily()["terminated"] == 0
     with at(D(2026, 7, 1)):
@@ -206,18 +203,22 @@ def test_terminate_from_a_later_date_ends_it_on_that_date(agreement, go_a):
     ("end_date", "message"),
     [(D(2025, 5, 1), "cannot end before it started"), (D(2029, 1, 1), "on or before")],
 )
-def test_terminate_refuses_dates_outside_the_agreement(agreement, go_a, end_date, message):
-    review = lifecycle.review_open(agreement=agreement, by=go_a)
+def test_terminate_refuses_dates_outside_the_agreement(agreement, governance_a, end_date, message):
+    review = lifecycle.agreement_review_open(agreement=agreement, by=governance_a)
     with pytest.raises(DomainError, match=message):
-        lifecycle.review_terminate(review=review, by=go_a, reason="x", end_date=end_date)
+        lifecycle.agreement_review_terminate(
+            review=review, by=governance_a, reason="x", end_date=end_date
+        )
     agreement.refresh_from_db()
     assert agreement.status == AgreementStatus.ACTIVE
 
 
-def test_terminate_needs_a_reason(agreement, go_a):
-    review = lifecycle.review_open(agreement=agreement, by=go_a)
+def test_terminate_needs_a_reason(agreement, governance_a):
+    review = lifecycle.agreement_review_open(agreement=agreement, by=governance_a)
     with pytest.raises(DomainError, match="reason"):
-        lifecycle.review_terminate(review=review, by=go_a, reason="  ", end_date=D(2026, 6, 1))
+        lifecycle.agreement_review_terminate(
+            review=review, by=governance_a, reason="  ", end_date=D(2026, 6, 1)
+        )
 
 
 # --- Vary and supersede ---------------------------------------------------------------------
@@ -233,17 +234,19 @@ def approved_proposal(org_a, member_a):
 
 
 @pytest.fixture
-def portal_agreement(org_a, org_b, go_a, go_b, approved_proposal):
+def portal_agreement(org_a, org_b, governance_a, governance_b, approved_proposal):
     return make_agreement(
         org_a, org_b, proposal=approved_proposal, start=D(2025, 6, 1), review=D(2026, 9, 1)
     )
 
 
 def test_vary_sends_the_proposal_back_for_a_new_version(
-    portal_agreement, approved_proposal, go_b, member_a
+    portal_agreement, approved_proposal, governance_b, member_a
 ):
-    review = lifecycle.review_open(agreement=portal_agreement, by=go_b)
-    lifecycle.review_vary(review=review, by=go_b, reason="Add the ambulance service.")
+    review = lifecycle.agreement_review_open(agreement=portal_agreement, by=governance_b)
+    lifecycle.agreement_review_vary(
+        review=review, by=governance_b, reason="Add the ambulance service."
+    )
     approved_proposal.refresh_from_db()
     portal_agreement.refresh_from_db()
     review.refresh_from_db()
@@ -258,34 +261,34 @@ def test_vary_sends_the_proposal_back_for_a_new_version(
     assert lifecycle.previous_for(proposal=approved_proposal) == portal_agreement
 
 
-def test_vary_refuses_an_agreement_signed_outside_the_portal(org_a, org_b, go_a):
+def test_vary_refuses_an_agreement_signed_outside_the_portal(org_a, org_b, governance_a):
     agreement = make_agreement(org_a, org_b, external=True)
-    review = lifecycle.review_open(agreement=agreement, by=go_a)
+    review = lifecycle.agreement_review_open(agreement=agreement, by=governance_a)
     with pytest.raises(DomainError, match="signed outside the portal"):
-        lifecycle.review_vary(review=review, by=go_a, reason="Change it")
+        lifecycle.agreement_review_vary(review=review, by=governance_a, reason="Change it")
     review.refresh_from_db()
     assert review.closed_at is None
 
 
 def test_vary_refuses_while_a_new_version_is_in_preparation(
-    portal_agreement, approved_proposal, org_a, org_b, go_a
+    portal_agreement, approved_proposal, org_a, org_b, governance_a
 ):
     make_agreement(
         org_a, org_b, proposal=approved_proposal, status=AgreementStatus.AWAITING_SIGNATURES
     )
-    review = lifecycle.review_open(agreement=portal_agreement, by=go_a)
+    review = lifecycle.agreement_review_open(agreement=portal_agreement, by=governance_a)
     with pytest.raises(DomainError, match="already being prepared"):
-        lifecycle.review_vary(review=review, by=go_a, reason="Again")
+        lifecycle.agreement_review_vary(review=review, by=governance_a, reason="Again")
     approved_proposal.refresh_from_db()
     assert approved_proposal.status == ProposalStatus.APPROVED
 
 
 def test_new_version_becoming_active_supersedes_the_old(
-    portal_agreement, approved_proposal, org_a, org_b, go_a
+    portal_agreement, approved_proposal, org_a, org_b, governance_a
 ):
-    review = lifecycle.review_open(agreement=portal_agreement, by=go_a)
-    lifecycle.review_vary(review=review, by=go_a, reason="Add a data item.")
-    # ...the new version is reviewed, approved, generated and signed (the documents work)...
+    review = lifecycle.agreement_review_open(agreement=portal_agreement, by=governance_a)
+    lifecycle.agreement_review_vary(review=review, by=governance_a, reason="Add a data item.")
+    # ...the new version is reviewed, approved, generated and signed...
     new = make_agreement(org_a, org_b, proposal=approved_proposal, status=AgreementStatus.SEALING)
     new.status = AgreementStatus.ACTIVE
     new.save()
@@ -312,9 +315,9 @@ def test_on_activated_of_a_first_agreement_changes_nothing(portal_agreement):
 
 
 # --- Expiry ---------------------------------------------------------------------------------
-def test_agreement_expires_the_day_after_its_end_date(org_a, org_b, go_a, go_b):
+def test_agreement_expires_the_day_after_its_end_date(org_a, org_b, governance_a, governance_b):
     agreement = make_agreement(org_a, org_b, end=D(2026, 6, 1), review=D(2026, 5, 1))
-    review = lifecycle.review_open(agreement=agreement, by=go_a)
+    review = lifecycle.agreement_review_open(agreement=agreement, by=governance_a)
     assert lifecycle.lifecycle_daily()["expired"] == 0  # its last day
     with at(D(2026, 6, 2)):
         assert lifecycle.lifecycle_daily()["expired"] == 1
@@ -326,7 +329,7 @@ def test_agreement_expires_the_day_after_its_end_date(org_a, org_b, go_a, go_b):
     assert reasons(agreement)[-1] == "isf.agreement.expired"
     assert agreement.events.filter(kind="expired").count() == 1
     assert review.closed_at is not None and review.outcome == ""  # closed with it
-    for officer in (go_a, go_b):
+    for officer in (governance_a, governance_b):
         assert len([n for n in notified(officer) if "expired" in n.title]) == 1
 
 
@@ -340,7 +343,7 @@ def test_agreements_without_an_end_date_never_expire(org_a, org_b):
 
 # --- Review reminders -----------------------------------------------------------------------
 def test_reminders_go_60_and_14_days_before_the_review_date_once_each(
-    org_a, org_b, go_a, go_b, member_a
+    org_a, org_b, governance_a, governance_b, member_a
 ):
     agreement = make_agreement(org_a, org_b, review=D(2026, 8, 1))  # 61 days away
     assert lifecycle.lifecycle_daily()["reminders"] == 0
@@ -357,27 +360,29 @@ def test_reminders_go_60_and_14_days_before_the_review_date_once_each(
     assert sorted(
         LifecycleReminder.objects.filter(agreement=agreement).values_list("days_before", flat=True)
     ) == [14, 60]
-    for officer in (go_a, go_b):
+    for officer in (governance_a, governance_b):
         reminders = notified(officer, NotificationKind.REMINDER)
         assert len(reminders) == 2
         assert all("Review due on 1 August 2026" in n.title for n in reminders)
     assert notified(member_a) == []  # governance officers are told, not every member
-    email = Email.objects.filter(to=go_a.email).order_by("created_at").last()
+    email = Email.objects.filter(to=governance_a.email).order_by("created_at").last()
     assert "in 14 days" in email.body_text
 
 
-def test_a_missed_day_catches_up_with_one_reminder(org_a, org_b, go_a):
+def test_a_missed_day_catches_up_with_one_reminder(org_a, org_b, governance_a):
     agreement = make_agreement(org_a, org_b, review=D(2026, 6, 11))  # 10 days away
     assert lifecycle.lifecycle_daily()["reminders"] == 1
     assert LifecycleReminder.objects.filter(agreement=agreement).count() == 2
-    assert len(notified(go_a, NotificationKind.REMINDER)) == 1
+    assert len(notified(governance_a, NotificationKind.REMINDER)) == 1
 
 
-def test_a_new_review_date_gets_its_own_reminders(agreement, go_a):
+def test_a_new_review_date_gets_its_own_reminders(agreement, governance_a):
     with at(D(2026, 7, 4)):  # 59 days before 1 September
         assert lifecycle.lifecycle_daily()["reminders"] == 1
-        review = lifecycle.review_open(agreement=agreement, by=go_a)
-        lifecycle.review_continue(review=review, by=go_a, new_review_date=D(2026, 8, 20))
+        review = lifecycle.agreement_review_open(agreement=agreement, by=governance_a)
+        lifecycle.agreement_review_continue(
+            review=review, by=governance_a, new_review_date=D(2026, 8, 20)
+        )
         assert lifecycle.lifecycle_daily()["reminders"] == 1
     assert set(LifecycleReminder.objects.values_list("review_date", "days_before")) == {
         (D(2026, 9, 1), 60),
@@ -385,16 +390,16 @@ def test_a_new_review_date_gets_its_own_reminders(agreement, go_a):
     }
 
 
-def test_party_without_governance_officer_hears_through_its_ig_mailbox(org_a, org_c, go_a):
+def test_party_without_governance_officer_hears_through_its_ig_mailbox(org_a, org_c, governance_a):
     org_c.ig_mailbox = "ig@collyhurst.example"
     org_c.save()
     make_agreement(org_a, org_c, review=D(2026, 6, 20))
     lifecycle.lifecycle_daily()
     assert Email.objects.filter(to="ig@collyhurst.example", recipient=None).count() == 1
-    assert Email.objects.filter(to=go_a.email).count() == 1
+    assert Email.objects.filter(to=governance_a.email).count() == 1
 
 
-def test_no_reminders_for_agreements_not_in_force(org_a, org_b, go_a):
+def test_no_reminders_for_agreements_not_in_force(org_a, org_b, governance_a):
     make_agreement(org_a, org_b, review=D(2026, 6, 20), status=AgreementStatus.EXPIRED)
     make_agreement(org_a, org_b, review=D(2026, 6, 20), status=AgreementStatus.SUPERSEDED)
     assert lifecycle.lifecycle_daily()["reminders"] == 0
@@ -413,12 +418,12 @@ def test_daily_task_runs_the_lifecycle_and_is_on_the_beat_schedule(org_a, org_b)
     assert Agreement.objects.filter(status=AgreementStatus.EXPIRED).count() == 1
 
 
-def test_removing_a_governance_officer_stops_their_reminders(org_a, org_b, go_a):
+def test_removing_a_governance_officer_stops_their_reminders(org_a, org_b, governance_a):
     from organisations.services import membership_set_roles
     from tests.factories import membership
 
     admin = member_of(org_a, Role.ORG_ADMIN, email="admin2@ardwick.example")
-    membership_set_roles(membership=membership(go_a, org_a), roles=[Role.MEMBER], by=admin)
+    membership_set_roles(membership=membership(governance_a, org_a), roles=[Role.MEMBER], by=admin)
     make_agreement(org_a, org_b, review=D(2026, 6, 20))
     lifecycle.lifecycle_daily()
-    assert notified(go_a) == []
+    assert notified(governance_a) == []

@@ -1,4 +1,3 @@
-# ruff: noqa: F401, F811  (pytest fixtures are imported by name, then requested as arguments)
 """The agreement PDF, rendered for real with WeasyPrint: every section and the parties,
 escaped user text, the reference and version on every page, tags, the shipped font, and a
 URL fetcher that reads nothing but local static files."""
@@ -10,17 +9,12 @@ import threading
 import pytest
 from pypdf import PdfReader
 
-from agreements import documents, generation
+from agreements import generation
+from agreements import pdf as renderer
 from agreements.models import Agreement
+from benchmarks import pdf as pdf_benchmark
 
-from .documents_fixtures import (
-    _sealing_dir,
-    _session_sealing_dir,
-    approve,
-    approver_a,
-    build_proposal,
-    signatory_a,
-)
+from .proposal_builders import approve, build_proposal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.real_pdf]
 
@@ -142,24 +136,24 @@ def test_the_pdf_is_a4_tagged_pdf_ua_with_the_shipped_font(rendered):
 
 
 def test_the_fetcher_reads_local_static_files_only():
-    fetcher = documents.LocalStaticFetcher()
-    documents.render_pdf(
+    fetcher = renderer.LocalStaticFetcher()
+    renderer.render_pdf(
         '<html lang="en"><head><title>t</title><link rel="stylesheet" '
         'href="agreements/print.css"></head><body><p>x</p></body></html>',
         fetcher=fetcher,
     )
     assert fetcher.refused == []
-    assert documents.STATIC_BASE_URL + "agreements/print.css" in fetcher.served
+    assert renderer.STATIC_BASE_URL + "agreements/print.css" in fetcher.served
     assert any(url.endswith(".woff") for url in fetcher.served)
 
 
 def test_the_print_stylesheet_is_parsed_once_and_the_template_fetches_nothing():
     """The stylesheet and its fonts are loaded once per process; the print template links
     nothing, so a render asks the fetcher for nothing at all."""
-    assert documents.print_stylesheet() is documents.print_stylesheet()
-    agreement = documents._bench_agreement(parties=2, items=3)
-    fetcher = documents.LocalStaticFetcher()
-    pdf = documents.render_agreement_pdf(agreement, fetcher=fetcher)
+    assert renderer.print_stylesheet() is renderer.print_stylesheet()
+    agreement = pdf_benchmark.bench_agreement(parties=2, items=3)
+    fetcher = renderer.LocalStaticFetcher()
+    pdf = renderer.render_agreement_pdf(agreement, fetcher=fetcher)
     assert fetcher.served == [] and fetcher.refused == []
     _reader, pages = text_of(pdf)
     assert "1. The parties" in " ".join(pages)
@@ -168,12 +162,12 @@ def test_the_print_stylesheet_is_parsed_once_and_the_template_fetches_nothing():
 def test_table_columns_are_as_wide_as_their_text_needs():
     head = ["Data item", "Category", "How identifiable", "Why it is needed"]
     row = ["Name", "Personal data", "Identifiable", "To decide who is offered a visit first. " * 3]
-    widths = documents.column_widths(head, [row] * 5)
+    widths = renderer.column_widths(head, [row] * 5)
     assert len(widths) == 4 and 95 <= sum(widths) <= 100
     assert widths[3] == max(widths) and widths[3] > 35
     # No column narrower than its longest word ("Identifiable": ~17% of the line).
     assert widths[2] >= 16
-    assert documents.column_widths(["A", "B"], [["only one cell"]]) == []
+    assert renderer.column_widths(["A", "B"], [["only one cell"]]) == []
 
 
 class Counter(http.server.BaseHTTPRequestHandler):
@@ -206,8 +200,8 @@ def test_a_template_with_http_or_file_urls_fetches_nothing(tmp_path):
         f"http://127.0.0.1:{port}/tracker.png",
         f"file://{image}",
         "file:///etc/passwd",
-        f"{documents.STATIC_BASE_URL}../../../etc/passwd",
-        f"{documents.STATIC_BASE_URL}agreements/../../agreements/print.css",
+        f"{renderer.STATIC_BASE_URL}../../../etc/passwd",
+        f"{renderer.STATIC_BASE_URL}agreements/../../agreements/print.css",
     ]
     html = f"""<html lang="en"><head><title>t</title>
       <link rel="stylesheet" href="{urls[0]}">
@@ -215,9 +209,9 @@ def test_a_template_with_http_or_file_urls_fetches_nothing(tmp_path):
       <body><img src="{urls[1]}" alt=""><img src="{urls[2]}" alt="">
       <img src="{urls[4]}" alt=""><link rel="stylesheet" href="{urls[5]}">
       <iframe src="{urls[0]}"></iframe><object data="{urls[2]}"></object></body></html>"""
-    fetcher = documents.LocalStaticFetcher()
+    fetcher = renderer.LocalStaticFetcher()
     try:
-        pdf = documents.render_pdf(html, fetcher=fetcher)
+        pdf = renderer.render_pdf(html, fetcher=fetcher)
     finally:
         server.shutdown()
 
@@ -229,7 +223,7 @@ def test_a_template_with_http_or_file_urls_fetches_nothing(tmp_path):
 
 
 def test_benchmark_reports_both_timings_at_a_tiny_scale():
-    result = documents.benchmark(parties=2, items=3)
+    result = pdf_benchmark.benchmark(parties=2, items=3)
     assert result["parties"] == 2 and result["data_items"] == 3
     assert result["agreement_seconds"] > 0 and result["one_page_seconds"] > 0
     assert result["agreement_cpu_seconds"] > 0 and result["agreement_pages"] >= 4

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import Agreement, AgreementReview, AgreementStatus, ReviewOutcome
-from tests.agreements.register_builders import governance_officer, make_agreement, pdf_upload
+from tests.agreements.register_builders import make_agreement, pdf_upload
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,11 +24,6 @@ DAY = datetime.timedelta(days=1)
 
 def lifecycle_url(agreement, name="lifecycle"):
     return reverse(f"agreements:{name}", args=[agreement.reference])
-
-
-@pytest.fixture
-def go_a(org_a):
-    return governance_officer(org_a, "go.a@ardwick.example", "Gina Governance")
 
 
 @pytest.fixture
@@ -245,13 +240,13 @@ def test_only_governance_officers_may_record(client_for, persona, request, org_a
     assert not Agreement.objects.exists()
 
 
-def test_register_offers_recording_to_governance_officers_only(client_for, go_a, member_a):
-    assert RECORD in html(client_for(go_a).get(REGISTER))
+def test_register_offers_recording_to_governance_officers_only(client_for, governance_a, member_a):
+    assert RECORD in html(client_for(governance_a).get(REGISTER))
     assert RECORD not in html(client_for(member_a).get(REGISTER))
 
 
-def test_governance_officer_records_an_agreement(client_for, go_a, org_a, org_b):
-    client = client_for(go_a)
+def test_governance_officer_records_an_agreement(client_for, governance_a, org_a, org_b):
+    client = client_for(governance_a)
     page = html(client.get(RECORD))
     assert 'enctype="multipart/form-data"' in page and "Ardwick Borough Council" in page
     response = client.post(RECORD, record_data(org_a, parties=[org_b.pk]))
@@ -265,8 +260,10 @@ def test_governance_officer_records_an_agreement(client_for, go_a, org_a, org_b)
     assert agreement.reference in register_page and "Signed outside the portal" in register_page
 
 
-def test_bad_answers_show_the_error_summary_and_keep_the_others(client_for, go_a, org_a, org_b):
-    response = client_for(go_a).post(
+def test_bad_answers_show_the_error_summary_and_keep_the_others(
+    client_for, governance_a, org_a, org_b
+):
+    response = client_for(governance_a).post(
         RECORD,
         record_data(
             org_a,
@@ -286,21 +283,23 @@ def test_bad_answers_show_the_error_summary_and_keep_the_others(client_for, go_a
     assert not Agreement.objects.exists()
 
 
-def test_a_fake_pdf_is_refused_with_the_error_summary(client_for, go_a, org_a, org_b):
+def test_a_fake_pdf_is_refused_with_the_error_summary(client_for, governance_a, org_a, org_b):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     fake = SimpleUploadedFile(
         "agreement.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf"
     )
-    response = client_for(go_a).post(RECORD, record_data(org_a, parties=[org_b.pk], pdf=fake))
+    response = client_for(governance_a).post(
+        RECORD, record_data(org_a, parties=[org_b.pk], pdf=fake)
+    )
     assert response.status_code == 200
     page = html(response)
     assert 'href="#id_pdf"' in page and "The selected file must be a PDF" in page
     assert not Agreement.objects.exists()
 
 
-def test_own_organisation_alone_is_not_an_agreement(client_for, go_a, org_a):
-    response = client_for(go_a).post(RECORD, record_data(org_a, parties=[org_a.pk]))
+def test_own_organisation_alone_is_not_an_agreement(client_for, governance_a, org_a):
+    response = client_for(governance_a).post(RECORD, record_data(org_a, parties=[org_a.pk]))
     assert "Select at least one other organisation" in html(response)
     assert not Agreement.objects.exists()
 
@@ -322,14 +321,14 @@ def lifecycle_pages(agreement) -> list[str]:
     ]
 
 
-def test_outsider_gets_404_on_lifecycle_pages(client_for, outsider, agreement_ab, go_a):
+def test_outsider_gets_404_on_lifecycle_pages(client_for, outsider, agreement_ab, governance_a):
     client = client_for(outsider)
     assert client.get(lifecycle_url(agreement_ab)).status_code == 404
     for url in lifecycle_pages(agreement_ab):
         assert client.get(url).status_code == 404, url
         assert client.post(url).status_code == 404, url
     # Even with a review open, nothing of it shows.
-    client_for(go_a).post(lifecycle_url(agreement_ab, "review-open"))
+    client_for(governance_a).post(lifecycle_url(agreement_ab, "review-open"))
     client = client_for(outsider)
     for url in lifecycle_pages(agreement_ab):
         assert client.get(url).status_code == 404, url
@@ -352,8 +351,8 @@ def test_parties_and_steering_group_see_the_lifecycle_page(
 
 
 @pytest.mark.parametrize("persona", ["member_a", "readonly_a", "signatory_b", "steering_member"])
-def test_others_get_403_on_review_actions(client_for, persona, request, agreement_ab, go_a):
-    client_for(go_a).post(lifecycle_url(agreement_ab, "review-open"))
+def test_others_get_403_on_review_actions(client_for, persona, request, agreement_ab, governance_a):
+    client_for(governance_a).post(lifecycle_url(agreement_ab, "review-open"))
     client = client_for(request.getfixturevalue(persona))
     for url in lifecycle_pages(agreement_ab):
         assert client.get(url).status_code == 403, url
@@ -361,8 +360,8 @@ def test_others_get_403_on_review_actions(client_for, persona, request, agreemen
     assert AgreementReview.objects.get().closed_at is None
 
 
-def test_governance_officer_runs_a_review_to_continue(client_for, go_a, agreement_ab):
-    client = client_for(go_a)
+def test_governance_officer_runs_a_review_to_continue(client_for, governance_a, agreement_ab):
+    client = client_for(governance_a)
     page = html(client.get(lifecycle_url(agreement_ab)))
     assert lifecycle_url(agreement_ab, "review-open") in page
     assert client.get(lifecycle_url(agreement_ab, "review")).status_code == 302  # none open yet
@@ -394,8 +393,8 @@ def test_governance_officer_runs_a_review_to_continue(client_for, go_a, agreemen
     assert "Review closed: continue" in page
 
 
-def test_an_unknown_outcome_is_404(client_for, go_a, agreement_ab):
-    client = client_for(go_a)
+def test_an_unknown_outcome_is_404(client_for, governance_a, agreement_ab):
+    client = client_for(governance_a)
     client.post(lifecycle_url(agreement_ab, "review-open"))
     assert client.get(outcome_url(agreement_ab, "renegotiate")).status_code == 404
 
@@ -417,8 +416,10 @@ def test_an_unknown_outcome_is_404(client_for, go_a, agreement_ab):
         ("terminate", {"reason": "x" * 2001}, "id_reason", "The reason must be 2000 characters"),
     ],
 )
-def test_review_outcome_errors(client_for, go_a, agreement_ab, outcome, data, anchor, message):
-    client = client_for(go_a)
+def test_review_outcome_errors(
+    client_for, governance_a, agreement_ab, outcome, data, anchor, message
+):
+    client = client_for(governance_a)
     client.post(lifecycle_url(agreement_ab, "review-open"))
     url = outcome_url(agreement_ab, outcome) if outcome else lifecycle_url(agreement_ab, "review")
     response = client.post(url, data)
@@ -429,8 +430,8 @@ def test_review_outcome_errors(client_for, go_a, agreement_ab, outcome, data, an
     assert AgreementReview.objects.get().closed_at is None
 
 
-def test_governance_officer_terminates_through_the_page(client_for, go_a, agreement_ab):
-    client = client_for(go_a)
+def test_governance_officer_terminates_through_the_page(client_for, governance_a, agreement_ab):
+    client = client_for(governance_a)
     client.post(lifecycle_url(agreement_ab, "review-open"))
     response = client.post(
         outcome_url(agreement_ab, "terminate"),
@@ -444,8 +445,8 @@ def test_governance_officer_terminates_through_the_page(client_for, go_a, agreem
     assert "the agreement is terminated" in page
 
 
-def test_a_termination_from_a_later_date_says_when(client_for, go_a, agreement_ab):
-    client = client_for(go_a)
+def test_a_termination_from_a_later_date_says_when(client_for, governance_a, agreement_ab):
+    client = client_for(governance_a)
     client.post(lifecycle_url(agreement_ab, "review-open"))
     later = TODAY() + 30 * DAY
     response = client.post(
@@ -460,10 +461,10 @@ def test_a_termination_from_a_later_date_says_when(client_for, go_a, agreement_a
 
 
 def test_varying_an_agreement_signed_outside_the_portal_explains_why_not(
-    client_for, go_a, org_a, org_b
+    client_for, governance_a, org_a, org_b
 ):
     agreement = make_agreement(org_a, org_b, external=True)
-    client = client_for(go_a)
+    client = client_for(governance_a)
     client.post(lifecycle_url(agreement, "review-open"))
     response = client.post(outcome_url(agreement, "vary"), {"reason": "More data"})
     assert response.status_code == 200

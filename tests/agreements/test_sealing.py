@@ -1,4 +1,3 @@
-# ruff: noqa: F401, F811  (pytest fixtures are imported by name, then requested as arguments)
 """Sealing: the final PDF with its signature page, a PAdES seal from the local or the
 configured certificate, every certificate kept, the agreement active and governance officers
 told."""
@@ -14,20 +13,12 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pypdf import PdfReader
 
-from agreements import sealing, signing
+from agreements import generation, sealing, signing
 from agreements.models import AgreementEvent, AgreementStatus, SealingCertificate
 from agreements.verification import Verdict, verify_pdf
-from notifications.models import Notification, NotificationKind
+from notifications.models import Email, Notification, NotificationKind
 
-from .documents_fixtures import (
-    _sealing_dir,
-    _session_sealing_dir,
-    agreement,
-    approved_version,
-    approver_a,
-    governance_b,
-    signatory_a,
-)
+from .proposal_builders import approve, build_proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +69,27 @@ def test_sealing_activates_the_agreement_and_tells_governance_officers(signed, g
     assert result.verdict == Verdict.SEALED and result.matches == "signed"
 
 
+def test_a_party_without_governance_officer_hears_of_the_seal_through_its_ig_mailbox(
+    signed, org_a, org_b, governance_b
+):
+    """Like every other agreement notice (tell_parties): org_a has no governance officer on
+    the portal, so its IG mailbox is told; org_b's officer is told, the mailbox copied."""
+    org_a.ig_mailbox = "ig@lead.example"
+    org_a.save(update_fields=["ig_mailbox"])
+    org_b.ig_mailbox = "ig@partner.example"
+    org_b.save(update_fields=["ig_mailbox"])
+
+    agreement = sealing.agreement_seal(agreement_id=signed.pk)
+
+    mailbox = Email.objects.get(to="ig@lead.example", recipient=None)
+    assert mailbox.subject == f"{agreement.reference} is signed and sealed: {agreement.title}"
+    assert "As the governance contact of" in mailbox.body_text
+    assert agreement.signed_sha256 in mailbox.body_text
+    officer = Email.objects.get(recipient=governance_b, subject=mailbox.subject)
+    assert officer.cc == ["ig@partner.example"]
+    assert "As a governance officer of" in officer.body_text
+
+
 def test_sealing_twice_seals_once(signed):
     first = sealing.agreement_seal(agreement_id=signed.pk)
     second = sealing.agreement_seal(agreement_id=signed.pk)
@@ -105,10 +117,6 @@ def test_a_rotated_certificate_still_verifies_old_seals(
     signatory_b,
     password,
 ):
-    from agreements import generation
-
-    from .documents_fixtures import approve, build_proposal
-
     old = sealing.agreement_seal(agreement_id=signed.pk)
     settings.SEALING_LOCAL_DIR = tmp_path / "rotated"  # a new key on first use
     proposal = build_proposal(lead=org_a, partners=[org_b], author=member_a, title="Second")

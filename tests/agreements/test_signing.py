@@ -1,4 +1,3 @@
-# ruff: noqa: F401, F811  (pytest fixtures are imported by name, then requested as arguments)
 """Signing: the exact draft, the password again, one signature per party and capacity, a
 decline sending the proposal back, and the last signature queuing the seal exactly once."""
 
@@ -17,17 +16,6 @@ from agreements.models import (
 from isf_portal.domain import DomainError
 from notifications.models import Notification, NotificationKind, OutboxTask
 from sharing_requests.choices import ProposalStatus
-
-from .documents_fixtures import (
-    _sealing_dir,
-    _session_sealing_dir,
-    agreement,
-    approved_version,
-    approver_a,
-    caldicott_b,
-    governance_b,
-    signatory_a,
-)
 
 pytestmark = pytest.mark.django_db
 

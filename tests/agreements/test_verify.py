@@ -1,4 +1,3 @@
-# ruff: noqa: F401, F811  (pytest fixtures are imported by name, then requested as arguments)
 """Verifying a PDF: the signed agreement as sealed, a draft recognised as a draft, and every
 way a copy can differ from what was sealed reported as tampered, with the reason."""
 
@@ -14,14 +13,6 @@ from agreements.models import SealingCertificate
 from agreements.verification import Verdict, verify_pdf
 from tests.conftest import tiny_pdf
 
-from .documents_fixtures import (
-    _sealing_dir,
-    _session_sealing_dir,
-    agreement,
-    approved_version,
-    approver_a,
-    signatory_a,
-)
 from .test_sealing import sign_all, stored
 
 pytestmark = pytest.mark.django_db

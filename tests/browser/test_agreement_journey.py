@@ -12,16 +12,11 @@ from playwright.sync_api import Page, expect
 from agreements import generation
 from agreements.models import Agreement, AgreementStatus
 from organisations.models import Role
-from tests.agreements.documents_fixtures import (  # noqa: F401
-    _sealing_dir,
-    _session_sealing_dir,
-    approve,
-    build_proposal,
-)
+from tests.agreements.proposal_builders import approve, build_proposal
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.factories import TEST_PASSWORD, OrganisationFactory, member_of
 
-pytestmark = [pytest.mark.browser, pytest.mark.real_pdf]
+pytestmark = [pytest.mark.browser, pytest.mark.real_pdf, pytest.mark.usefixtures("one_sealing_key")]
 
 # Sealing renders and seals the final PDF inside the last signatory's request (eager tasks).
 SLOW_MS = 90_000

@@ -6,21 +6,13 @@ from django.core import mail
 from django.test import Client
 
 from notifications.models import Email, Notification, NotificationKind, OutboxTask
-from organisations.models import Role
 from sharing_requests import services
 from sharing_requests.choices import ProposalStatus
 from sharing_requests.models import DecisionStatus, ReviewRound, RoundOutcome, VoteChoice
-from tests.factories import member_of
 from tests.integration.conftest import wait_for
 from tests.workflow.conftest import build_proposal, current_round, fresh, url
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def approver_a(org_a):
-    """The lead organisation decides too, through its own approver."""
-    return member_of(org_a, Role.APPROVER, email="approver.a@ardwick.example", full_name="Ann A")
 
 
 def browser(user) -> Client:

@@ -40,13 +40,6 @@ def current_round(proposal) -> ReviewRound | None:
 
 # --- People ---------------------------------------------------------------------------------
 @pytest.fixture
-def approver_a(org_a):
-    return member_of(
-        org_a, Role.APPROVER, email="approver.a@ardwick.example", full_name="Ann Approver"
-    )
-
-
-@pytest.fixture
 def member_b(org_b):
     """A member of the partner organisation who is not an approver (a possible delegate)."""
     return member_of(org_b, Role.MEMBER, email="member.b@bpnt.example", full_name="Bill Member")

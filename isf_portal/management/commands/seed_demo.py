@@ -1,5 +1,11 @@
+"""Demo seeding reads every app, so it lives in the top layer (isf_portal), not in one app."""
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from agreements import demo as agreements_demo
+from organisations import demo
+from sharing_requests import demo as proposals_demo
 
 
 class Command(BaseCommand):
@@ -8,10 +14,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if settings.ENVIRONMENT == "production":
             raise CommandError("seed_demo refuses to run with production settings.")
-        from agreements import demo as agreements_demo
-        from organisations import demo
-        from sharing_requests import demo as proposals_demo
-
         counts = demo.seed()
         counts["proposals"] = proposals_demo.seed()
         # After the proposals: the approved one's agreement awaits signatures.

@@ -1,4 +1,4 @@
-"""Renderers: the agreement PDF (draft, and final with its signature page), with WeasyPrint
+"""The PDF renderer: the agreement PDF (draft, and final with its signature page), with WeasyPrint
 from a dedicated print template, in the worker (never in a web request).
 
 WeasyPrint may only read the portal's own static files (the print stylesheet and the font
@@ -17,9 +17,7 @@ an incremental update that keeps all of that; see sealing.py for the signature f
 """
 
 import gc
-import io
 import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,11 +29,6 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .models import Agreement
-
-try:  # pypdf is a development dependency: the benchmark counts pages when it is there
-    from pypdf import PdfReader
-except ImportError:  # pragma: no cover
-    PdfReader = None
 
 # Relative URLs in print templates resolve against this base; the fetcher maps it onto the
 # static files. The path does not exist on disk, so no other fetcher could read through it.
@@ -236,111 +229,3 @@ def render_agreement_pdf(agreement: Agreement, *, final: bool = False, fetcher=N
         "agreements/pdf/agreement.html", agreement_print_context(agreement, final=final)
     )
     return render_pdf(html, fetcher=fetcher, print_css=True)
-
-
-# --- Benchmark (make bench) -----------------------------------------------------------------
-def _bench_agreement(*, parties: int, items: int) -> Agreement:
-    """An unsaved agreement with `parties` parties and `items` data items, built by the same
-    content builder and clause library as a real one (nothing is written)."""
-    from .generation import ClauseBook, build_content
-
-    participants = [
-        {
-            "organisation_id": n,
-            "name": f"Benchmark Borough Council {n}",
-            "short_name": f"BBC{n}",
-            "sector": "Local authority",
-            "ico_registration_number": f"Z{n:07d}",
-            "dpo_name": f"Data Protection Officer {n}",
-            "dpo_email": f"dpo{n}@bench.example",
-            "is_lead": n == 1,
-            "role": "Both provides and receives data",
-            "controller_role": "Controller (decides its own purposes and means)",
-            "contact_name": f"Contact {n}",
-            "contact_email": f"contact{n}@bench.example",
-            "lawful_bases": [
-                {
-                    "direction": direction,
-                    "article6": "(e) Public task",
-                    "annex1_condition": "",
-                    "legal_power": "Care Act 2014 s.6 (co-operation)",
-                    "article9": "(h) Health or social care",
-                    "schedule1": "2: Health or social care purposes",
-                    "criminal_schedule1": "",
-                    "law_enforcement": False,
-                    "notes": "",
-                }
-                for direction in ("Disclosing (as a provider)", "Receiving and using")
-            ],
-        }
-        for n in range(1, parties + 1)
-    ]
-    snapshot = {
-        "reference": "ISF-BENCH-0001",
-        "title": "Benchmark agreement",
-        "problem": "A problem statement of a few sentences. " * 4,
-        "benefits": "Expected benefits of a few sentences. " * 4,
-        "data_subjects": "Adults receiving care at home across Greater Manchester",
-        "vision": {"text": "For older people who are more likely to fall, the scheme will help."},
-        "outcomes": [{"description": "Fewer falls", "measure": "Falls a year", "target": "10%"}],
-        "data_items": [
-            {
-                "name": f"Data item {n}",
-                "category": "Special category data (UK GDPR Article 9)",
-                "category_code": "special",
-                "identifiability": "Identifiable",
-                "is_health_or_care": n % 2 == 0,
-                "necessity": "Needed to decide who is offered a visit first. " * 2,
-            }
-            for n in range(1, items + 1)
-        ],
-        "participants": participants,
-        "dpia": {"screened": True, "explanation": "A DPIA is required.", "reference": "D-1"},
-        "actions": [],
-        "review_date": "2027-01-01",
-        "end_date": "2029-01-01",
-    }
-    content = build_content(
-        snapshot=snapshot,
-        reference="DSA-BENCH-0001",
-        title="Benchmark agreement",
-        agreement_version=1,
-        proposal_version=1,
-        capacities={p["organisation_id"]: ["siro", "caldicott"] for p in participants},
-        clauses=ClauseBook(),
-    )
-    return Agreement(reference="DSA-BENCH-0001", title="Benchmark agreement", content=content)
-
-
-ONE_PAGE = """<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">
-<title>One page</title></head>
-<body><h1>One page</h1><p>A single page rendered with the same stylesheet and font.</p></body>
-</html>"""
-
-
-def _timed(function) -> tuple[float, float, object]:
-    """(wall seconds, CPU seconds of this process, result): CPU time shows the render's own
-    cost on a machine that is busy with other work."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = function()
-    return time.perf_counter() - wall, time.process_time() - cpu, result
-
-
-def benchmark(*, parties: int = 10, items: int = 40) -> dict:
-    """Seconds to render the agreement PDF of a proposal with `parties` parties and `items`
-    data items, against a one-page WeasyPrint render in the same run (for `make bench`)."""
-    render_pdf(ONE_PAGE, print_css=True)  # warm up fonts and caches once, for both timings
-    one_wall, one_cpu, _pdf = _timed(lambda: render_pdf(ONE_PAGE, print_css=True))
-    agreement = _bench_agreement(parties=parties, items=items)
-    full_wall, full_cpu, pdf = _timed(lambda: render_agreement_pdf(agreement))
-    return {
-        "parties": parties,
-        "data_items": items,
-        "agreement_seconds": round(full_wall, 3),
-        "agreement_cpu_seconds": round(full_cpu, 3),
-        "one_page_seconds": round(one_wall, 3),
-        "one_page_cpu_seconds": round(one_cpu, 3),
-        "ratio": round(full_wall / one_wall, 1) if one_wall else None,
-        "agreement_pages": len(PdfReader(io.BytesIO(pdf)).pages) if PdfReader else None,
-        "agreement_bytes": len(pdf),
-    }

@@ -1,15 +1,11 @@
-"""Approved proposals built through the services, the agreements generated from them, and
-the people who sign them: shared by the documents tests (generation, PDF, signing, sealing,
-verification, pages). Import the fixtures a test module needs by name."""
+"""Approved proposals built through the services, for the agreement tests (generation, PDF,
+signing, sealing, verification, pages) and the agreement's browser journey. The fixtures built
+on these are in tests/agreements/conftest.py."""
 
 import datetime
 
-import pytest
 from django.utils import timezone
 
-from agreements import generation
-from agreements.models import Agreement
-from organisations.models import Membership, Role, SignatoryCapacity
 from sharing_requests import services
 from sharing_requests.choices import Section
 from sharing_requests.models import (
@@ -22,7 +18,7 @@ from sharing_requests.models import (
 )
 from sharing_requests.rounds import rounds
 from tests.conftest import VISION_PARTS
-from tests.factories import OrganisationFactory, member_of
+from tests.factories import OrganisationFactory
 
 
 def build_proposal(
@@ -174,71 +170,6 @@ def approve(proposal, *, author, approvers):
     proposal.refresh_from_db()
     assert proposal.status == "approved"
     return version
-
-
-# --- People ---------------------------------------------------------------------------------
-@pytest.fixture
-def approver_a(org_a):
-    return member_of(
-        org_a, Role.APPROVER, email="approver.a@ardwick.example", full_name="Al Approver"
-    )
-
-
-@pytest.fixture
-def signatory_a(org_a):
-    return member_of(
-        org_a, Role.SIGNATORY, email="signatory.a@ardwick.example", full_name="Sue Signer"
-    )
-
-
-@pytest.fixture
-def governance_b(org_b):
-    return member_of(
-        org_b, Role.GOVERNANCE_OFFICER, email="dpo.b@bpnt.example", full_name="Gail Governance"
-    )
-
-
-@pytest.fixture
-def caldicott_b(org_b, signatory_b):
-    """Org B (a trust) needs its Caldicott Guardian's signature too."""
-    org_b.requires_caldicott_signature = True
-    org_b.save(update_fields=["requires_caldicott_signature"])
-    user = member_of(org_b, Role.SIGNATORY, email="cg.b@bpnt.example", full_name="Cal Guardian")
-    Membership.objects.filter(user=user, organisation=org_b).update(
-        signatory_capacity=SignatoryCapacity.CALDICOTT
-    )
-    return user
-
-
-# --- Proposals and agreements ---------------------------------------------------------------
-@pytest.fixture
-def approved_version(org_a, org_b, member_a, approver_a, approver_b):
-    proposal = build_proposal(lead=org_a, partners=[org_b], author=member_a)
-    return approve(
-        proposal, author=member_a, approvers={org_a.pk: approver_a, org_b.pk: approver_b}
-    )
-
-
-@pytest.fixture
-def agreement(approved_version, signatory_a, signatory_b) -> Agreement:
-    """Generated (with the stand-in PDF unless the test renders real ones), awaiting the
-    signatures of org A's and org B's signatories."""
-    generation.agreement_generate(version_id=approved_version.pk)
-    return Agreement.objects.get(version=approved_version)
-
-
-# --- Sealing keys ---------------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def _session_sealing_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("sealing")
-
-
-@pytest.fixture(autouse=True)
-def _sealing_dir(settings, _session_sealing_dir):
-    """One generated sealing key for the whole run (RSA key generation takes a while)."""
-    settings.SEALING_LOCAL_DIR = _session_sealing_dir
-    settings.SEALING_KEY_FILE = ""
-    settings.SEALING_CERT_FILE = ""
 
 
 def other_organisation(n: int):
