@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from organisations import views as organisation_views
 
-from . import views
+from . import pages, views
 
 admin.site.site_header = "ISF Portal administration"
 admin.site.site_title = "ISF Portal administration"
@@ -14,6 +14,8 @@ urlpatterns = [
     path("ping", views.ping, name="ping"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("privacy/", views.privacy, name="privacy"),
+    path("how-it-works/", pages.how_it_works, name="how-it-works"),
+    path("guidance/", include("sharing_requests.views.guidance")),
     path("account/", include("organisations.account_urls")),
     path("organisations/", include("organisations.urls")),
     path("proposals/", include("sharing_requests.urls")),
