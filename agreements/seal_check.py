@@ -36,8 +36,9 @@ logger = logging.getLogger(__name__)
 
 EOF_MARKER = b"%%EOF"
 # "12 0 obj": an indirect object written out in the file (objects packed inside object streams
-# are counted through the cross-reference size, which must list them).
-_OBJECT = re.compile(rb"\d+\s+\d+\s+obj\b")
+# are counted through the cross-reference size, which must list them). Only the digit before
+# the keyword is matched: `\d+\s+\d+` would backtrack quadratically over a long run of digits.
+_OBJECT = re.compile(rb"\d\s+obj\b")
 _XREF_SIZE = re.compile(rb"/Size\s+(\d{1,12})")
 # Far more than any sealed agreement needs (a few hundred MB at most), far less than the host.
 CHILD_MEMORY_BYTES = 1536 * 1024 * 1024
