@@ -10,23 +10,28 @@ still say nothing about the bytes after it, so each of these is checked and repo
 - modification level and DocMDP: what any later revision changed, against the seal's
   "no changes" certification;
 - trusted: the certificate is one of the SealingCertificates this portal has ever used.
+
+Anyone may use the verify page, signed in or not, so two more rules hold. The work done on a
+file is bounded (seal_check: too many objects or revisions, or too slow, and the answer is
+"this file cannot be checked"). And a viewer who may not see an agreement learns of it only
+what its seal states: a file that is exactly a sealed, signed agreement names its reference
+and title (written in the file they hold); anything else (a draft, an unsealed copy of an
+agreement recorded outside the portal) reads to them as matching nothing.
 """
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from io import BytesIO
 
 from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
+from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import ModificationLevel, SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
 
+from . import seal_check
 from .models import Agreement, SealingCertificate
 from .sealing import SEAL_FIELD
 
@@ -40,6 +45,7 @@ class Verdict:
     DRAFT = "draft"
     UNSEALED = "unsealed"
     UNREADABLE = "unreadable"
+    UNCHECKABLE = "uncheckable"  # past a bound on the work a check may take
 
 
 @dataclass
@@ -84,42 +90,23 @@ def _match(sha256: str) -> tuple[Agreement | None, str]:
     return agreement, "signed" if agreement.signed_sha256 == sha256 else "draft"
 
 
-def _validation_context() -> tuple[ValidationContext, dict[str, SealingCertificate]]:
-    known = {c.fingerprint_sha256: c for c in SealingCertificate.objects.all()}
-    roots = [certificate_from_pem(c.certificate_pem) for c in known.values()]
-    context = ValidationContext(
-        trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail"
-    )
-    return context, known
-
-
 def certificate_from_pem(text: str) -> asn1_x509.Certificate:
     _type, _headers, der = asn1_pem.unarmor(text.encode())
     return asn1_x509.Certificate.load(der)
 
 
-# A seal's certificate may carry either usage; both are a signature's.
-KEY_USAGE = KeyUsageConstraints(
-    key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False
-)
-
-
-def _report(embedded, context, known) -> SealReport:
-    status = validate_pdf_signature(
-        embedded, signer_validation_context=context, key_usage_settings=KEY_USAGE
-    )
-    fingerprint = hashlib.sha256(status.signing_cert.dump()).hexdigest()
-    level = status.modification_level
+def _report(facts: seal_check.SealFacts, known: dict[str, SealingCertificate]) -> SealReport:
+    fingerprint = facts.certificate_fingerprint
     return SealReport(
-        field_name=embedded.field_name or "",
-        intact=bool(status.intact),
-        valid=bool(status.valid),
-        trusted=bool(status.trusted) and fingerprint in known,
-        coverage=status.coverage.name if status.coverage is not None else "UNCLEAR",
-        modification_level=level.name if level is not None else None,
-        docmdp_ok=status.docmdp_ok,
-        signer=status.signing_cert.subject.human_friendly,
-        signed_at=status.signer_reported_dt,
+        field_name=facts.field_name,
+        intact=facts.intact,
+        valid=facts.valid,
+        trusted=facts.chain_trusted and fingerprint in known,
+        coverage=facts.coverage,
+        modification_level=facts.modification_level,
+        docmdp_ok=facts.docmdp_ok,
+        signer=facts.signer,
+        signed_at=facts.signed_at,
         certificate_fingerprint=fingerprint,
         certificate=known.get(fingerprint),
     )
@@ -159,68 +146,119 @@ def _seal_problems(seal: SealReport, *, appended: bool = False) -> list[str]:
     return problems
 
 
-def _seals_of(data: bytes) -> list[SealReport]:
-    reader = PdfFileReader(BytesIO(data), strict=False)
-    embedded = list(reader.embedded_signatures)
-    if not embedded:
-        return []
-    context, known = _validation_context()
-    return [_report(sig, context, known) for sig in embedded]
+def _seal_verdict(seals: list[SealReport]) -> tuple[str, list[str]]:
+    """SEALED, TAMPERED or UNTRUSTED for a whole, readable file that carries seals."""
+    problems = [problem for seal in seals for problem in _seal_problems(seal)]
+    portal_seals = [s for s in seals if s.field_name == SEAL_FIELD] or seals
+    last = portal_seals[-1]
+    if problems:
+        return Verdict.TAMPERED, problems
+    if not last.trusted:
+        problems.append(
+            _(
+                "The seal is intact, but its certificate (%(signer)s) is not one this portal "
+                "has used to seal agreements."
+            )
+            % {"signer": last.signer}
+        )
+        return Verdict.UNTRUSTED, problems
+    return Verdict.SEALED, problems
 
 
-def _sealed_prefix(data: bytes, *, tries: int = 20) -> list[SealReport] | None:
-    """The seals of the longest readable part of `data` that ends at an end-of-file marker,
-    if that part is sealed: how a sealed PDF with junk appended is recognised."""
-    end = len(data)
-    for _attempt in range(tries):
-        end = data.rfind(b"%%EOF", 0, end)
-        if end < 0:
-            return None
-        prefix = data[: end + 5]
-        try:
-            seals = _seals_of(prefix)
-        except Exception as exc:  # still unreadable: try the previous marker
-            logger.debug("Verify: no readable PDF ends at byte %s: %s", end, exc)
-            continue
-        if seals:
-            return seals
-    return None
+def _uncheckable(reason: str) -> list[str]:
+    """Why a file was not checked, and what to do instead."""
+    if reason == "objects":
+        why = _(
+            "It holds more than %(n)s objects: no agreement the portal seals is that complex, "
+            "so it is not one exactly as the portal sealed it."
+        ) % {"n": settings.AGREEMENT_VERIFY_MAX_OBJECTS}
+    elif reason == "revisions":
+        why = _(
+            "It has more than %(n)s revisions: no agreement the portal seals has that many, "
+            "so it is not one exactly as the portal sealed it."
+        ) % {"n": settings.AGREEMENT_VERIFY_MAX_REVISIONS}
+    else:
+        why = _(
+            "Checking it would take longer than the %(n)s seconds the portal spends on one "
+            "file. Try again later."
+        ) % {"n": settings.AGREEMENT_VERIFY_TIMEOUT}
+    return [
+        why,
+        _("To check an agreement, ask one of its parties for the signed PDF from the portal."),
+    ]
 
 
-def verify_pdf(data: bytes) -> Verification:
-    """Everything the verify page says about an uploaded file."""
-    sha256 = hashlib.sha256(data).hexdigest()
-    agreement, matches = _match(sha256)
-    result = Verification(
-        sha256=sha256,
-        size=len(data),
-        verdict=Verdict.UNSEALED,
-        headline="",
-        agreement=agreement,
-        matches=matches,
+def _inspect(
+    data: bytes, known: dict[str, SealingCertificate]
+) -> tuple[seal_check.Inspection | None, str]:
+    """The seals of `data` read within the bounds, or None and the bound it went past."""
+    if data.lstrip()[:5] != b"%PDF-":
+        return seal_check.Inspection(readable=False, error="not a PDF"), ""
+    reason = seal_check.too_complex(
+        data,
+        max_objects=settings.AGREEMENT_VERIFY_MAX_OBJECTS,
+        max_revisions=settings.AGREEMENT_VERIFY_MAX_REVISIONS,
     )
-    try:
-        if not data.lstrip()[:5] == b"%PDF-":
-            raise ValueError("not a PDF")
-        result.seals = _seals_of(data)
-    except Exception as exc:  # any parsing failure: a damaged file or not a PDF at all
-        logger.info("Verify: unreadable PDF %s: %s", sha256, exc)
-        recovered = _sealed_prefix(data) if data.lstrip()[:5] == b"%PDF-" else None
-        if recovered is not None:
-            # A sealed document with bytes added after it that break the file's structure.
-            result.seals = recovered
-            result.verdict = Verdict.TAMPERED
-            result.headline = _("This PDF has been changed since it was sealed.")
-            result.problems = [
-                _(
-                    "The seal does not cover the whole file: bytes were added after the "
-                    "sealed document, and the file no longer reads as a PDF."
-                ),
-                *[p for seal in recovered for p in _seal_problems(seal, appended=True)],
-            ]
-            if matches != "signed":
-                result.problems.append(_("It does not match any signed agreement in the register."))
-            return result
+    if reason:
+        return None, reason
+    roots = [certificate_from_pem(c.certificate_pem).dump() for c in known.values()]
+    inspection = seal_check.inspect_bounded(
+        data,
+        roots=roots,
+        max_revisions=settings.AGREEMENT_VERIFY_MAX_REVISIONS,
+        timeout=settings.AGREEMENT_VERIFY_TIMEOUT,
+    )
+    return inspection, "" if inspection is not None else "time"
+
+
+def verify_pdf(data: bytes, *, may_see: Callable[[Agreement], bool] | None = None) -> Verification:
+    """Everything the verify page says about an uploaded file. `may_see(agreement)` says whether
+    the viewer may see an agreement the file matches; without it, every match is shown."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    result = Verification(sha256=sha256, size=len(data), verdict=Verdict.UNSEALED, headline="")
+    known = {c.fingerprint_sha256: c for c in SealingCertificate.objects.all()}
+    inspection, bound = _inspect(data, known)
+    seals = [_report(facts, known) for facts in inspection.seals] if inspection else []
+
+    agreement, matches = _match(sha256)
+    if agreement is not None and may_see is not None and not may_see(agreement):
+        sealed_copy = (
+            matches == "signed"
+            and inspection is not None
+            and inspection.readable
+            and seals
+            and _seal_verdict(seals)[0] == Verdict.SEALED
+        )
+        if not sealed_copy:
+            agreement, matches = None, ""
+    result.agreement, result.matches, result.seals = agreement, matches, seals
+    not_in_register = _("It does not match any signed agreement in the register.")
+
+    if inspection is None:
+        logger.info("Verify: %s not checked, past the bound on %s", sha256, bound)
+        result.verdict = Verdict.UNCHECKABLE
+        result.headline = _("This file cannot be checked.")
+        result.problems = _uncheckable(bound)
+        return result
+
+    if inspection.recovered:
+        # A sealed document with bytes added after it that break the file's structure.
+        logger.info("Verify: unreadable PDF %s: %s", sha256, inspection.error)
+        result.verdict = Verdict.TAMPERED
+        result.headline = _("This PDF has been changed since it was sealed.")
+        result.problems = [
+            _(
+                "The seal does not cover the whole file: bytes were added after the "
+                "sealed document, and the file no longer reads as a PDF."
+            ),
+            *[p for seal in seals for p in _seal_problems(seal, appended=True)],
+        ]
+        if matches != "signed":
+            result.problems.append(not_in_register)
+        return result
+
+    if not inspection.readable:
+        logger.info("Verify: unreadable PDF %s: %s", sha256, inspection.error)
         result.verdict = Verdict.UNREADABLE
         result.headline = _("This file cannot be read as a PDF.")
         result.problems = [
@@ -231,7 +269,7 @@ def verify_pdf(data: bytes) -> Verification:
         ]
         return result
 
-    if not result.seals:
+    if not seals:
         if matches == "draft":
             result.verdict = Verdict.DRAFT
             result.headline = _(
@@ -241,29 +279,11 @@ def verify_pdf(data: bytes) -> Verification:
         else:
             result.verdict = Verdict.UNSEALED
             result.headline = _("This PDF carries no seal from the portal.")
-            result.problems = [_("It does not match any signed agreement in the register.")]
+            result.problems = [not_in_register]
         return result
 
-    problems = []
-    for seal in result.seals:
-        problems.extend(_seal_problems(seal))
-    portal_seals = [s for s in result.seals if s.field_name == SEAL_FIELD] or result.seals
-    last = portal_seals[-1]
-    if problems:
-        result.verdict = Verdict.TAMPERED
-        result.headline = _("This PDF has been changed since it was sealed.")
-    elif not last.trusted:
-        result.verdict = Verdict.UNTRUSTED
-        result.headline = _("This PDF is sealed, but not by this portal.")
-        problems.append(
-            _(
-                "The seal is intact, but its certificate (%(signer)s) is not one this portal "
-                "has used to seal agreements."
-            )
-            % {"signer": last.signer}
-        )
-    else:
-        result.verdict = Verdict.SEALED
+    result.verdict, problems = _seal_verdict(seals)
+    if result.verdict == Verdict.SEALED:
         if matches == "signed":
             result.headline = _(
                 "This is the signed agreement %(ref)s, exactly as the portal sealed it."
@@ -276,7 +296,11 @@ def verify_pdf(data: bytes) -> Verification:
                     "belong to an agreement recorded elsewhere."
                 )
             )
-    if result.verdict == Verdict.TAMPERED and matches != "signed":
-        problems.append(_("It does not match any signed agreement in the register."))
+    elif result.verdict == Verdict.UNTRUSTED:
+        result.headline = _("This PDF is sealed, but not by this portal.")
+    else:
+        result.headline = _("This PDF has been changed since it was sealed.")
+        if matches != "signed":
+            problems.append(not_in_register)
     result.problems = problems
     return result

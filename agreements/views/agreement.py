@@ -4,13 +4,12 @@ verify page. Thin: the rules live in generation, signing, sealing and verificati
 
 Every agreement page finds the agreement through permissions.agreement_for (404 for anyone
 who is not a member of a party or of the steering group); actions a viewer may not take are
-403. Nothing here renders a PDF: that is the worker's job.
+403; the verify page is the exception, open to anyone. Nothing here renders a PDF: that is
+the worker's job, and every PDF served is an attachment.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -21,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 from isf_portal.domain import DomainError
 from organisations.models import SignatoryCapacity
 
-from .. import signing
+from .. import signing, throttle
 from ..forms import DeclineForm, SignForm, VerifyForm
 from ..models import AgreementDownload, AgreementStatus
 from ..permissions import Action, agreement_for, may
@@ -32,21 +31,6 @@ SIGN_PASSWORD_ATTEMPTS = 5
 SIGN_PASSWORD_WINDOW_SECONDS = 15 * 60
 # How often the "preparing the agreement" page asks whether it is ready.
 POLL_SECONDS = 3
-
-
-def _hits(scope: str, user, window: int) -> int:
-    """How many times `user` has done `scope` in the current window (a cache counter)."""
-    key = f"isf:throttle:{scope}:{user.pk}"
-    cache.add(key, 0, timeout=window)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        return 1
-
-
-def _count(scope: str, user) -> int:
-    return cache.get(f"isf:throttle:{scope}:{user.pk}", 0)
 
 
 # --- The agreement page ---------------------------------------------------------------------
@@ -118,12 +102,16 @@ def agreement_download(request, reference, kind):
         agreement=agreement, user=request.user, kind=kind, sha256=sha256
     )
     suffix = "signed" if kind == "signed" else "draft"
-    return FileResponse(
+    # Always an attachment, never shown inline: a PDF recorded for an agreement signed outside
+    # the portal is whatever a governance officer uploaded, scripts included.
+    response = FileResponse(
         document.open("rb"),
-        as_attachment=request.GET.get("view") != "1",
+        as_attachment=True,
         filename=f"{agreement.reference}-{suffix}.pdf",
         content_type="application/pdf",
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # --- Signing --------------------------------------------------------------------------------
@@ -151,7 +139,7 @@ def agreement_sign(request, reference):
     initial = {"job_title": request.user.job_title, "pdf_sha256": agreement.draft_sha256}
     form = SignForm(request.POST or None, owed=owed, initial=initial)
     if request.method == "POST" and form.is_valid():
-        if _count("sign-password", request.user) >= SIGN_PASSWORD_ATTEMPTS:
+        if throttle.count("sign-password", request.user.pk) >= SIGN_PASSWORD_ATTEMPTS:
             form.add_error(
                 "password",
                 _("You have entered a wrong password too many times. Try again in 15 minutes."),
@@ -171,7 +159,7 @@ def agreement_sign(request, reference):
                     job_title=form.cleaned_data["job_title"],
                 )
             except signing.WrongPassword as exc:
-                _hits("sign-password", request.user, SIGN_PASSWORD_WINDOW_SECONDS)
+                throttle.hits("sign-password", request.user.pk, SIGN_PASSWORD_WINDOW_SECONDS)
                 form.add_error("password", str(exc))
             except DomainError as exc:
                 form.add_error(None, str(exc))
@@ -227,27 +215,24 @@ def agreement_decline(request, reference):
 
 
 # --- Verify an agreement --------------------------------------------------------------------
-@login_required
+# Open to anyone: auditors and the public hold signed PDFs too. Limited per IP address and per
+# person; verification itself bounds the work and redacts what the viewer may not see.
 @require_http_methods(["GET", "POST"])
 def agreement_verify(request):
     form = VerifyForm(request.POST or None, request.FILES or None)
     result = None
     status = 200
     if request.method == "POST" and form.is_valid():
-        window = settings.AGREEMENT_VERIFY_WINDOW_SECONDS
-        if _hits("verify", request.user, window) > settings.AGREEMENT_VERIFY_RATE:
-            form.add_error(
-                "pdf",
-                _(
-                    "You have checked %(n)s PDFs in a short time. Wait a few minutes, then "
-                    "try again."
-                )
-                % {"n": settings.AGREEMENT_VERIFY_RATE},
-            )
+        refusal = throttle.verify_refusal(request)
+        if refusal:
+            form.add_error("pdf", refusal)
             status = 429
         else:
             upload = form.cleaned_data["pdf"]
-            result = verify_pdf(b"".join(upload.chunks()))
+            result = verify_pdf(
+                b"".join(upload.chunks()),
+                may_see=lambda agreement: can_view(request, agreement),
+            )
     return render(
         request,
         "agreements/verify.html",

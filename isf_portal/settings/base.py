@@ -222,10 +222,17 @@ for _name in ("SEALING_KEY_FILE", "SEALING_CERT_FILE"):
         raise ImproperlyConfigured(f"{_name} names {_value!r}, which is not a readable file.")
 if SEALING_CERT_FILE and not SEALING_KEY_FILE:
     raise ImproperlyConfigured("SEALING_CERT_FILE is set without SEALING_KEY_FILE (the key).")
-# The verify page: largest PDF accepted, and checks a person may make per window.
+# The verify page (open to anyone): largest PDF accepted, checks a person and an IP address may
+# make per window (an office behind one address gets more than a person), and the bounds on
+# the work one check may take: objects and revisions in the file, seconds in the checking
+# process (killed past them, so a web worker is never held longer).
 AGREEMENT_VERIFY_MAX_BYTES = env.int("AGREEMENT_VERIFY_MAX_MB", default=20) * 1024 * 1024
 AGREEMENT_VERIFY_RATE = env.int("AGREEMENT_VERIFY_RATE", default=10)
+AGREEMENT_VERIFY_RATE_PER_IP = env.int("AGREEMENT_VERIFY_RATE_PER_IP", default=30)
 AGREEMENT_VERIFY_WINDOW_SECONDS = env.int("AGREEMENT_VERIFY_WINDOW_SECONDS", default=600)
+AGREEMENT_VERIFY_MAX_OBJECTS = env.int("AGREEMENT_VERIFY_MAX_OBJECTS", default=20000)
+AGREEMENT_VERIFY_MAX_REVISIONS = env.int("AGREEMENT_VERIFY_MAX_REVISIONS", default=10)
+AGREEMENT_VERIFY_TIMEOUT = env.float("AGREEMENT_VERIFY_TIMEOUT", default=5.0)
 
 # --- Caches -----------------------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://isf-portal")}

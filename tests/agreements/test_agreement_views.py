@@ -122,7 +122,8 @@ def test_downloading_the_draft_is_recorded(agreement, client_for, member_a):
     response = client_for(member_a).get(url("download", agreement, "draft"))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert "attachment" in response["Content-Disposition"]
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
     body = read(response)
     with agreement.draft_pdf.open("rb") as handle:
         assert body == handle.read()
@@ -147,10 +148,19 @@ def test_the_signed_pdf_is_there_only_once_sealed(
     assert "Download the signed agreement" in page and "Sue Signer" in page
     response = client.get(url("download", agreement, "signed"))
     assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
     read(response)
     assert AgreementDownload.objects.filter(
         user=governance_b, kind="signed", sha256=agreement.signed_sha256
     ).exists()
+
+
+def test_asking_to_view_a_pdf_inline_still_downloads_it(agreement, client_for, member_a):
+    response = client_for(member_a).get(url("download", agreement, "draft") + "?view=1")
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    read(response)
 
 
 def test_an_unknown_download_kind_is_404(agreement, client_for, member_a):
@@ -170,7 +180,8 @@ def test_a_signatory_sees_the_exact_pdf_to_sign(agreement, client_for, signatory
     response = client_for(signatory_a).get(url("sign", agreement))
     assert response.status_code == 200
     page = response.content.decode()
-    assert url("download", agreement, "draft") + "?view=1" in page
+    assert f'href="{url("download", agreement, "draft")}" download' in page
+    assert "?view=1" not in page  # downloaded, never shown inline
     assert agreement.draft_sha256 in page
     assert 'autocomplete="current-password"' in page
 
@@ -239,22 +250,29 @@ def upload(content: bytes, name="agreement.pdf"):
     return SimpleUploadedFile(name, content, content_type="application/pdf")
 
 
-def test_verify_needs_signing_in(client):
+def test_verify_is_open_without_signing_in(client):
     response = client.get(url("verify"))
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("accounts:sign-in"))
+    assert response.status_code == 200
+    assert "you do not need to sign in" in response.content.decode()
 
 
-def test_any_signed_in_user_can_check_a_pdf(agreement, client_for, outsider):
+def test_any_signed_in_user_can_check_a_pdf(agreement, client_for, outsider, member_a):
     client = client_for(outsider)
     assert client.get(url("verify")).status_code == 200
     with agreement.draft_pdf.open("rb") as handle:
-        response = client.post(url("verify"), {"pdf": upload(handle.read())})
+        draft = handle.read()
+    response = client.post(url("verify"), {"pdf": upload(draft)})
     page = response.content.decode()
     assert response.status_code == 200
-    assert f"This is the draft for signature of {agreement.reference}" in page
-    # An outsider learns the register summary, not a link to the agreement's content.
+    # A draft carries no seal, so an outsider learns nothing of the agreement: not its
+    # reference, not a link to its content, not that it exists.
+    assert "This PDF carries no seal from the portal." in page
+    assert agreement.reference not in page and agreement.title not in page
     assert url("detail", agreement) not in page
+    # A member of a party is told which draft it is, with the link.
+    page = client_for(member_a).post(url("verify"), {"pdf": upload(draft)}).content.decode()
+    assert f"This is the draft for signature of {agreement.reference}" in page
+    assert url("detail", agreement) in page
 
 
 def test_verify_reports_a_tampered_copy(

@@ -7,6 +7,7 @@ import hashlib
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from agreements import external, lifecycle, permissions
@@ -176,3 +177,36 @@ def test_a_failure_after_storing_leaves_no_file_behind(org_a, org_b, governance_
     assert not Agreement.objects.exists()
     folders, files = default_storage.listdir(f"agreements/signed/{timezone.now().year}")
     assert files == []
+
+
+# --- Serving and verifying the uploaded PDF -------------------------------------------------
+def test_the_uploaded_pdf_is_only_ever_served_as_an_attachment(org_a, org_b, go_a, client):
+    # Whatever a governance officer uploaded (scripts included) never opens in the portal's
+    # origin: an attachment, not sniffed, whatever the query asks.
+    data = pdf_upload("Signed on paper").read()
+    agreement = record(go_a, org_a, [org_b], pdf=pdf_upload("Signed on paper"))
+    client.force_login(go_a, backend="django.contrib.auth.backends.ModelBackend")
+    download = reverse("agreements:download", args=[agreement.reference, "signed"])
+    for query in ("", "?view=1"):
+        response = client.get(download + query)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        assert response["Content-Disposition"].startswith("attachment;")
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert b"".join(response.streaming_content) == data
+
+
+def test_verifying_an_unsealed_external_pdf_reveals_nothing_to_a_non_party(
+    org_a, org_b, go_a, member_a, client
+):
+    data = pdf_upload("Signed on paper").read()
+    agreement = record(go_a, org_a, [org_b], pdf=pdf_upload("Signed on paper"))
+    verify = reverse("agreements:verify")
+    upload = SimpleUploadedFile("a.pdf", data, content_type="application/pdf")
+    page = client.post(verify, {"pdf": upload}).content.decode()
+    assert "This PDF carries no seal from the portal." in page
+    assert agreement.reference not in page and agreement.title not in page
+    client.force_login(member_a, backend="django.contrib.auth.backends.ModelBackend")
+    upload = SimpleUploadedFile("a.pdf", data, content_type="application/pdf")
+    page = client.post(verify, {"pdf": upload}).content.decode()
+    assert agreement.reference in page  # a party's member is told which agreement it is

@@ -195,6 +195,7 @@ def test_csv_export_has_every_matching_row_with_the_same_filters(
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="agreement-register-')
+    assert response["X-Content-Type-Options"] == "nosniff"
     rows = read_csv(response)
     assert rows[0][0] == "Reference"
     assert [r[1] for r in rows[1:]] == [f"Agreement {n:02d}" for n in range(29, -1, -1)]

@@ -439,6 +439,7 @@ def test_a_real_pdf_or_docx_is_accepted_and_downloadable_only_by_viewers(
     assert download.status_code == 200
     assert download["Content-Type"] == content_type
     assert download["X-Content-Type-Options"] == "nosniff"
+    assert download["Content-Disposition"].startswith("attachment;")
     assert f'filename="{p.reference}-DPIA.{extension}"' in download["Content-Disposition"]
     assert b"".join(download.streaming_content) == content
 
