@@ -5,20 +5,19 @@ They belong to the top layer: they show the proposal stages (sharing_requests), 
 (agreements) together.
 """
 
-from django.conf import settings
 from django.shortcuts import render
 
 from agreements.models import AgreementStatus
 from organisations.models import ROLE_HINTS, Role
 from sharing_requests.choices import ProposalStatus
-from sharing_requests.review import rule_description
+from sharing_requests.rounds.rule import RoundRule, rule_description
 from sharing_requests.views.guidance import stage_links
 
 
 def decision_rule() -> list[str]:
     """The review round's rule as configured, in plain English: the same sentences a proposal
     shows for its own round, so the tour never drifts from what the portal does."""
-    return rule_description(dict(settings.REVIEW_RULE))
+    return rule_description(RoundRule.from_settings())
 
 
 def how_it_works(request):
