@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from isf_portal.domain import DomainError, audit
-from notifications.services import email_send, outbox_enqueue
+from notifications.services import email_send
 from organisations.models import Membership, Organisation, Role
 from organisations.services import ALL_MEMBERS, role_group, steering_group_group
+from outbox.services import outbox_enqueue
 
 from . import snapshot
 from .choices import EDITABLE_STATUSES, ProposalStatus, Section, SectionStatus
@@ -31,6 +32,7 @@ from .models import (
     VisionComment,
     VisionStatement,
 )
+from .tasks import open_review_round
 
 # Sent after commit when a proposal is submitted; the review workflow listens.
 proposal_submitted = Signal()
@@ -510,7 +512,7 @@ def proposal_submit(*, proposal: Proposal, by) -> ProposalVersion:
         )
         # Opening the review round is recorded here, in the same transaction, so it cannot
         # be lost if the broker is away; the worker opens it (requests.open_review_round).
-        outbox_enqueue(task_name="requests.open_review_round", kwargs={"version_id": version.pk})
+        outbox_enqueue(task=open_review_round, kwargs={"version_id": version.pk})
         transaction.on_commit(
             lambda: proposal_submitted.send(sender=Proposal, proposal=p, version=version)
         )
