@@ -9,4 +9,3 @@ class EmailAdmin(admin.ModelAdmin):
     list_filter = ["sent_at"]
     search_fields = ["to", "subject"]
     readonly_fields = [f.name for f in Email._meta.fields]
-

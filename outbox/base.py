@@ -27,9 +27,9 @@ class OutboxBackedTask(Task):
         result = super().__call__(*args, **kwargs)
         if outbox_id is not None:
             # Dead rows too: a late run that finished the work has done it.
-            OutboxTask.objects.filter(pk=outbox_id).exclude(
-                status=OutboxTask.Status.DONE
-            ).update(status=OutboxTask.Status.DONE, completed_at=timezone.now())
+            OutboxTask.objects.filter(pk=outbox_id).exclude(status=OutboxTask.Status.DONE).update(
+                status=OutboxTask.Status.DONE, completed_at=timezone.now()
+            )
         return result
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):

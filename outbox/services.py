@@ -102,7 +102,9 @@ def outbox_dispatch(*, outbox_id: int) -> bool:
         return False
     cap = settings.OUTBOX_MAX_ATTEMPTS
     if row.dispatched_at is not None and row.dispatch_attempts >= cap:
-        _give_up(row, error=row.last_error or _("No worker finished it."))
+        _give_up(
+            row, attempts=row.dispatch_attempts, error=row.last_error or _("No worker finished it.")
+        )
         return False
     app = batch.app
     eager = app.conf.task_always_eager
@@ -126,13 +128,13 @@ def outbox_dispatch(*, outbox_id: int) -> bool:
             task.apply_async(kwargs=kwargs)
         else:
             task.apply_async(kwargs=kwargs, connection=batch.connection(), retry=False)
-    except Exception as exc:  # the broker is down, hung or refused: try again later
+    except Exception as exc:  # the broker is away, or the task unknown or refusing: later
         error = str(exc)[:2000]
         OutboxTask.objects.filter(pk=row.pk).update(dispatched_at=None, last_error=error)
         if not eager and isinstance(exc, BROKER_ERRORS):
             batch.failure(error)
         elif row.dispatch_attempts + 1 >= cap:
-            _give_up(row, error=error)
+            _give_up(row, attempts=row.dispatch_attempts + 1, error=error)
         else:
             logger.warning("Outbox task %s not dispatched: %s", row.pk, exc)
         return False
@@ -141,9 +143,8 @@ def outbox_dispatch(*, outbox_id: int) -> bool:
     return True
 
 
-def _give_up(row: OutboxTask, *, error: str) -> None:
+def _give_up(row: OutboxTask, *, attempts: int, error: str) -> None:
     """The row's own work failed too often: stop handing it over (the admin can retry it)."""
-    attempts = OutboxTask.objects.get(pk=row.pk).dispatch_attempts
     OutboxTask.objects.filter(pk=row.pk, status=Status.PENDING).update(
         status=Status.DEAD, last_error=error
     )
