@@ -15,6 +15,7 @@ from django.utils import timezone
 from isf_portal.celery import app
 from notifications.models import Email
 from notifications.tasks import send_email
+from outbox.base import OutboxBackedTask
 from outbox.models import OutboxTask
 from outbox.services import outbox_enqueue, outbox_purge
 from outbox.tasks import REDISPATCH_AFTER, purge, redispatch
@@ -22,6 +23,12 @@ from outbox.tasks import REDISPATCH_AFTER, purge, redispatch
 pytestmark = pytest.mark.django_db
 
 Status = OutboxTask.Status
+
+
+@app.task(name="tests.outbox.refuse", base=OutboxBackedTask)
+def refuse(reason: str) -> None:
+    """An outbox-fed task whose work always fails (no retry)."""
+    raise ValueError(reason)
 
 
 def an_email(to="someone@example.org") -> Email:
@@ -53,6 +60,19 @@ def test_work_is_recorded_by_its_task_and_run_through_the_registry(
     assert (row.status, row.dispatch_attempts, row.last_error) == (Status.DONE, 1, "")
     assert row.completed_at is not None
     assert [m.to for m in mail.outbox] == [["someone@example.org"]]
+
+
+def test_a_task_that_fails_for_good_leaves_its_row_pending_with_the_reason():
+    row = OutboxTask.objects.create(task_name=refuse.name, kwargs={"reason": "no clauses"})
+
+    # As a worker runs it (which does not propagate the error), with no retry left.
+    result = refuse.apply(kwargs={**row.kwargs, "outbox_id": row.pk}, throw=False)
+
+    assert result.failed()
+
+    row = fresh(row)
+    assert (row.status, row.completed_at) == (Status.PENDING, None)
+    assert row.last_error == "ValueError: no clauses"  # what the admin sees
 
 
 def test_a_task_not_fed_from_the_outbox_is_refused_when_recorded():
