@@ -16,13 +16,15 @@ from django.utils.translation import gettext as _
 
 from isf_portal.domain import DomainError, audit
 from notifications.models import NotificationKind
-from notifications.services import notify, outbox_enqueue
+from notifications.services import notify
 from organisations.models import SignatoryCapacity
+from outbox.services import outbox_enqueue
 from sharing_requests.rounds.rounds import proposal_send_back
 
 from . import permissions
 from .events import agreement_locked, timeline_add
 from .models import Agreement, AgreementParty, AgreementStatus, Signature
+from .tasks import seal
 
 
 class NotASignatory(DomainError):
@@ -185,7 +187,7 @@ def signature_record(
                 kind="all_signed",
                 description=_("Every required signature is in; the agreement is being sealed"),
             )
-            outbox_enqueue(task_name="agreements.seal", kwargs={"agreement_id": a.pk})
+            outbox_enqueue(task=seal, kwargs={"agreement_id": a.pk})
     return signature
 
 

@@ -382,8 +382,9 @@ class Bench:
         from django.db import transaction
         from django.utils import timezone
 
-        from notifications.models import Email, OutboxTask
+        from notifications.models import Email
         from organisations.models import Membership, Organisation
+        from outbox.models import OutboxTask
         from sharing_requests import services
         from sharing_requests.models import Participant, Proposal, ReviewRound
 
@@ -461,11 +462,10 @@ class Bench:
                 Proposal.objects.filter(pk=proposal.pk).update(
                     status="in_review", submitted_at=started_at, submitted_by=author
                 )
-                from notifications.services import outbox_enqueue
+                from outbox.services import outbox_enqueue
+                from sharing_requests.tasks import open_review_round
 
-                outbox_enqueue(
-                    task_name="requests.open_review_round", kwargs={"version_id": version.pk}
-                )
+                outbox_enqueue(task=open_review_round, kwargs={"version_id": version.pk})
             # Created: the round is open and every review request and e-mail exists (the
             # opening task committed). Sent: the worker has also handed each e-mail over.
             created = None

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Email, OutboxTask
+from .models import Email
 
 
 @admin.register(Email)
@@ -9,10 +9,3 @@ class EmailAdmin(admin.ModelAdmin):
     list_filter = ["sent_at"]
     search_fields = ["to", "subject"]
     readonly_fields = [f.name for f in Email._meta.fields]
-
-
-@admin.register(OutboxTask)
-class OutboxTaskAdmin(admin.ModelAdmin):
-    list_display = ["task_name", "created_at", "dispatched_at", "dispatch_attempts", "completed_at"]
-    list_filter = ["task_name", "completed_at"]
-    readonly_fields = [f.name for f in OutboxTask._meta.fields]

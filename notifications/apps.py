@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class NotificationsConfig(AppConfig):
-    """E-mail and the task outbox: work that must not be lost is written here first."""
+    """In-portal notifications and outgoing e-mail, sent through the outbox."""
 
     name = "notifications"
     verbose_name = "Notifications"

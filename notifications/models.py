@@ -1,36 +1,8 @@
-"""Outgoing e-mail and the outbox of background work.
-
-Work that must not be lost is first written as a row in the same transaction as the change
-that caused it, then handed to the broker after commit. If the broker is down or hung the row
-waits, and a periodic task hands it over again once the broker is back.
-"""
+"""Outgoing e-mail (kept, so people can see what was sent) and in-portal notifications."""
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-
-class OutboxTask(models.Model):
-    task_name = models.CharField(max_length=200)
-    kwargs = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    dispatched_at = models.DateTimeField(null=True, blank=True)
-    dispatch_attempts = models.PositiveIntegerField(default=0)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["created_at"]
-        indexes = [
-            models.Index(
-                fields=["created_at"],
-                condition=models.Q(completed_at__isnull=True),
-                name="outbox_pending_idx",
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.task_name} #{self.pk}"
 
 
 class Email(models.Model):

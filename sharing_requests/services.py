@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from isf_portal.domain import DomainError, audit
-from notifications.services import email_send, outbox_enqueue
+from notifications.services import email_send
 from organisations.models import Organisation
+from outbox.services import outbox_enqueue
 
 from . import permissions, snapshot
 from .choices import EDITABLE_STATUSES, ProposalStatus, Section, SectionStatus
@@ -29,6 +30,7 @@ from .models import (
     VisionComment,
     VisionStatement,
 )
+from .tasks import open_review_round
 
 # Sent after commit when a proposal is submitted; the review workflow listens.
 proposal_submitted = Signal()
@@ -484,7 +486,7 @@ def proposal_submit(*, proposal: Proposal, by) -> ProposalVersion:
         )
         # Opening the review round is recorded here, in the same transaction, so it cannot
         # be lost if the broker is away; the worker opens it (requests.open_review_round).
-        outbox_enqueue(task_name="requests.open_review_round", kwargs={"version_id": version.pk})
+        outbox_enqueue(task=open_review_round, kwargs={"version_id": version.pk})
         transaction.on_commit(
             lambda: proposal_submitted.send(sender=Proposal, proposal=p, version=version)
         )

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from notifications.tasks import OutboxBackedTask
+from outbox.base import OutboxBackedTask
 
 from .rounds import daily, rounds
 

@@ -4,7 +4,7 @@ database errors."""
 from celery import shared_task
 from django.db import OperationalError
 
-from notifications.tasks import OutboxBackedTask
+from outbox.base import OutboxBackedTask
 
 from .. import generation, sealing
 

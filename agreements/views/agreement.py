@@ -231,7 +231,7 @@ def agreement_verify(request):
             upload = form.cleaned_data["pdf"]
             result = verify_pdf(
                 b"".join(upload.chunks()),
-                may_see=lambda agreement: can_view(request, agreement),
+                may_see=lambda agreement: may(request, Action.VIEW, agreement),
             )
     return render(
         request,

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "isf_portal.apps.PortalConfig",
+    "outbox",
     "organisations",
     "notifications",
     "sharing_requests",
@@ -257,6 +258,11 @@ CELERY_BROKER_DIR = VAR_DIR / "broker"
 BROKER_TIMEOUT = env.float("BROKER_TIMEOUT", default=3.0)
 # After a broker failure a process stops trying it for this long; the redispatch catches up.
 OUTBOX_BROKER_COOLDOWN = env.float("OUTBOX_BROKER_COOLDOWN", default=30.0)
+# Work whose own task keeps failing (never finished, or refused) goes dead after this many
+# tries, for the admin to look at and retry. Broker outages never count against it.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+# Done outbox rows are deleted after this many days (dead and pending ones are kept).
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=30)
 # Bounded so that a hung Redis cannot hang a web request: the outbox keeps the work. Named so
 # the integration tests can apply exactly these options when they point Celery at a hung port.
 REDIS_BROKER_TRANSPORT_OPTIONS = {
@@ -287,8 +293,13 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Europe/London"
 CELERY_BEAT_SCHEDULE = {
     "outbox-redispatch": {
-        "task": "notifications.outbox_redispatch",
+        "task": "outbox.redispatch",
         "schedule": env.float("OUTBOX_REDISPATCH_SECONDS", default=60.0),
+    },
+    # Daily: outbox rows done longer ago than OUTBOX_RETENTION_DAYS are deleted.
+    "outbox-purge": {
+        "task": "outbox.purge",
+        "schedule": crontab(hour=env.int("DAILY_TASKS_HOUR", default=7), minute=30),
     },
     # Daily: reminders, escalations and steering votes that close at their deadline.
     "review-daily": {

@@ -15,7 +15,8 @@ from agreements.models import (
     AgreementStatus,
     ClauseTemplate,
 )
-from notifications.models import Notification, NotificationKind, OutboxTask
+from notifications.models import Notification, NotificationKind
+from outbox.models import OutboxTask
 from sharing_requests.choices import ProposalStatus
 from sharing_requests.models import Proposal
 

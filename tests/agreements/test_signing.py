@@ -14,7 +14,8 @@ from agreements.models import (
     Signature,
 )
 from isf_portal.domain import DomainError
-from notifications.models import Notification, NotificationKind, OutboxTask
+from notifications.models import Notification, NotificationKind
+from outbox.models import OutboxTask
 from sharing_requests.choices import ProposalStatus
 
 pytestmark = pytest.mark.django_db

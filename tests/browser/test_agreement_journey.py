@@ -87,7 +87,7 @@ def test_from_approval_to_a_verified_signed_download(people, live_server, new_pa
         author=people["author"],
         text={"problem": "Falls are <b>not</b> prevented."},
     )
-    from notifications import services as outbox
+    from outbox import services as outbox
 
     pending = []
     real_dispatch = outbox.outbox_dispatch

@@ -17,9 +17,10 @@ from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
-from notifications.models import Email, OutboxTask
-from notifications.tasks import outbox_redispatch
+from notifications.models import Email
 from organisations.models import Invitation
+from outbox.models import OutboxTask
+from outbox.tasks import redispatch
 from tests.integration.conftest import celery_broker, running_worker, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -90,7 +91,7 @@ def assert_saved_and_pending(response, elapsed, organisation):
 def redispatch_to_real_broker(redis_url, email, outbox):
     """Redis is back: the periodic redispatch hands the row to a real worker, which sends it."""
     with running_worker(redis_url):
-        outbox_redispatch.delay()
+        redispatch.delay()
         wait_for(
             lambda: Email.objects.filter(pk=email.pk, sent_at__isnull=False).exists(),
             timeout=30,

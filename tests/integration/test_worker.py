@@ -4,9 +4,10 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from notifications.models import Email, OutboxTask
+from notifications.models import Email
 from notifications.services import email_send
 from notifications.tasks import send_email
+from outbox.models import OutboxTask
 from tests.integration.conftest import wait_for
 
 pytestmark = pytest.mark.integration

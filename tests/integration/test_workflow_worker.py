@@ -5,7 +5,8 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from notifications.models import Email, Notification, NotificationKind, OutboxTask
+from notifications.models import Email, Notification, NotificationKind
+from outbox.models import OutboxTask
 from sharing_requests import services
 from sharing_requests.choices import ProposalStatus
 from sharing_requests.models import DecisionStatus, ReviewRound, RoundOutcome, VoteChoice

@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from isf_portal.domain import DomainError
-from notifications.models import Email, OutboxTask
+from notifications.models import Email
 from organisations import services
 from organisations.models import Invitation, Membership, Role, User
+from outbox.models import OutboxTask
 from tests.factories import member_of
 from tests.organisations.conftest import accept_link_in, only_email_to
 

@@ -8,10 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from isf_portal.celery import app as celery_app
-from notifications.models import Email, OutboxTask
-from notifications.services import email_send, outbox_dispatch
-from notifications.tasks import REDISPATCH_AFTER, outbox_redispatch, send_email
+from notifications.models import Email
+from notifications.services import email_send
+from notifications.tasks import send_email
 from organisations.models import Invitation
+from outbox.models import OutboxTask
+from outbox.services import outbox_dispatch
+from outbox.tasks import REDISPATCH_AFTER, redispatch
 
 pytestmark = pytest.mark.django_db
 
@@ -81,20 +84,20 @@ def test_queued_email_is_sent_after_commit(django_capture_on_commit_callbacks):
 
 def test_outbox_redispatch_sends_what_was_never_dispatched():
     email = queue_an_email()  # its on_commit never ran: still pending
-    assert outbox_redispatch() == 1
+    assert redispatch() == 1
     email.refresh_from_db()
     assert email.sent_at is not None
     assert len(mail.outbox) == 1
     assert OutboxTask.objects.get().completed_at is not None
     # Nothing is left to do the second time.
-    assert outbox_redispatch() == 0
+    assert redispatch() == 0
     assert len(mail.outbox) == 1
 
 
 def test_outbox_redispatch_hands_over_again_a_task_a_worker_never_finished():
     email = queue_an_email()
     OutboxTask.objects.update(dispatched_at=timezone.now() - REDISPATCH_AFTER - timedelta(1))
-    assert outbox_redispatch() == 1
+    assert redispatch() == 1
     email.refresh_from_db()
     assert email.sent_at is not None
 
@@ -102,7 +105,7 @@ def test_outbox_redispatch_hands_over_again_a_task_a_worker_never_finished():
 def test_outbox_redispatch_leaves_a_recently_dispatched_task_to_its_worker():
     queue_an_email()
     OutboxTask.objects.update(dispatched_at=timezone.now() - timedelta(minutes=1))
-    assert outbox_redispatch() == 0
+    assert redispatch() == 0
     assert mail.outbox == []
 
 
@@ -125,7 +128,7 @@ def test_redispatching_a_task_whose_email_went_out_sends_nothing_more():
     email = queue_an_email()
     send_email(email.pk)  # sent, but the outbox row was never marked done
     assert OutboxTask.objects.get().completed_at is None
-    assert outbox_redispatch() == 1
+    assert redispatch() == 1
     assert len(mail.outbox) == 1
     assert OutboxTask.objects.get().completed_at is not None
 
@@ -156,7 +159,7 @@ def test_invitation_is_saved_when_the_broker_is_down_and_sent_once_it_is_back(
     assert mail.outbox == []
 
     broker_down.back()  # and tasks run eagerly again
-    assert outbox_redispatch() == 1
+    assert redispatch() == 1
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["patient@ardwick.example"]
 

@@ -13,8 +13,8 @@ runs only inside `wf` calls or `committed()`, as it would after a real commit.
 import pytest
 from django.db import connection
 
-from notifications.models import OutboxTask
 from organisations.models import Role
+from outbox.models import OutboxTask
 from sharing_requests import services
 from sharing_requests.models import DecisionStatus, ReviewRound, VoteChoice
 from sharing_requests.rounds import daily, rounds

@@ -9,9 +9,10 @@ the test broker (eager) and the periodic redispatch task runs.
 import pytest
 from django.core import mail
 
-from notifications.models import Email, Notification, NotificationKind, OutboxTask
-from notifications.services import broker_breaker
-from notifications.tasks import outbox_redispatch
+from notifications.models import Email, Notification, NotificationKind
+from outbox.broker import broker_breaker
+from outbox.models import OutboxTask
+from outbox.tasks import redispatch
 from sharing_requests.choices import ProposalStatus
 from sharing_requests.models import DecisionStatus
 from tests.integration.conftest import celery_broker
@@ -71,7 +72,7 @@ def assert_kept_and_pending(response, elapsed, proposal, org_b, approver_b, memb
 
 def redispatch_once_the_broker_is_back(member_a):
     # (The agreements app's generation task, recorded on approval, is dispatched too.)
-    assert outbox_redispatch() >= 2
+    assert redispatch() >= 2
     assert not unsent_email_tasks().exists()
     assert not Email.objects.filter(sent_at__isnull=True).exists()
     subjects = sorted(m.subject for m in mail.outbox)
@@ -79,7 +80,7 @@ def redispatch_once_the_broker_is_back(member_a):
     assert any("BPNT approved" in s for s in subjects)
     assert any(s.endswith(": approved") for s in subjects)
     # Run again: nothing more goes out.
-    outbox_redispatch()
+    redispatch()
     assert len(mail.outbox) == 2
 
 
@@ -154,8 +155,8 @@ def test_the_page_answers_within_one_broker_timeout_however_many_are_notified(
     assert mail.outbox == []
 
     # The broker is back (eager here): the periodic redispatch sends every e-mail, once.
-    assert outbox_redispatch() >= recorded.count()
+    assert redispatch() >= recorded.count()
     assert not recorded.filter(completed_at__isnull=True).exists()
     assert sorted(m.to[0] for m in mail.outbox) == waiting
-    assert outbox_redispatch() == 0
+    assert redispatch() == 0
     assert len(mail.outbox) == len(waiting)

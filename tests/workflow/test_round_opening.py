@@ -3,11 +3,12 @@
 from django.conf import settings
 from django.core import mail
 
-from notifications.models import Email, Notification, NotificationKind, OutboxTask
-from notifications.services import outbox_dispatch
-from notifications.tasks import outbox_redispatch
+from notifications.models import Email, Notification, NotificationKind
 from organisations.models import Role
 from organisations.services import membership_set_roles
+from outbox.models import OutboxTask
+from outbox.services import outbox_dispatch
+from outbox.tasks import redispatch
 from sharing_requests import services
 from sharing_requests.choices import ProposalStatus
 from sharing_requests.models import DecisionStatus, OrganisationDecision, ReviewRound
@@ -116,7 +117,7 @@ def test_running_the_round_task_twice_creates_nothing_more_and_sends_no_second_e
     wf.run(open_review_round.apply, kwargs={"version_id": version.pk})
     row = OutboxTask.objects.get(task_name=OPEN_ROUND)
     assert wf.run(outbox_dispatch, outbox_id=row.pk) is False
-    assert wf.run(outbox_redispatch) == 0
+    assert wf.run(redispatch) == 0
 
     assert (
         ReviewRound.objects.count(),
@@ -135,7 +136,7 @@ def test_a_round_never_dispatched_is_opened_by_the_redispatch_task(
     services.proposal_submit(proposal=complete_proposal, by=member_a)
     assert pending_outbox(OPEN_ROUND).count() == 1
 
-    wf.run(outbox_redispatch)
+    wf.run(redispatch)
 
     assert ReviewRound.objects.filter(proposal=complete_proposal, number=1).exists()
     assert not pending_outbox(OPEN_ROUND).exists()
@@ -157,7 +158,7 @@ def test_a_task_for_a_withdrawn_proposal_opens_nothing(wf, complete_proposal, me
     services.proposal_submit(proposal=complete_proposal, by=member_a)
     services.proposal_withdraw(proposal=fresh(complete_proposal), by=member_a, reason="Wrong")
 
-    wf.run(outbox_redispatch)
+    wf.run(redispatch)
 
     assert not ReviewRound.objects.exists()
     assert not pending_outbox(OPEN_ROUND).exists()

@@ -22,8 +22,8 @@ from hypothesis.stateful import (
 )
 
 from isf_portal.domain import DomainError
-from notifications.models import OutboxTask
-from notifications.services import outbox_dispatch
+from outbox.models import OutboxTask
+from outbox.services import outbox_dispatch
 from sharing_requests import services
 from sharing_requests.choices import ProposalStatus, Section
 from sharing_requests.models import (

@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo
 import time_machine
 from django.core import mail
 
-from notifications.models import Email, Notification, OutboxTask
-from notifications.tasks import outbox_redispatch, send_email
+from notifications.models import Email, Notification
+from notifications.tasks import send_email
+from outbox.models import OutboxTask
+from outbox.tasks import redispatch
 from sharing_requests.models import ReminderLog, ReviewRound
 from sharing_requests.tasks import open_review_round, review_daily
 from tests.workflow.conftest import current_round
@@ -67,7 +69,7 @@ def test_an_email_task_delivered_twice_sends_once(wf, in_review, approver_b):
     sent = len(mail.outbox)
 
     wf.run(send_email.delay, email_id=email.pk)
-    assert wf.run(outbox_redispatch) == 0
+    assert wf.run(redispatch) == 0
 
     assert len(mail.outbox) == sent
     email.refresh_from_db()

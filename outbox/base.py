@@ -1,0 +1,41 @@
+"""The base class of every task fed from the outbox."""
+
+import logging
+
+from celery import Task
+from django.utils import timezone
+
+from .models import OutboxTask
+
+logger = logging.getLogger(__name__)
+
+
+class OutboxBackedTask(Task):
+    """A task fed from the outbox: completing it marks its outbox row done; failing for good
+    (no retry left) records why on the row, for the admin.
+
+    Declare outbox-fed tasks with `@shared_task(base=OutboxBackedTask, ...)` and record work
+    for them with `outbox.services.outbox_enqueue(task=<the task>, kwargs=...)`."""
+
+    acks_late = True
+    # `outbox_id` travels in the kwargs but is not an argument of the task function: __call__
+    # takes it off. Celery's argument check in apply_async would refuse it (TypeError, so
+    # nothing was ever dispatched), hence no typing check for outbox-fed tasks.
+    typing = False
+
+    def __call__(self, *args, outbox_id=None, **kwargs):
+        result = super().__call__(*args, **kwargs)
+        if outbox_id is not None:
+            # Dead rows too: a late run that finished the work has done it.
+            OutboxTask.objects.filter(pk=outbox_id).exclude(status=OutboxTask.Status.DONE).update(
+                status=OutboxTask.Status.DONE, completed_at=timezone.now()
+            )
+        return result
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        outbox_id = (kwargs or {}).get("outbox_id")
+        if outbox_id is not None:
+            OutboxTask.objects.filter(pk=outbox_id, status=OutboxTask.Status.PENDING).update(
+                last_error=f"{type(exc).__name__}: {exc}"[:2000]
+            )
+        super().on_failure(exc, task_id, args, kwargs, einfo)
