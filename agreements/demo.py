@@ -173,7 +173,7 @@ def _awaiting_signatures() -> int:
     version = proposal.versions.order_by("-number").first()
     if version is None:
         return 0
-    from .generation import agreement_generate
+    from .generation.services import agreement_generate
 
     return int(agreement_generate(version_id=version.pk) is not None)
 

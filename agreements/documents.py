@@ -242,7 +242,8 @@ def render_agreement_pdf(agreement: Agreement, *, final: bool = False, fetcher=N
 def _bench_agreement(*, parties: int, items: int) -> Agreement:
     """An unsaved agreement with `parties` parties and `items` data items, built by the same
     content builder and clause library as a real one (nothing is written)."""
-    from .generation import ClauseBook, build_content
+    from .generation.clauses import ClauseBook
+    from .generation.content import build_content
 
     participants = [
         {

@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from agreements import generation
+from agreements.generation import services as generation
 from agreements.models import Agreement
 from organisations.models import Membership, Role, SignatoryCapacity
 from sharing_requests import review, services

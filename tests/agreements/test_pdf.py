@@ -10,7 +10,8 @@ import threading
 import pytest
 from pypdf import PdfReader
 
-from agreements import documents, generation
+from agreements import documents
+from agreements.generation import services as generation
 from agreements.models import Agreement
 
 from .documents_fixtures import (

@@ -105,7 +105,7 @@ def test_a_rotated_certificate_still_verifies_old_seals(
     signatory_b,
     password,
 ):
-    from agreements import generation
+    from agreements.generation import services as generation
 
     from .documents_fixtures import approve, build_proposal
 
