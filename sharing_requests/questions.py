@@ -2,14 +2,15 @@
 
 A plain question is one field of the proposal itself. Its entry here says everything the rest
 of the portal needs: the form's label, hint, whether it is required and its error message
-(`forms/sections.py` builds the section forms from it), what the task list says while it is
+(`forms/base.py` builds the page forms from it), what the task list says while it is
 unanswered (`completeness.py`), how it reads on the answers pages (the `answer_rows` template
 tag) and in the reviewers' comparison (`snapshot.section_texts`), that it is frozen into the
 submitted version (`snapshot.build`), where the agreement prints it
 (`agreements/generation/content.py`), and the example answer the demo data, the benchmark
 seeder and the tests fill in (`examples.py`).
 
-Adding a plain question is the model field, its migration and one `Question` below.
+Adding a plain question is the model field, its migration and one `Question` below, in the
+page (`PAGES`: one edit page of the proposal each) that asks it.
 
 What is not plain (the vision statement, outcomes, data items, parties, lawful bases, the DPIA
 screening and actions) keeps its own forms and code; a `Part` marks where such an answer sits
@@ -45,6 +46,8 @@ class InAgreement:
 
 @dataclass(frozen=True)
 class Question:
+    """One plain question: a field of the proposal, asked on one page of one section."""
+
     name: str  # the Proposal field
     label: Text  # the form's question
     summary: Text | None  # the answers pages' and the comparison's key; None: not listed
