@@ -7,7 +7,8 @@ import time
 
 from pypdf import PdfReader
 
-from agreements.generation import ClauseBook, build_content
+from agreements.generation.clauses import ClauseBook
+from agreements.generation.content import build_content
 from agreements.models import Agreement
 from agreements.pdf import render_agreement_pdf, render_pdf
 

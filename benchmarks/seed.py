@@ -33,6 +33,8 @@ from sharing_requests.models import (
     SectionState,
     VisionStatement,
 )
+from sharing_requests.questions import example_answers, questions
+from sharing_requests.snapshot import frozen_answer
 
 PASSWORD = "bench-password-not-secret"  # noqa: S105 - a throwaway database
 SECTORS = [s for s in Sector]
@@ -185,6 +187,8 @@ def seed_proposals(*, count: int, orgs, people, rng: random.Random, start: int =
         statuses += [status] * round(share * count)
     statuses = (statuses + [ProposalStatus.DRAFT] * count)[:count]
     rng.shuffle(statuses)
+    # Every plain question answered as the declarations' examples (questions.py).
+    answers = example_answers(now.date())
     proposals = []
     plans = []
     for n in range(count):
@@ -199,22 +203,7 @@ def seed_proposals(*, count: int, orgs, people, rng: random.Random, start: int =
                 lead_organisation=lead,
                 created_by_id=author,
                 status=status,
-                title=_title(rng, number),
-                problem="The problem in plain English. " * 5,
-                benefits="Benefits. " * 5,
-                data_subjects="Residents receiving services.",
-                transfer_method="SFTP",
-                frequency="monthly",
-                security_measures="Encrypted.",
-                access_controls="Team.",
-                storage_location="UK",
-                review_date=(now + timedelta(days=300)).date(),
-                review_frequency="12",
-                success_measures="Outcomes.",
-                retention="2 years.",
-                end_of_sharing="delete",
-                early_termination="A breach.",
-                end_date=(now + timedelta(days=900)).date(),
+                **{**answers, "title": _title(rng, number)},
                 dpia_screened=True,
                 dpia_indicators=["vulnerable"],
                 submitted_at=created if status != ProposalStatus.DRAFT else None,
@@ -446,10 +435,7 @@ def seed_proposals(*, count: int, orgs, people, rng: random.Random, start: int =
 def _snapshot(p, plan) -> dict:
     return {
         "reference": p.reference,
-        "title": p.title,
-        "problem": p.problem,
-        "benefits": p.benefits,
-        "data_subjects": p.data_subjects,
+        **{question.name: frozen_answer(p, question) for question in questions()},
         "lead_organisation": plan["lead"].name,
         "vision": {"parts": {}, "text": f"For residents who need help, {p.title} will help."},
         "outcomes": [{"description": "Outcome", "measure": "Measure", "target": ""}],
@@ -492,22 +478,6 @@ def _snapshot(p, plan) -> dict:
             "file_name": "",
         },
         "actions": [],
-        "frequency": "Monthly",
-        "review_date": None,
-        "review_frequency": "Every 12 months",
-        "start_date": None,
-        "end_date": None,
-        "end_of_sharing": "Securely delete the data",
-        "confidentiality_basis": "",
-        "national_data_opt_out": "",
-        "transfer_method": "SFTP",
-        "security_measures": "",
-        "access_controls": "",
-        "storage_location": "",
-        "success_measures": "",
-        "retention": "",
-        "early_termination": "",
-        "dpia_reference": "",
     }
 
 

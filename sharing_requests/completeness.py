@@ -21,6 +21,7 @@ from .choices import (
     Direction,
     Section,
 )
+from .questions import questions_of
 
 # Organisations for which Article 6(1)(f) is not available for their public tasks.
 PUBLIC_AUTHORITY_SECTORS = {
@@ -147,14 +148,16 @@ def section_problems(proposal, section: str) -> list[Problem]:
         if not condition:
             problems.append(Problem(message, _url(p, name, *args)))
 
+    # Every declared question with a `missing` message must be answered.
+    for question in questions_of(section):
+        value = getattr(p, question.name)
+        if question.missing and not (value.strip() if isinstance(value, str) else value):
+            problems.append(Problem(str(question.missing), _url(p, question.url_name)))
+
     if section == Section.PURPOSE:
-        need(p.title.strip(), _("Enter a title"), "purpose-edit")
-        need(p.problem.strip(), _("Describe the problem the sharing solves"), "purpose-edit")
-        need(p.benefits.strip(), _("Describe the expected benefits"), "purpose-edit")
         need(p.vision.is_complete, _("Complete every part of the vision statement"), "vision")
         need(p.outcomes.exists(), _("Add at least one measurable outcome"), "outcome-add")
     elif section == Section.NEEDS:
-        need(p.data_subjects.strip(), _("Say whose data will be shared"), "needs-edit")
         need(p.data_items.exists(), _("Add at least one data item"), "dataitem-add")
     elif section == Section.WHO:
         parties = list(p.participants.select_related("organisation"))
@@ -217,36 +220,14 @@ def section_problems(proposal, section: str) -> list[Problem]:
             _("Add at least one action to take before sharing starts"),
             "action-add",
         )
-    elif section == Section.HOW:
-        for field, message in [
-            ("transfer_method", _("Say how the data moves")),
-            ("frequency", _("Say how often data is shared")),
-            ("security_measures", _("Describe the security measures")),
-            ("access_controls", _("Say who has access")),
-            ("storage_location", _("Say where the data is stored")),
-        ]:
-            need(str(getattr(p, field)).strip(), message, "how-edit")
-    elif section == Section.REVIEW:
-        need(p.review_date, _("Enter the first review date"), "review-edit")
-        if p.review_date and p.status in ("draft", "changes_requested"):
-            need(
-                p.review_date > timezone.localdate(),
-                _("The review date must be in the future"),
-                "review-edit",
-            )
-        need(p.review_frequency, _("Choose how often the sharing is reviewed"), "review-edit")
-        need(p.success_measures.strip(), _("Say how success is measured"), "review-edit")
-    elif section == Section.EXIT:
-        need(p.end_date, _("Enter the date the sharing ends"), "exit-edit")
-        if p.end_date and p.start_date:
-            need(
-                p.end_date > p.start_date,
-                _("The end date must be after the start date"),
-                "exit-edit",
-            )
-        need(p.retention.strip(), _("Say how long the data is kept"), "exit-edit")
-        need(p.end_of_sharing, _("Say what happens to the data at the end"), "exit-edit")
-        need(p.early_termination.strip(), _("Say what would end the sharing early"), "exit-edit")
+    elif section == Section.REVIEW and p.review_date and p.status in ("draft", "changes_requested"):
+        need(
+            p.review_date > timezone.localdate(),
+            _("The review date must be in the future"),
+            "review-edit",
+        )
+    elif section == Section.EXIT and p.end_date and p.start_date:
+        need(p.end_date > p.start_date, _("The end date must be after the start date"), "exit-edit")
     return problems
 
 

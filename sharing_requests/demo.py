@@ -14,7 +14,8 @@ from organisations.models import Organisation, User
 
 from . import services
 from .choices import Section
-from .models import Action, DataItem, LawfulBasis, MeasurableOutcome, Participant, Proposal
+from .examples import proposal_fill
+from .models import Proposal
 from .rounds import rounds
 
 
@@ -558,97 +559,53 @@ def _build(spec) -> Proposal:
     by = _user(spec["author"])
     p = services.proposal_create(lead_organisation=lead, title=spec["title"], by=by)
     today = timezone.localdate()
-    services.proposal_update(
-        proposal=p, section=Section.PURPOSE, data=spec["purpose"], by=by, revision=None
-    )
-    services.vision_update(proposal=p, parts=spec["vision"], by=by, revision=None)
-    for outcome in spec["outcomes"]:
-        services.item_save(
-            proposal=p,
-            section=Section.PURPOSE,
-            instance=MeasurableOutcome(),
-            data=outcome,
-            by=by,
-            kind="outcome",
-        )
-    services.proposal_update(
-        proposal=p, section=Section.NEEDS, data=spec["needs"], by=by, revision=None
-    )
-    for item in spec["items"]:
-        services.item_save(
-            proposal=p,
-            section=Section.NEEDS,
-            instance=DataItem(),
-            data=item,
-            by=by,
-            kind="dataitem",
-        )
-    lead_party = p.participants.get(is_lead=True)
-    services.participant_save(proposal=p, instance=lead_party, data=spec["lead_party"], by=by)
-    for slug, role, controller, name, email in spec["partners"]:
-        services.participant_save(
-            proposal=p,
-            instance=Participant(),
-            data={
+    practical = spec.get("practical", {})
+    # A draft scenario (no "how") leaves its last three sections unanswered.
+    pages = ("purpose", "needs", "dpia")
+    if practical:
+        pages += ("confidentiality",)
+    if "how" in spec:
+        pages += ("how", "review", "exit")
+    p = proposal_fill(
+        proposal=p,
+        by=by,
+        answers={
+            **spec["purpose"],
+            **spec["needs"],
+            **practical,
+            "dpia_reference": spec.get("dpia_reference", ""),
+            **spec.get("how", {}),
+            **spec.get("review", {}),
+            **spec.get("exit", {}),
+            "start_date": None,  # the demo's sharing starts when its agreement is signed
+        },
+        pages=pages,
+        vision=spec["vision"],
+        outcomes=spec["outcomes"],
+        items=spec["items"],
+        lead_party=spec["lead_party"],
+        partners=[
+            {
                 "organisation": _org(slug),
                 "role": role,
                 "controller_role": controller,
                 "contact_name": name,
                 "contact_email": email,
-            },
-            by=by,
-        )
-    for (slug, direction), fields in spec["bases"].items():
-        party = p.participants.get(organisation__slug=slug)
-        services.lawful_basis_save(
-            proposal=p,
-            instance=LawfulBasis(participant=party, direction=direction),
-            data=fields,
-            by=by,
-        )
-    if "screening" in spec:
-        data = {
-            "dpia_screened": True,
-            "dpia_indicators": spec["screening"],
-            **spec.get("practical", {}),
-        }
-        if spec.get("dpia_reference"):
-            data["dpia_reference"] = spec["dpia_reference"]
-        services.proposal_update(
-            proposal=p, section=Section.PRACTICAL, data=data, by=by, revision=None
-        )
-    for action in spec.get("actions", []):
-        services.item_save(
-            proposal=p,
-            section=Section.PRACTICAL,
-            instance=Action(),
-            data={
+            }
+            for slug, role, controller, name, email in spec["partners"]
+        ],
+        bases=spec["bases"],
+        screening=spec.get("screening"),
+        actions=[
+            {
                 "description": action["description"],
                 "owner_name": action["owner_name"],
                 "owner_organisation": _org(action["owner"]),
                 "due_date": today + timedelta(days=action["days"]),
-            },
-            by=by,
-            kind="action",
-        )
-    if "how" in spec:
-        services.proposal_update(
-            proposal=p, section=Section.HOW, data=spec["how"], by=by, revision=None
-        )
-        services.proposal_update(
-            proposal=p,
-            section=Section.REVIEW,
-            data={**spec["review"], "review_date": today + timedelta(days=365)},
-            by=by,
-            revision=None,
-        )
-        services.proposal_update(
-            proposal=p,
-            section=Section.EXIT,
-            data={**spec["exit"], "end_date": today + timedelta(days=3 * 365)},
-            by=by,
-            revision=None,
-        )
+            }
+            for action in spec.get("actions", [])
+        ],
+    )
     for section in Section:
         p.refresh_from_db()
         # A draft scenario's unfinished sections stay in progress.

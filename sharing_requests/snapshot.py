@@ -3,38 +3,21 @@
 Organisations get renamed and merged; the snapshot keeps each party's details as they were.
 """
 
+import datetime
+
 from .choices import (
     Annex1Condition,
     Article6,
     Article9,
-    ConfidentialityBasis,
     ControllerRole,
     DataCategory,
     Direction,
-    EndOfSharing,
-    Frequency,
     Identifiability,
-    OptOut,
     PartyRole,
-    ReviewFrequency,
     Schedule1Condition,
 )
 from .completeness import dpia_outcome
-
-PROPOSAL_TEXT_FIELDS = [
-    "title",
-    "problem",
-    "benefits",
-    "data_subjects",
-    "dpia_reference",
-    "transfer_method",
-    "security_measures",
-    "access_controls",
-    "storage_location",
-    "success_measures",
-    "retention",
-    "early_termination",
-]
+from .questions import Part, Question, entries, questions
 
 
 def _label(choices, value) -> str:
@@ -43,6 +26,17 @@ def _label(choices, value) -> str:
 
 def _date(value) -> str | None:
     return value.isoformat() if value else None
+
+
+def frozen_answer(p, question: Question):
+    """A plain question's answer as the snapshot keeps it: a choice by its label, a date in
+    ISO form, text as typed."""
+    value = getattr(p, question.name)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if p._meta.get_field(question.name).choices:
+        return str(getattr(p, f"get_{question.name}_display")()) if value else ""
+    return value
 
 
 def build(p) -> dict:
@@ -85,7 +79,7 @@ def build(p) -> dict:
         )
     return {
         "reference": p.reference,
-        **{field: getattr(p, field) for field in PROPOSAL_TEXT_FIELDS},
+        **{question.name: frozen_answer(p, question) for question in questions()},
         "lead_organisation": p.lead_organisation.name,
         "vision": {
             "parts": {part: getattr(vision, part) for part in vision.PARTS},
@@ -107,8 +101,6 @@ def build(p) -> dict:
             for i in p.data_items.all()
         ],
         "participants": participants,
-        "confidentiality_basis": _label(ConfidentialityBasis, p.confidentiality_basis),
-        "national_data_opt_out": _label(OptOut, p.national_data_opt_out),
         "dpia": {
             **{k: v for k, v in dpia_outcome(p).items()},
             "indicators": list(p.dpia_indicators or []),
@@ -124,12 +116,6 @@ def build(p) -> dict:
             }
             for a in p.actions.select_related("owner_organisation")
         ],
-        "frequency": _label(Frequency, p.frequency),
-        "review_date": _date(p.review_date),
-        "review_frequency": _label(ReviewFrequency, p.review_frequency),
-        "start_date": _date(p.start_date),
-        "end_date": _date(p.end_date),
-        "end_of_sharing": _label(EndOfSharing, p.end_of_sharing),
     }
 
 
@@ -140,14 +126,23 @@ def section_texts(snap: dict) -> dict[str, list[tuple[str, str]]]:
     def lines(rows):
         return "\n".join(r for r in rows if r)
 
+    def declared(page, **parts):
+        """The page's rows in declared order: a plain question's frozen answer, a part's
+        given value."""
+        rows = []
+        for entry in entries(page):
+            if isinstance(entry, Part):
+                rows.append((str(entry.summary), parts[entry.name]))
+            elif entry.summary is not None:
+                empty = str(entry.summary_empty or "")
+                rows.append((str(entry.summary), snap.get(entry.name) or empty))
+        return rows
+
     parties = snap.get("participants", [])
     dpia = snap.get("dpia", {})
     return {
         "purpose": [
-            ("Title", snap.get("title", "")),
-            ("The problem", snap.get("problem", "")),
-            ("Vision statement", snap.get("vision", {}).get("text", "")),
-            ("Expected benefits", snap.get("benefits", "")),
+            *declared("purpose", vision=snap.get("vision", {}).get("text", "")),
             (
                 "Measurable outcomes",
                 lines(
@@ -158,7 +153,7 @@ def section_texts(snap: dict) -> dict[str, list[tuple[str, str]]]:
             ),
         ],
         "needs": [
-            ("Whose data", snap.get("data_subjects", "")),
+            *declared("needs"),
             (
                 "Data items",
                 lines(
@@ -207,8 +202,7 @@ def section_texts(snap: dict) -> dict[str, list[tuple[str, str]]]:
                 for p in parties
                 for b in p.get("lawful_bases", [])
             ],
-            ("Common-law confidentiality basis", snap.get("confidentiality_basis", "")),
-            ("National data opt-out", snap.get("national_data_opt_out", "")),
+            *declared("confidentiality"),
             ("DPIA screening", dpia.get("explanation", "")),
             ("DPIA", lines([dpia.get("reference", ""), dpia.get("file_name", "")])),
             (
@@ -222,25 +216,9 @@ def section_texts(snap: dict) -> dict[str, list[tuple[str, str]]]:
                 ),
             ),
         ],
-        "how": [
-            ("How the data moves", snap.get("transfer_method", "")),
-            ("How often", snap.get("frequency", "")),
-            ("Security measures", snap.get("security_measures", "")),
-            ("Who has access", snap.get("access_controls", "")),
-            ("Where it is stored", snap.get("storage_location", "")),
-        ],
-        "review": [
-            ("First review date", snap.get("review_date") or ""),
-            ("Review frequency", snap.get("review_frequency", "")),
-            ("How success is measured", snap.get("success_measures", "")),
-        ],
-        "exit": [
-            ("Sharing starts", snap.get("start_date") or "When the agreement is signed"),
-            ("Sharing ends", snap.get("end_date") or ""),
-            ("Retention", snap.get("retention", "")),
-            ("At the end", snap.get("end_of_sharing", "")),
-            ("What ends it early", snap.get("early_termination", "")),
-        ],
+        "how": declared("how"),
+        "review": declared("review"),
+        "exit": declared("exit"),
     }
 
 

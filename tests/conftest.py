@@ -7,7 +7,6 @@ naming it, except in CI (CI=true), where it fails: CI must run everything.
 
 import os
 import shutil
-from datetime import timedelta
 from urllib.parse import urlparse
 
 import pytest
@@ -15,20 +14,13 @@ from django.conf import settings
 from django.core import mail
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 
 from isf_portal.services_probe import reachable
 from organisations.models import Role
 from sharing_requests import services
-from sharing_requests.choices import Section
-from sharing_requests.models import (
-    Action,
-    DataItem,
-    LawfulBasis,
-    MeasurableOutcome,
-    Participant,
-    Proposal,
-)
+from sharing_requests.examples import VISION as VISION_PARTS  # noqa: F401 (for the tests)
+from sharing_requests.examples import proposal_fill
+from sharing_requests.models import Participant, Proposal
 from tests.factories import (
     TEST_PASSWORD,
     OrganisationFactory,
@@ -231,17 +223,6 @@ LEAD_IG = "ig@ardwick.example"
 PARTNER_IG = "ig@bpnt.example"
 PARTNER_CONTACT = "contact@bradford-park.example"  # whom invite() names at org_b
 
-VISION_PARTS = {
-    "for_who": "older people receiving care at home",
-    "need": "are more likely to fall",
-    "proposal_name": "the falls prevention scheme",
-    "outcome": "prevent falls",
-    "data_shared": "names, addresses and mobility flags",
-    "between_whom": "Ardwick and the trust",
-    "today": "ad hoc phone referrals",
-    "benefit": "reach everyone at risk",
-}
-
 
 def url(name: str, proposal: Proposal | None = None, *args) -> str:
     return reverse(f"requests:{name}", args=[proposal.reference, *args] if proposal else args)
@@ -266,117 +247,9 @@ def invite(proposal, organisation, *, by, role="recipient", email=None):
     )
 
 
-def fill(p, *, by, data_item=None) -> Proposal:
-    """Answer every section of `p` through the services."""
-    today = timezone.localdate()
-    services.proposal_update(
-        proposal=p,
-        section=Section.PURPOSE,
-        data={"problem": "Falls are not prevented.", "benefits": "Fewer falls."},
-        by=by,
-        revision=None,
-    )
-    services.vision_update(proposal=p, parts=VISION_PARTS, by=by, revision=None)
-    services.item_save(
-        proposal=p,
-        section=Section.PURPOSE,
-        instance=MeasurableOutcome(),
-        data={"description": "Fewer falls", "measure": "Falls a year", "target": "10% fewer"},
-        by=by,
-        kind="outcome",
-    )
-    services.proposal_update(
-        proposal=p,
-        section=Section.NEEDS,
-        data={"data_subjects": "Adults receiving care at home"},
-        by=by,
-        revision=None,
-    )
-    services.item_save(
-        proposal=p,
-        section=Section.NEEDS,
-        instance=DataItem(),
-        data=data_item
-        or {
-            "name": "Name and address",
-            "category": "personal",
-            "identifiability": "identifiable",
-            "is_health_or_care": False,
-            "necessity": "To know whom to visit.",
-        },
-        by=by,
-        kind="dataitem",
-    )
-    lead = p.participants.get(is_lead=True)
-    services.participant_save(
-        proposal=p, instance=lead, data={"role": "provider", "controller_role": "controller"}, by=by
-    )
-    for party in p.participants.all():
-        for direction in party.directions:
-            services.lawful_basis_save(
-                proposal=p,
-                instance=LawfulBasis(participant=party, direction=direction),
-                data={"article6": "e", "legal_power": "Care Act 2014 s.6 (co-operation)"},
-                by=by,
-            )
-    services.proposal_update(
-        proposal=p,
-        section=Section.PRACTICAL,
-        data={"dpia_screened": True, "dpia_indicators": ["vulnerable"]},
-        by=by,
-        revision=None,
-    )
-    services.item_save(
-        proposal=p,
-        section=Section.PRACTICAL,
-        instance=Action(),
-        data={
-            "description": "Update the privacy notice",
-            "owner_name": "Dan Wright",
-            "owner_organisation": p.lead_organisation,
-            "due_date": today + timedelta(days=30),
-        },
-        by=by,
-        kind="action",
-    )
-    services.proposal_update(
-        proposal=p,
-        section=Section.HOW,
-        data={
-            "transfer_method": "SFTP",
-            "frequency": "weekly",
-            "security_measures": "Encryption",
-            "access_controls": "The prevention team",
-            "storage_location": "UK-hosted CRM",
-        },
-        by=by,
-        revision=None,
-    )
-    services.proposal_update(
-        proposal=p,
-        section=Section.REVIEW,
-        data={
-            "review_date": today + timedelta(days=365),
-            "review_frequency": "12",
-            "success_measures": "Falls counted",
-        },
-        by=by,
-        revision=None,
-    )
-    services.proposal_update(
-        proposal=p,
-        section=Section.EXIT,
-        data={
-            "start_date": today + timedelta(days=10),
-            "end_date": today + timedelta(days=3 * 365),
-            "retention": "Two years",
-            "end_of_sharing": "delete",
-            "early_termination": "A serious breach",
-        },
-        by=by,
-        revision=None,
-    )
-    return fresh(p)
+def fill(p, *, by) -> Proposal:
+    """Answer every section of `p` through the services (the shared builder)."""
+    return proposal_fill(proposal=p, by=by)
 
 
 def build_proposal(*, lead, partners, by, title="Falls prevention referrals") -> Proposal:

@@ -6,7 +6,8 @@ from django.db import OperationalError
 
 from outbox.base import OutboxBackedTask
 
-from .. import generation, sealing
+from .. import sealing
+from ..generation import services as generation
 
 
 @shared_task(

@@ -1,6 +1,11 @@
+import datetime
+
 from django import template
+from django.urls import reverse
+from django.utils import formats
 
 from ..choices import STATUS_TAG_CLASSES
+from ..questions import Part, entries
 from ..rounds.rule import RoundRule
 
 register = template.Library()
@@ -29,3 +34,31 @@ def section_labels(keys) -> str:
 
     labels = dict(Section.choices)
     return ", ".join(str(labels.get(key, key)) for key in keys or [])
+
+
+@register.simple_tag
+def answer_rows(proposal, page: str, **parts) -> list[dict]:
+    """The answers of one page's declared questions (questions.py) as rows of the answers
+    summary: {key, value, url}. `parts` gives the values of the page's other rows, e.g.
+    vision=the vision statement's text."""
+    rows = []
+    for entry in entries(page):
+        if entry.summary is None:
+            continue
+        if isinstance(entry, Part):
+            value = parts[entry.name]
+        else:
+            value = getattr(proposal, entry.name)
+            if isinstance(value, datetime.date):
+                value = formats.date_format(value, "j F Y")
+            elif proposal._meta.get_field(entry.name).choices:
+                value = getattr(proposal, f"get_{entry.name}_display")()
+            value = value or str(entry.summary_empty or "")
+        rows.append(
+            {
+                "key": str(entry.summary),
+                "value": value,
+                "url": reverse(f"requests:{entry.url_name}", args=[proposal.reference]),
+            }
+        )
+    return rows

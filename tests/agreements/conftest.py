@@ -4,7 +4,7 @@ personas in tests/conftest.py."""
 
 import pytest
 
-from agreements import generation
+from agreements.generation import services as generation
 from agreements.models import Agreement
 from organisations.models import Membership, Role, SignatoryCapacity
 from tests.factories import member_of

@@ -2,22 +2,11 @@
 signing, sealing, verification, pages) and the agreement's browser journey. The fixtures built
 on these are in tests/agreements/conftest.py."""
 
-import datetime
-
-from django.utils import timezone
-
-from sharing_requests import services
-from sharing_requests.choices import Section
-from sharing_requests.models import (
-    Action,
-    DataItem,
-    LawfulBasis,
-    MeasurableOutcome,
-    Participant,
-    Proposal,
-)
+from sharing_requests import examples, services
+from sharing_requests.examples import proposal_fill
+from sharing_requests.models import Proposal
+from sharing_requests.questions import questions
 from sharing_requests.rounds import rounds
-from tests.conftest import VISION_PARTS
 from tests.factories import OrganisationFactory
 
 
@@ -31,125 +20,39 @@ def build_proposal(
     items: int = 1,
     item_name: str = "Name and address",
 ) -> Proposal:
-    """A draft with every section answered, through the services people use. `text`
-    overrides free-text answers (e.g. to put markup in them)."""
+    """A draft with every section answered, through the shared builder. `text` overrides
+    free-text answers (e.g. to put markup in them): plain questions by field name, and
+    `contact_name`, `necessity` and `legal_power`. From the second data item on, the data
+    includes special category health data."""
     text = text or {}
-    today = timezone.localdate()
     p = services.proposal_create(lead_organisation=lead, title=title, by=author)
-    for organisation in partners:
-        services.participant_save(
-            proposal=p,
-            instance=Participant(),
-            data={
+    declared = {q.name for q in questions()}
+    return proposal_fill(
+        proposal=p,
+        by=author,
+        answers={k: v for k, v in text.items() if k in declared},
+        partners=[
+            {
                 "organisation": organisation,
                 "role": "recipient",
                 "controller_role": "controller",
                 "contact_name": text.get("contact_name", "Casey Contact"),
                 "contact_email": f"contact@{organisation.slug}.example",
-            },
-            by=author,
-        )
-
-    def update(section, data):
-        services.proposal_update(
-            proposal=p,
-            section=section,
-            data={k: text.get(k, v) for k, v in data.items()},
-            by=author,
-            revision=None,
-        )
-
-    update(Section.PURPOSE, {"problem": "Falls are not prevented.", "benefits": "Fewer falls."})
-    services.vision_update(proposal=p, parts=VISION_PARTS, by=author, revision=None)
-    services.item_save(
-        proposal=p,
-        section=Section.PURPOSE,
-        instance=MeasurableOutcome(),
-        data={"description": "Fewer falls", "measure": "Falls a year", "target": "10% fewer"},
-        by=author,
-        kind="outcome",
-    )
-    update(Section.NEEDS, {"data_subjects": "Adults receiving care at home"})
-    for n in range(items):
-        services.item_save(
-            proposal=p,
-            section=Section.NEEDS,
-            instance=DataItem(),
-            data={
+            }
+            for organisation in partners
+        ],
+        items=[
+            {
+                **examples.DATA_ITEM,
                 "name": item_name if n == 0 else f"{item_name} {n + 1}",
                 "category": "special" if n == 1 else "personal",
-                "identifiability": "identifiable",
                 "is_health_or_care": n == 1,
-                "necessity": text.get("necessity", "To know whom to visit."),
-            },
-            by=author,
-            kind="dataitem",
-        )
-    services.participant_save(
-        proposal=p,
-        instance=p.participants.get(is_lead=True),
-        data={"role": "provider", "controller_role": "controller"},
-        by=author,
+                "necessity": text.get("necessity", examples.DATA_ITEM["necessity"]),
+            }
+            for n in range(items)
+        ],
+        basis={**examples.BASIS, "legal_power": text.get("legal_power", "Care Act 2014 s.6")},
     )
-    for party in p.participants.all():
-        for direction in party.directions:
-            data = {"article6": "e", "legal_power": text.get("legal_power", "Care Act 2014 s.6")}
-            if items > 1:
-                data.update({"article9": "h", "schedule1": "2"})
-            services.lawful_basis_save(
-                proposal=p,
-                instance=LawfulBasis(participant=party, direction=direction),
-                data=data,
-                by=author,
-            )
-    practical = {"dpia_screened": True, "dpia_indicators": ["vulnerable"]}
-    if items > 1:  # the second item is health or care data
-        practical.update(
-            {"confidentiality_basis": "public_interest", "national_data_opt_out": "applies"}
-        )
-    update(Section.PRACTICAL, practical)
-    services.item_save(
-        proposal=p,
-        section=Section.PRACTICAL,
-        instance=Action(),
-        data={
-            "description": "Update the privacy notice",
-            "owner_name": "Dan Wright",
-            "owner_organisation": lead,
-            "due_date": today + datetime.timedelta(days=30),
-        },
-        by=author,
-        kind="action",
-    )
-    update(
-        Section.HOW,
-        {
-            "transfer_method": "Weekly encrypted file over SFTP",
-            "frequency": "weekly",
-            "security_measures": "Encryption in transit and at rest",
-            "access_controls": "The prevention team",
-            "storage_location": "UK-hosted CRM",
-        },
-    )
-    update(
-        Section.REVIEW,
-        {
-            "review_date": today + datetime.timedelta(days=365),
-            "review_frequency": "12",
-            "success_measures": "Falls counted",
-        },
-    )
-    update(
-        Section.EXIT,
-        {
-            "start_date": today + datetime.timedelta(days=10),
-            "end_date": today + datetime.timedelta(days=3 * 365),
-            "retention": "Two years after the last visit",
-            "end_of_sharing": "delete",
-            "early_termination": "A serious breach",
-        },
-    )
-    return Proposal.objects.get(pk=p.pk)
 
 
 def approve(proposal, *, author, approvers):

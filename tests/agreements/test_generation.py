@@ -7,7 +7,7 @@ import re
 import pytest
 from guardian.shortcuts import get_perms
 
-from agreements import generation
+from agreements.generation import services as generation
 from agreements.models import (
     Agreement,
     AgreementEvent,

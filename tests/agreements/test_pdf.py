@@ -9,8 +9,8 @@ import threading
 import pytest
 from pypdf import PdfReader
 
-from agreements import generation
 from agreements import pdf as renderer
+from agreements.generation import services as generation
 from agreements.models import Agreement
 from benchmarks import pdf as pdf_benchmark
 

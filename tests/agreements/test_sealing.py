@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pypdf import PdfReader
 
-from agreements import generation, sealing, signing
+from agreements import sealing, signing
+from agreements.generation import services as generation
 from agreements.models import AgreementEvent, AgreementStatus, SealingCertificate
 from agreements.verification import Verdict, verify_pdf
 from notifications.models import Email, Notification, NotificationKind

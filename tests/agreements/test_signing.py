@@ -102,7 +102,7 @@ def test_a_member_who_is_not_a_signatory_cannot_sign(agreement, member_a, passwo
 def test_a_caldicott_party_needs_both_signatures(
     approved_version, caldicott_b, signatory_a, signatory_b, password
 ):
-    from agreements import generation
+    from agreements.generation import services as generation
 
     agreement = generation.agreement_generate(version_id=approved_version.pk)
     sign(agreement, signatory_a, password=password)

@@ -1,4 +1,3 @@
-# ruff: noqa: F401, F811  (pytest fixtures are imported by name, then requested as arguments)
 """The verify page open to anyone: bounded work whatever the file, limits per IP address and
 per person, CSRF for people who are not signed in, and nothing of an agreement shown beyond
 what its seal states."""
@@ -17,14 +16,6 @@ from agreements.verification import Verdict, verify_pdf
 from tests.conftest import tiny_pdf
 
 from .crafted_pdf import crafted_pdf
-from .documents_fixtures import (
-    _sealing_dir,
-    _session_sealing_dir,
-    agreement,
-    approved_version,
-    approver_a,
-    signatory_a,
-)
 from .test_sealing import sign_all, stored
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from agreements import generation
+from agreements.generation import services as generation
 from agreements.models import Agreement, AgreementStatus
 from organisations.models import Role
 from tests.agreements.proposal_builders import approve, build_proposal

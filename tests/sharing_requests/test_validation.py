@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from sharing_requests import services
 from sharing_requests.choices import ProposalStatus, Section
-from sharing_requests.forms import DPIA_MAX_BYTES
+from sharing_requests.forms.screening import DPIA_MAX_BYTES
 from sharing_requests.models import DataItem, LawfulBasis, Participant
 
 from .conftest import PDF_BYTES, docx_bytes, fresh, url

@@ -1,0 +1,106 @@
+"""The DPIA screening and the DPIA itself: the screening's indicators are a checklist and the
+DPIA an upload, so these keep their own forms; the reference's wording is declared in
+questions.py."""
+
+import zipfile
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from isf_portal.forms import GovukForm
+
+from ..choices import DPIA_INDICATORS
+from ..questions import question
+from .base import RevisionMixin
+
+DPIA_MAX_BYTES = 10 * 1024 * 1024
+
+NONE_OF_THESE = "none"
+
+
+class ScreeningForm(RevisionMixin, GovukForm):
+    indicators = forms.MultipleChoiceField(
+        label=_("Which of these apply to the sharing?"),
+        help_text=_(
+            "These are the ICO's indicators of high-risk processing. Select all that apply."
+        ),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Select which indicators apply, or select 'None of these'")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["indicators"]
+        field.choices = [(key, label) for key, label, _hint, _d in DPIA_INDICATORS] + [
+            (NONE_OF_THESE, _("None of these"))
+        ]
+        field.choice_hints = {key: str(hint) for key, _label, hint, _d in DPIA_INDICATORS if hint}
+
+    def clean_indicators(self):
+        chosen = self.cleaned_data["indicators"]
+        if NONE_OF_THESE in chosen and len(chosen) > 1:
+            raise forms.ValidationError(
+                _("Select the indicators that apply, or 'None of these', not both")
+            )
+        return [c for c in chosen if c != NONE_OF_THESE]
+
+
+class DpiaForm(RevisionMixin, GovukForm):
+    dpia_reference = forms.CharField(
+        label=question("dpia_reference").label,
+        max_length=100,
+        required=question("dpia_reference").required,
+        help_text=question("dpia_reference").hint,
+    )
+    dpia_file = forms.FileField(
+        label=_("Attach the DPIA"),
+        required=False,
+        help_text=_("A PDF or Word (.docx) file, 10 MB or smaller."),
+    )
+
+    def __init__(self, *args, has_file=False, **kwargs):
+        self.has_file = has_file
+        super().__init__(*args, **kwargs)
+
+    def clean_dpia_file(self):
+        upload = self.cleaned_data.get("dpia_file")
+        if not upload:
+            return None
+        if upload.size > DPIA_MAX_BYTES:
+            raise forms.ValidationError(_("The DPIA must be 10 MB or smaller"))
+        kind = sniff_document(upload)
+        if kind is None:
+            raise forms.ValidationError(_("The DPIA must be a PDF or a Word (.docx) file"))
+        upload.isf_extension = kind
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        if (
+            not self.errors
+            and not data.get("dpia_reference")
+            and not data.get("dpia_file")
+            and (not self.has_file)
+        ):
+            self.add_error("dpia_reference", _("Enter the DPIA reference or attach the DPIA"))
+        return data
+
+
+def sniff_document(upload) -> str | None:
+    """'pdf' or 'docx' by the file's content, whatever its name says; None otherwise."""
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(upload) as archive:
+                names = set(archive.namelist())
+        except zipfile.BadZipFile:
+            return None
+        finally:
+            upload.seek(0)
+        if "[Content_Types].xml" in names and "word/document.xml" in names:
+            return "docx"
+    return None
