@@ -180,12 +180,12 @@ def test_a_failure_after_storing_leaves_no_file_behind(org_a, org_b, governance_
 
 
 # --- Serving and verifying the uploaded PDF -------------------------------------------------
-def test_the_uploaded_pdf_is_only_ever_served_as_an_attachment(org_a, org_b, go_a, client):
+def test_the_uploaded_pdf_is_only_ever_served_as_an_attachment(org_a, org_b, governance_a, client):
     # Whatever a governance officer uploaded (scripts included) never opens in the portal's
     # origin: an attachment, not sniffed, whatever the query asks.
     data = pdf_upload("Signed on paper").read()
-    agreement = record(go_a, org_a, [org_b], pdf=pdf_upload("Signed on paper"))
-    client.force_login(go_a, backend="django.contrib.auth.backends.ModelBackend")
+    agreement = record(governance_a, org_a, [org_b], pdf=pdf_upload("Signed on paper"))
+    client.force_login(governance_a, backend="django.contrib.auth.backends.ModelBackend")
     download = reverse("agreements:download", args=[agreement.reference, "signed"])
     for query in ("", "?view=1"):
         response = client.get(download + query)
@@ -197,10 +197,10 @@ def test_the_uploaded_pdf_is_only_ever_served_as_an_attachment(org_a, org_b, go_
 
 
 def test_verifying_an_unsealed_external_pdf_reveals_nothing_to_a_non_party(
-    org_a, org_b, go_a, member_a, client
+    org_a, org_b, governance_a, member_a, client
 ):
     data = pdf_upload("Signed on paper").read()
-    agreement = record(go_a, org_a, [org_b], pdf=pdf_upload("Signed on paper"))
+    agreement = record(governance_a, org_a, [org_b], pdf=pdf_upload("Signed on paper"))
     verify = reverse("agreements:verify")
     upload = SimpleUploadedFile("a.pdf", data, content_type="application/pdf")
     page = client.post(verify, {"pdf": upload}).content.decode()
