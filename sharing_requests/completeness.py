@@ -15,6 +15,7 @@ from organisations.models import Sector
 from .choices import (
     ARTICLE9_SCHEDULE1_PART,
     DPIA_DECISIVE,
+    DPIA_INDICATORS,
     SCHEDULE1_PART,
     Article6,
     DataCategory,
@@ -47,8 +48,6 @@ def _url(proposal, name, *args):
 
 def dpia_outcome(proposal) -> dict:
     """The screening's outcome and the answers that led to it."""
-    from .choices import DPIA_INDICATORS
-
     chosen = set(proposal.dpia_indicators or [])
     labels = {key: str(label) for key, label, _hint, _decisive in DPIA_INDICATORS}
     decisive = [labels[k] for k in chosen & DPIA_DECISIVE]

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from organisations.models import Organisation, User
+from organisations.models import Delegation, Organisation, User
 
 from . import services
 from .choices import Section
@@ -637,8 +637,6 @@ def _build(spec) -> Proposal:
 
 def _delegation():
     """Tom Booth (Manchester's approver) is away: Helen Clarke decides for him."""
-    from organisations.models import Delegation
-
     today = timezone.localdate()
     tom, helen = _user("tom.booth@manchester.example"), _user("helen.clarke@manchester.example")
     if not Delegation.objects.filter(approver=tom, delegate=helen).exists():

@@ -8,6 +8,7 @@ from guardian.models import GroupObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from ..choices import (
+    EDITABLE_STATUSES,
     Annex1Condition,
     Article6,
     Article9,
@@ -26,6 +27,7 @@ from ..choices import (
     Section,
     SectionStatus,
 )
+from ..vision import assemble
 
 User = settings.AUTH_USER_MODEL
 
@@ -117,8 +119,6 @@ class Proposal(models.Model):
 
     @property
     def is_editable(self) -> bool:
-        from ..choices import EDITABLE_STATUSES
-
         return self.status in EDITABLE_STATUSES
 
 
@@ -187,8 +187,6 @@ class VisionStatement(models.Model):
 
     @property
     def text(self) -> str:
-        from ..vision import assemble
-
         return assemble({part: getattr(self, part) for part in self.PARTS})
 
 

@@ -1,0 +1,71 @@
+"""What the parties say about the vision statement: their members' comments and the
+partners' endorsements."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from isf_portal.domain import DomainError, audit
+from organisations.models import Organisation
+
+from .. import permissions
+from ..choices import EDITABLE_STATUSES, ProposalStatus
+from ..events import proposal_event, proposal_locked
+from ..models import Endorsement, Proposal, VisionComment
+
+
+def comment_add(*, proposal: Proposal, organisation: Organisation, text: str, by) -> VisionComment:
+    """A member of a party comments on the vision statement."""
+    with transaction.atomic():
+        p = proposal_locked(proposal.pk)
+        if p.status in (ProposalStatus.WITHDRAWN, ProposalStatus.DECLINED):
+            raise DomainError(_("This proposal is closed to comments."))
+        _require_party_member(p, organisation, by)
+        comment = VisionComment(proposal=p, author=by, organisation=organisation, text=text)
+        audit(comment, reason="isf.vision.commented", by=by)
+        comment.save()
+        proposal_event(
+            p,
+            by=by,
+            kind="comment",
+            description=_("Comment on the vision statement from %(org)s") % {"org": organisation},
+            organisation=organisation,
+        )
+        Proposal.objects.filter(pk=p.pk).update(last_activity_at=timezone.now())
+    return comment
+
+
+def endorse(*, proposal: Proposal, organisation: Organisation, by) -> Endorsement:
+    """A partner endorses the vision statement as it stands now (recorded with its text)."""
+    with transaction.atomic():
+        p = proposal_locked(proposal.pk)
+        if p.status not in EDITABLE_STATUSES:
+            raise DomainError(_("Endorsements close when the proposal is submitted."))
+        _require_party_member(p, organisation, by)
+        if organisation.pk == p.lead_organisation_id:
+            raise DomainError(_("Partner organisations endorse the vision; the lead writes it."))
+        if not p.vision.is_complete:
+            raise DomainError(_("The vision statement is not finished yet."))
+        existing = Endorsement.objects.filter(proposal=p, user=by, organisation=organisation)
+        if existing.filter(statement=p.vision.text).exists():
+            raise DomainError(_("You have already endorsed this version of the statement."))
+        existing.delete()
+        endorsement = Endorsement(
+            proposal=p, user=by, organisation=organisation, statement=p.vision.text
+        )
+        audit(endorsement, reason="isf.vision.endorsed", by=by)
+        endorsement.save()
+        proposal_event(
+            p,
+            by=by,
+            kind="endorsement",
+            description=_("Vision statement endorsed for %(org)s") % {"org": organisation},
+            organisation=organisation,
+        )
+        Proposal.objects.filter(pk=p.pk).update(last_activity_at=timezone.now())
+    return endorsement
+
+
+def _require_party_member(proposal, organisation, by):
+    if organisation.pk not in permissions.acting_for(by, permissions.Action.COMMENT, proposal):
+        raise DomainError(_("Only members of the organisations taking part can do this."))
