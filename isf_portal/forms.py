@@ -139,6 +139,9 @@ class GovukFormMixin:
         for name, field in self.fields.items():
             self._govuk_messages(field, *self.messages.get(name, (None, None)))
             widget = field.widget
+            # No page moves focus on load (Django's sign-in and password forms would): it
+            # skips the skip link and the header. GOV.UK's error summary does so on purpose.
+            widget.attrs.pop("autofocus", None)
             kind = type(widget).__name__.lower().replace("input", "").replace("widget", "")
             classes = WIDGET_CLASSES.get(kind)
             if classes:
