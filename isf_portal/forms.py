@@ -151,10 +151,20 @@ class GovukFormMixin:
                 widget.attrs["class"] = classes
             if type(widget) is forms.Select:
                 widget.__class__ = OptionsSelect  # same markup, written without templates
+            described = []
             if isinstance(widget, forms.Textarea):
                 widget.attrs.setdefault("rows", 5)
+                if getattr(field, "max_length", None):
+                    # GOV.UK's character count (templates/forms/govuk_field.html): people may
+                    # type past the limit and are told by how much, so no maxlength to cut
+                    # them off; the form refuses the excess with its own message.
+                    widget.attrs.pop("maxlength", None)
+                    widget.attrs["class"] += " govuk-js-character-count"
+                    described.append(f"{self[name].auto_id}-info")
             if field.help_text and classes:
-                widget.attrs["aria-describedby"] = f"{self[name].auto_id}-hint"
+                described.append(f"{self[name].auto_id}-hint")
+            if described:
+                widget.attrs["aria-describedby"] = " ".join(described)
             if isinstance(widget, forms.EmailInput):
                 widget.attrs.setdefault("autocomplete", "email")
                 widget.attrs.setdefault("spellcheck", "false")
