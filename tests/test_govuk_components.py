@@ -1,7 +1,8 @@
-"""GOV.UK components the shared templates render: character count and numbered pagination."""
+"""GOV.UK components the shared templates render: character count, pagination, table regions."""
 
 import re
 from html import unescape
+from pathlib import Path
 
 from django import forms
 from django.core.paginator import Paginator
@@ -85,3 +86,43 @@ def test_pagination_on_the_first_page_has_no_previous_link_and_keeps_the_query()
 
 def test_one_page_shows_no_pagination():
     assert pagination(1, pages=1).strip() == ""
+
+
+# --- Reflow (WCAG 1.4.10): wide tables scroll in a region of their own ---------------------
+ROOT = Path(__file__).resolve().parent.parent
+# Two narrow columns that wrap at 320 pixels, and the PDF (printed, never reflowed).
+NARROW_OR_PRINTED = {
+    "templates/home.html",
+    "notifications/templates/notifications/emails.html",
+    "agreements/templates/agreements/pdf/agreement.html",
+}
+SCROLL_REGION = re.compile(
+    # The label may be a template tag, with quotes of its own.
+    r'<div class="app-table-scroll" role="region" aria-label="(?:\{%.*?%\}|\{\{.*?\}\}|[^"])+" '
+    r'tabindex="0">'
+    r'<table class="govuk-table"'
+)
+
+
+def test_every_data_table_scrolls_inside_a_labelled_focusable_region():
+    templates = [
+        path
+        for folder in (
+            "templates",
+            "organisations",
+            "sharing_requests",
+            "agreements",
+            "notifications",
+        )
+        for path in (ROOT / folder).rglob("*.html")
+    ]
+    checked = 0
+    for path in templates:
+        name = str(path.relative_to(ROOT))
+        html = path.read_text()
+        tables = html.count('<table class="govuk-table"')
+        if not tables or name in NARROW_OR_PRINTED:
+            continue
+        assert len(SCROLL_REGION.findall(html)) == tables, name
+        checked += 1
+    assert checked >= 10
