@@ -5,9 +5,6 @@ PY := $(VENV)/bin/python
 PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 CSS := static/build/portal.css
-# htmx's and django-htmx's unused ext/ modules import "htmx.org" by a bare name that the
-# hashing storage cannot resolve; the SCSS sources need not be served.
-COLLECTSTATIC_IGNORE := --ignore ext --ignore scss
 
 .PHONY: setup run test test-fast lint format bench bench-tiny clean lock
 
@@ -30,7 +27,6 @@ $(CSS): $(NPM_STAMP) static/scss/portal.scss
 	npm run --silent build
 
 run: setup
-	$(PY) manage.py collectstatic --noinput -v0 $(COLLECTSTATIC_IGNORE)
 	$(PY) manage.py migrate --noinput -v1
 	$(PY) manage.py seed_demo
 	$(PY) scripts/run_embedded.py

@@ -139,6 +139,9 @@ class GovukFormMixin:
         for name, field in self.fields.items():
             self._govuk_messages(field, *self.messages.get(name, (None, None)))
             widget = field.widget
+            # No page moves focus on load (Django's sign-in and password forms would): it
+            # skips the skip link and the header. GOV.UK's error summary does so on purpose.
+            widget.attrs.pop("autofocus", None)
             kind = type(widget).__name__.lower().replace("input", "").replace("widget", "")
             classes = WIDGET_CLASSES.get(kind)
             if classes:
@@ -148,10 +151,20 @@ class GovukFormMixin:
                 widget.attrs["class"] = classes
             if type(widget) is forms.Select:
                 widget.__class__ = OptionsSelect  # same markup, written without templates
+            described = []
             if isinstance(widget, forms.Textarea):
                 widget.attrs.setdefault("rows", 5)
+                if getattr(field, "max_length", None):
+                    # GOV.UK's character count (templates/forms/govuk_field.html): people may
+                    # type past the limit and are told by how much, so no maxlength to cut
+                    # them off; the form refuses the excess with its own message.
+                    widget.attrs.pop("maxlength", None)
+                    widget.attrs["class"] += " govuk-js-character-count"
+                    described.append(f"{self[name].auto_id}-info")
             if field.help_text and classes:
-                widget.attrs["aria-describedby"] = f"{self[name].auto_id}-hint"
+                described.append(f"{self[name].auto_id}-hint")
+            if described:
+                widget.attrs["aria-describedby"] = " ".join(described)
             if isinstance(widget, forms.EmailInput):
                 widget.attrs.setdefault("autocomplete", "email")
                 widget.attrs.setdefault("spellcheck", "false")

@@ -80,9 +80,7 @@ class MembershipRolesForm(GovukForm):
 
 
 class SignInForm(GovukFormMixin, AuthenticationForm):
-    username = forms.EmailField(
-        label=_("E-mail address"), widget=forms.EmailInput(attrs={"autofocus": True})
-    )
+    username = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput)
     error_messages = {
         "invalid_login": _(
             "Enter a correct e-mail address and password. Both may be case-sensitive."

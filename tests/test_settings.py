@@ -129,3 +129,70 @@ def test_production_celery_is_bounded_json_and_late_acknowledged():
     assert conf["acks_late"] is True
     assert conf["prefetch"] == 1
     assert conf["eager"] is False
+
+
+# --- The embedded default (`make run`) ------------------------------------------------------
+def local_env(tmp_path: Path, **overrides: str) -> dict:
+    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+    env.update(
+        DJANGO_SETTINGS_MODULE="isf_portal.settings.local",
+        ISF_VAR_DIR=str(tmp_path / "var"),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        STATIC_ROOT=str(tmp_path / "static"),
+    )
+    env.update(overrides)
+    return env
+
+
+LOCAL_SETTINGS = """
+import json, django
+django.setup()
+from django.conf import settings
+print(json.dumps({"DEBUG": settings.DEBUG, "SITE_URL": settings.SITE_URL,
+                  "ALLOWED_HOSTS": settings.ALLOWED_HOSTS}))
+"""
+
+
+def local_settings(tmp_path: Path, **overrides: str) -> dict:
+    result = run(local_env(tmp_path, **overrides), "-c", LOCAL_SETTINGS)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_embedded_default_has_debug_off_unless_asked_for(tmp_path):
+    assert local_settings(tmp_path)["DEBUG"] is False
+    assert local_settings(tmp_path, DEBUG="true")["DEBUG"] is True
+
+
+def test_embedded_default_links_e_mails_to_the_host_and_port_it_serves_on(tmp_path):
+    assert local_settings(tmp_path)["SITE_URL"] == "http://127.0.0.1:8000"
+    assert local_settings(tmp_path, PORT="8123")["SITE_URL"] == "http://127.0.0.1:8123"
+    named = local_settings(tmp_path, HOST="isf-demo.local", PORT="9000")
+    assert named["SITE_URL"] == "http://isf-demo.local:9000"
+    assert "isf-demo.local" in named["ALLOWED_HOSTS"]
+    # Every interface: a link needs an address a browser can open.
+    assert local_settings(tmp_path, HOST="0.0.0.0")["SITE_URL"] == "http://127.0.0.1:8000"
+    # An explicit SITE_URL (the address colleagues use) wins.
+    explicit = local_settings(tmp_path, PORT="8123", SITE_URL="https://isf.example/")
+    assert explicit["SITE_URL"] == "https://isf.example"
+
+
+MISSING_PAGE = """
+import django
+django.setup()
+from django.test import Client
+response = Client().get("/no-such-page/", HTTP_HOST="127.0.0.1")
+print(response.status_code)
+print(response.content.decode())
+"""
+
+
+def test_embedded_default_shows_the_portals_own_not_found_page(tmp_path):
+    result = run(local_env(tmp_path), "-c", MISSING_PAGE)
+    assert result.returncode == 0, result.stderr
+    status, html = result.stdout.split("\n", 1)
+    assert status == "404"
+    assert '<h1 class="govuk-heading-l">Page not found</h1>' in html
+    # Django's technical page lists the URL patterns to anyone.
+    assert "URLconf" not in html
+    assert "DEBUG = True" not in html

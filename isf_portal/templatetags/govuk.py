@@ -11,6 +11,26 @@ def choice_hint(field, value):
 
 
 @register.filter
+def character_limit(bound_field):
+    """The limit a GOV.UK character count shows under a text box, or None (see GovukFormMixin)."""
+    widget_class = bound_field.field.widget.attrs.get("class", "")
+    if "govuk-js-character-count" in widget_class.split():
+        return bound_field.field.max_length
+    return None
+
+
+@register.filter
+def page_numbers(page):
+    """The numbered GOV.UK pagination: the first and last pages, the current one and its
+    neighbours, None for each gap (shown as an ellipsis)."""
+    ellipsis = page.paginator.ELLIPSIS
+    return [
+        None if number == ellipsis else number
+        for number in page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
+    ]
+
+
+@register.filter
 def date_parts(bound_field):
     """(label, id, name, value, width class) for each box of a GOV.UK date input."""
     widget = bound_field.field.widget

@@ -117,14 +117,72 @@ def demo_password() -> str:
     return DEMO_PASSWORD
 
 
+# WCAG 2.2's reflow criterion (1.4.10): at 320 CSS pixels wide (a 1280-pixel window at 400 %
+# zoom) nothing scrolls sideways but a region of its own, such as a wide table's.
+REFLOW_WIDTH = 320
+
+# The elements that stick out past the window's right edge, innermost first, skipping those
+# inside a region that scrolls (or clips) sideways by itself.
+_OVERFLOWING = """() => {
+    const width = window.innerWidth;
+    const sticksOut = (element) => element.getBoundingClientRect().right > width + 0.5;
+    // Clipped by an ancestor that scrolls, as far as offsetParent can tell (an absolutely
+    // positioned element escapes a scrolling ancestor that is not positioned). The page
+    // itself (html and body) does not count: GOV.UK sets overflow-y on html.
+    const clipped = (element) => {
+        const start = getComputedStyle(element).position === "absolute"
+            ? element.offsetParent : element.parentElement;
+        for (let up = start; up && up !== document.body; up = up.parentElement) {
+            const overflow = getComputedStyle(up).overflowX;
+            if (overflow !== "visible") return true;
+        }
+        return false;
+    };
+    const found = [];
+    for (const element of document.body.querySelectorAll("*")) {
+        const box = element.getBoundingClientRect();
+        if (box.width === 0 || box.right <= width + 0.5 || clipped(element)) continue;
+        if ([...element.children].some(sticksOut)) continue;
+        const name = element.tagName.toLowerCase() + (element.id ? "#" + element.id : "") +
+            [...element.classList].map((c) => "." + c).join("");
+        found.push(`${name} (right edge ${Math.round(box.right)}px): ` +
+            (element.textContent || "").trim().slice(0, 60));
+    }
+    return {scrollWidth: document.documentElement.scrollWidth, width, found: found.slice(0, 10)};
+}"""
+
+
+def assert_reflows(page: Page) -> None:
+    """At a 320-pixel-wide viewport the page does not scroll sideways; the size is restored."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": REFLOW_WIDTH, "height": size["height"] if size else 720})
+    try:
+        result = page.evaluate(_OVERFLOWING)
+    finally:
+        if size:
+            page.set_viewport_size(size)
+    if result["scrollWidth"] <= result["width"]:
+        return
+    lines = [
+        f"{page.url} scrolls sideways at {REFLOW_WIDTH}px wide: "
+        f"{result['scrollWidth']}px of content in a {result['width']}px window. Sticking out:"
+    ]
+    lines += [f"- {element}" for element in result["found"]]
+    pytest.fail("\n".join(lines), pytrace=False)
+
+
 def assert_accessible(page: Page) -> None:
-    """Run axe on the page as it is now; fail listing every WCAG 2.2 AA violation."""
+    """Run axe on the page as it is now; fail listing every WCAG 2.2 AA violation.
+
+    The page is also checked to reflow at a 320-pixel-wide viewport (assert_reflows).
+    """
     # Without its stylesheet a page has no colours to check: make that a failure, not a pass.
     styled = page.evaluate(
         """() => [...document.querySelectorAll('link[rel="stylesheet"]')]
             .every((link) => link.sheet && link.sheet.cssRules.length > 0)"""
     )
     assert styled, f"A stylesheet did not load on {page.url}"
+    assert_reflows(page)
     results = _axe.run(page, options=AXE_OPTIONS)
     violations = results.response["violations"]
     if not violations:

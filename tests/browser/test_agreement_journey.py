@@ -133,7 +133,9 @@ def test_from_approval_to_a_verified_signed_download(people, live_server, new_pa
     sign_in(officer, live_server, people["governance_b"].email, TEST_PASSWORD)
     officer.goto(f"{live_server.url}/agreements/{agreement.reference}/")
     expect(officer.locator("main .govuk-tag").first).to_have_text("Active")
-    expect(officer.locator("h2#signatures + table")).to_contain_text("Sue Signer")
+    expect(officer.locator("h2#signatures + .app-table-scroll > table")).to_contain_text(
+        "Sue Signer"
+    )
     assert_accessible(officer)
     with officer.expect_download() as download_info:
         officer.get_by_role("link", name=re.compile("Download the signed agreement")).click()

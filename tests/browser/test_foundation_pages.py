@@ -64,6 +64,18 @@ def test_sign_in_page_and_its_error_summary_are_accessible(page, live_server, de
 
 
 @pytest.mark.browser
+def test_sign_in_page_leaves_focus_at_the_start_of_the_page(page, live_server, demo_data):
+    # Focus moved to the e-mail field on load skipped the skip link and the header.
+    page.goto(live_server.url + "/account/sign-in/")
+    page.wait_for_load_state("load")
+    expect(page.locator("body.govuk-frontend-supported")).to_have_count(1)
+    assert page.evaluate("document.activeElement === document.body")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+    assert_accessible(page)
+
+
+@pytest.mark.browser
 def test_password_reset_and_check_your_email_pages_are_accessible(page, live_server, demo_data):
     page.goto(live_server.url + "/account/sign-in/")
     page.get_by_role("link", name="I have forgotten my password").click()

@@ -168,8 +168,14 @@ def test_author_completes_seven_sections_partner_endorses_and_author_submits(
     save(page)
     expect_errors(page, "id_title", "id_problem", "id_benefits")
     page.get_by_label("Proposal title").fill(TITLE)
-    page.get_by_label("What problem are you trying to solve?").fill(
-        "Care workers spot fire risks at home but referrals to the fire service are ad hoc."
+    problem = "Care workers spot fire risks at home but referrals to the fire service are ad hoc."
+    page.get_by_label("What problem are you trying to solve?").fill(problem)
+    # GOV.UK's character count says, as people type, how much of the limit is left.
+    problem_group = page.locator(".govuk-character-count").filter(
+        has=page.get_by_label("What problem are you trying to solve?")
+    )
+    expect(problem_group.locator(".govuk-character-count__status")).to_have_text(
+        f"You have {5000 - len(problem):,} characters remaining"
     )
     page.get_by_label("What benefits do you expect?").fill(
         "Fewer fires and deaths among people receiving care; safer homes."

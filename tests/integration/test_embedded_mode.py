@@ -7,6 +7,7 @@ wait is bounded; whatever is still running at the end is killed.
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -87,6 +88,15 @@ def is_running(pid: int) -> bool:
     return state != "Z"  # a zombie has exited; only its exit status is left
 
 
+def fetch(port: int, path: str) -> tuple[int, str, str]:
+    """(status, content type, body) of a GET, error statuses included."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
+            return response.status, response.headers["Content-Type"], response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["Content-Type"], error.read().decode()
+
+
 def healthz(port: int) -> int | None:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
@@ -143,6 +153,27 @@ def test_embedded_default_serves_sends_email_and_stops_on_ctrl_c(tmp_path):
             pytest.fail(f"/healthz never answered 200; the runner said:\n{log_tail()}")
         children = children_of(runner.pid)
         assert len(children) == 3, f"expected web, worker and beat, found {children}"
+
+        # People demo this to colleagues: the portal's own 404, never Django's technical page.
+        status, _type, html = fetch(port, "/no-such-page/")
+        assert status == 404
+        assert "Page not found" in html and "govuk-template" in html
+        assert "URLconf" not in html
+        # With DEBUG off the static files are still served, so pages keep their styles.
+        status, _type, html = fetch(port, "/account/sign-in/")
+        assert status == 200
+        stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', html)[1]
+        script = re.search(r'<script type="module" src="([^"]+)"', html)[1]
+        status, content_type, css = fetch(port, stylesheet)
+        assert (status, content_type.split(";")[0]) == (200, "text/css")
+        assert ".govuk-header" in css or ".govuk-template" in css
+        status, content_type, _js = fetch(port, script)
+        assert status == 200 and "javascript" in content_type
+        # E-mail links point at the port it serves on.
+        site_url = manage(
+            env, "shell", "-c", "from django.conf import settings; print(settings.SITE_URL)"
+        )
+        assert site_url.strip().splitlines()[-1] == f"http://127.0.0.1:{port}"
 
         email_id = int(manage(env, "shell", "-c", QUEUE_EMAIL, timeout=60).strip().splitlines()[-1])
 

@@ -83,6 +83,15 @@ def test_sign_in_page_sends_a_signed_in_user_home(client_for, member_a):
     assert response.url == reverse("home")
 
 
+@pytest.mark.parametrize("name", [SIGN_IN, "accounts:password-reset"])
+def test_signed_out_forms_leave_focus_where_the_page_starts(client, name):
+    # Django's sign-in form has autofocus: keyboard and screen-reader users then skip the
+    # skip link and the header. Only GOV.UK's error summary and success banner move focus.
+    html = client.get(reverse(name)).content.decode()
+    assert "<form" in html
+    assert "autofocus" not in html
+
+
 # --- Throttling -----------------------------------------------------------------------------
 def test_sixth_attempt_after_five_bad_passwords_is_refused_even_with_the_right_password(
     client, member_a, password

@@ -1,6 +1,7 @@
 """Inviting a colleague by e-mail and accepting: single use, expiring, refusals that explain."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -75,6 +76,24 @@ def test_admin_invites_a_colleague_and_the_email_carries_the_accept_link(
     assert "Ada Admin has invited you" in message.body
     # The link is the invitation's own: the stored hash matches the mailed token.
     assert services.invitation_for_token(link.rstrip("/").rsplit("/", 1)[1]) == invitation
+
+
+@time_machine.travel(datetime(2026, 3, 2, 4, 15, tzinfo=ZoneInfo("Europe/London")), tick=False)
+def test_invitation_email_states_the_expiry_time_with_one_full_stop(
+    client_for, admin_a, org_a, django_capture_on_commit_callbacks
+):
+    # An expiry in the morning once read "at 4:15a.m..": Django's "a" ends in a full stop.
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(admin_a).post(
+            invite_url(org_a), {"email": "early@ardwick.example", "roles": [Role.MEMBER]}
+        )
+    message = only_email_to("early@ardwick.example")
+    html_body, _mimetype = message.alternatives[0]
+    days = settings.INVITATION_TTL_DAYS
+    expiry = (datetime(2026, 3, 2) + timedelta(days=days)).strftime("%-d %B %Y")
+    for body in (message.body, html_body):
+        assert f"expires at 4:15am on {expiry}. If you" in body
+        assert ".." not in body
 
 
 def test_invitation_needs_at_least_one_role(client_for, admin_a, org_a):

@@ -133,6 +133,10 @@ def test_pagination_keeps_the_filters(org_a, member_a):
     assert set(listed(first)) | set(listed(second)) == {p.reference for p in made}
     assert "?status=draft&amp;page=2" in first.content.decode()
     assert f"{PAGE_SIZE + 3} proposals" in first.content.decode()
+    # Numbered GOV.UK pagination: every page is a link, the current one marked as such.
+    html = second.content.decode()
+    assert 'href="?status=draft&amp;page=1" aria-label="Page 1">1</a>' in html
+    assert 'href="?status=draft&amp;page=2" aria-label="Page 2" aria-current="page">2</a>' in html
     # A page past the end shows the last page rather than an error.
     assert listed(client.get(url("list"), {"page": 99})) == listed(second)
 
