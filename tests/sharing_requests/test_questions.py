@@ -70,7 +70,8 @@ def test_every_declared_page_without_its_own_view_gets_an_edit_page_with_a_lazy_
 
 
 def test_a_new_page_of_plain_questions_needs_no_form_class(monkeypatch):
-    page = questions._page(Section.HOW, "extra-edit", "Extra", replace(EXTRA, url_name=""))
+    extra = replace(EXTRA, url_name="extra-edit")
+    page = questions.Page(Section.HOW, "extra-edit", "Extra", (extra,))
     monkeypatch.setitem(questions.PAGES, "extra", page)
     try:
         form = forms.page_form("extra")(data={})
