@@ -10,7 +10,7 @@ submitted version (`snapshot.build`), where the agreement prints it
 seeder and the tests fill in (`examples.py`).
 
 Adding a plain question is the model field, its migration and one `Question` below, in the
-page (`PAGES`: one edit page of the proposal each) that asks it.
+page (`PAGES`: one edit page of the proposal each) that asks it; a new page is one `Page`.
 
 What is not plain (the vision statement, outcomes, data items, parties, lawful bases, the DPIA
 screening and actions) keeps its own forms and code; a `Part` marks where such an answer sits
@@ -88,19 +88,29 @@ def _days(n: int) -> Callable[[datetime.date], datetime.date]:
     return lambda today: today + datetime.timedelta(days=n)
 
 
-def _page(section: str, url_name: str, *entries: Entry) -> tuple[Entry, ...]:
-    return tuple(
-        replace(e, section=section, url_name=getattr(e, "url_name", "") or url_name)
-        for e in entries
-    )
+@dataclass(frozen=True)
+class Page:
+    """One edit page of the proposal, in one section: its heading and its rows in order."""
+
+    section: str
+    url_name: str  # "<name>-edit" for the generic page view
+    title: Text
+    entries: tuple[Entry, ...]
+    own_view: bool = False  # edited by a view of its own (the DPIA's also takes a file)
+
+
+def _page(section: str, url_name: str, title: Text, *entries: Entry, own_view=False) -> Page:
+    placed = tuple(replace(e, section=section, url_name=e.url_name or url_name) for e in entries)
+    return Page(section, url_name, title, placed, own_view)
 
 
 NOT_APPLICABLE = _("Not applicable")
 
-PAGES: dict[str, tuple[Entry, ...]] = {
+PAGES: dict[str, Page] = {
     "purpose": _page(
         Section.PURPOSE,
         "purpose-edit",
+        _("About the proposal"),
         Question(
             "title",
             label=_("Proposal title"),
@@ -144,6 +154,7 @@ PAGES: dict[str, tuple[Entry, ...]] = {
     "needs": _page(
         Section.NEEDS,
         "needs-edit",
+        _("Whose data"),
         Question(
             "data_subjects",
             label=_("Whose data will be shared?"),
@@ -164,6 +175,7 @@ PAGES: dict[str, tuple[Entry, ...]] = {
     "confidentiality": _page(
         Section.PRACTICAL,
         "confidentiality-edit",
+        _("Health and care data"),
         Question(
             "confidentiality_basis",
             label=_("What is the basis under the common-law duty of confidentiality?"),
@@ -179,7 +191,6 @@ PAGES: dict[str, tuple[Entry, ...]] = {
                     "lawful-basis", _("Common-law duty of confidentiality"), empty=NOT_APPLICABLE
                 ),
             ),
-            example="",
         ),
         Question(
             "national_data_opt_out",
@@ -193,7 +204,6 @@ PAGES: dict[str, tuple[Entry, ...]] = {
             agreement=(
                 InAgreement("lawful-basis", _("National data opt-out"), empty=NOT_APPLICABLE),
             ),
-            example="",
         ),
     ),
     # The DPIA page also takes a file, so it keeps its own form (forms/screening.py); the
@@ -201,6 +211,7 @@ PAGES: dict[str, tuple[Entry, ...]] = {
     "dpia": _page(
         Section.PRACTICAL,
         "dpia",
+        _("The DPIA"),
         Question(
             "dpia_reference",
             label=_("DPIA reference"),
@@ -208,10 +219,12 @@ PAGES: dict[str, tuple[Entry, ...]] = {
             hint=_("The reference in your organisation's DPIA log, for example DPIA-2026-014."),
             required=False,
         ),
+        own_view=True,
     ),
     "how": _page(
         Section.HOW,
         "how-edit",
+        _("How the data is shared"),
         Question(
             "transfer_method",
             label=_("How will the data move between organisations?"),
@@ -274,6 +287,7 @@ PAGES: dict[str, tuple[Entry, ...]] = {
     "review": _page(
         Section.REVIEW,
         "review-edit",
+        _("Review"),
         Question(
             "review_date",
             label=_("First review date"),
@@ -311,6 +325,7 @@ PAGES: dict[str, tuple[Entry, ...]] = {
     "exit": _page(
         Section.EXIT,
         "exit-edit",
+        _("Exit planning"),
         Question(
             "start_date",
             label=_("When does the sharing start?"),
@@ -374,14 +389,14 @@ PAGES: dict[str, tuple[Entry, ...]] = {
 
 
 def entries(page: str) -> tuple[Entry, ...]:
-    return PAGES[page]
+    return PAGES[page].entries
 
 
 def questions(page: str | None = None) -> Iterator[Question]:
     """The plain questions of one page, or of every page, in order."""
     for name, found in PAGES.items():
         if page is None or name == page:
-            yield from (e for e in found if isinstance(e, Question))
+            yield from (e for e in found.entries if isinstance(e, Question))
 
 
 def questions_of(section: str) -> Iterator[Question]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import dashboard, review, sections, submit, vision
+from .views import dashboard, dpia, items, parties, review, sections, submit, vision
 
 app_name = "requests"
 
@@ -10,15 +10,15 @@ urlpatterns = [
     path("in-review/", review.steering_reviews, name="steering-reviews"),
     path("<str:reference>/", sections.proposal_detail, name="detail"),
     path("<str:reference>/sections/<str:section>/", sections.section_page, name="section"),
-    # Pages that edit the proposal's own fields.
+    # Pages of plain questions (questions.PAGES), named as declared ("purpose-edit").
     *[
         path(
-            f"<str:reference>/{page}/edit/",
+            f"<str:reference>/{name}/edit/",
             sections.fields_edit,
-            {"page": page},
-            name=f"{page}-edit",
+            {"page": name},
+            name=page.url_name,
         )
-        for page in sections.FIELD_PAGES
+        for name, page in sections.FIELD_PAGES.items()
     ],
     path("<str:reference>/vision/", vision.vision_edit, name="vision"),
     path("<str:reference>/vision/preview/", vision.vision_preview, name="vision-preview"),
@@ -28,48 +28,46 @@ urlpatterns = [
     # Repeating lists.
     *[
         route
-        for kind in sections.ITEMS
+        for kind in items.ITEMS
         for route in (
             path(
                 f"<str:reference>/{kind}s/add/",
-                sections.item_edit,
+                items.item_edit,
                 {"kind": kind},
                 name=f"{kind}-add",
             ),
             path(
                 f"<str:reference>/{kind}s/<int:pk>/",
-                sections.item_edit,
+                items.item_edit,
                 {"kind": kind},
                 name=f"{kind}-edit",
             ),
             path(
                 f"<str:reference>/{kind}s/<int:pk>/remove/",
-                sections.item_remove,
+                items.item_remove,
                 {"kind": kind},
                 name=f"{kind}-remove",
             ),
         )
     ],
-    path("<str:reference>/participants/add/", sections.participant_edit, name="participant-add"),
+    path("<str:reference>/participants/add/", parties.participant_edit, name="participant-add"),
     path(
-        "<str:reference>/participants/<int:pk>/", sections.participant_edit, name="participant-edit"
+        "<str:reference>/participants/<int:pk>/", parties.participant_edit, name="participant-edit"
     ),
     path(
         "<str:reference>/participants/<int:pk>/remove/",
-        sections.participant_remove,
+        parties.participant_remove,
         name="participant-remove",
     ),
     path(
         "<str:reference>/lawful-basis/<int:participant_pk>/<str:direction>/",
-        sections.lawful_basis_edit,
+        parties.lawful_basis_edit,
         name="lawful-basis",
     ),
-    path("<str:reference>/screening/", sections.screening_edit, name="screening"),
-    path(
-        "<str:reference>/screening/outcome/", sections.screening_outcome, name="screening-outcome"
-    ),
-    path("<str:reference>/dpia/", sections.dpia_edit, name="dpia"),
-    path("<str:reference>/dpia/download/", sections.dpia_download, name="dpia-download"),
+    path("<str:reference>/screening/", dpia.screening_edit, name="screening"),
+    path("<str:reference>/screening/outcome/", dpia.screening_outcome, name="screening-outcome"),
+    path("<str:reference>/dpia/", dpia.dpia_edit, name="dpia"),
+    path("<str:reference>/dpia/download/", dpia.dpia_download, name="dpia-download"),
     path("<str:reference>/check/", submit.check_answers, name="check"),
     path("<str:reference>/submit/", submit.submit, name="submit"),
     path("<str:reference>/withdraw/", submit.withdraw, name="withdraw"),

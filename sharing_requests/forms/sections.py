@@ -1,5 +1,8 @@
 """Forms of the proposal's pages of plain questions, built from their declarations in
-questions.py, and the proposal's small forms (start, completion, comment, withdrawal)."""
+questions.py (`page_form`), and the proposal's small forms (start, completion, comment,
+withdrawal)."""
+
+import functools
 
 from django import forms
 from django.utils import timezone
@@ -38,11 +41,6 @@ class StartForm(GovukForm):
         if organisations.count() == 1:
             self.fields["lead_organisation"].widget = forms.HiddenInput()
             self.fields["lead_organisation"].initial = organisations.first().pk
-
-
-class PurposeForm(PageForm):
-    page = "purpose"
-    Meta = page_meta(page)
 
 
 class VisionForm(RevisionMixin, GovukModelForm):
@@ -88,21 +86,6 @@ class VisionForm(RevisionMixin, GovukModelForm):
             field.hide_optional = True
 
 
-class NeedsForm(PageForm):
-    page = "needs"
-    Meta = page_meta(page)
-
-
-class ConfidentialityForm(PageForm):
-    page = "confidentiality"
-    Meta = page_meta(page)
-
-
-class HowForm(PageForm):
-    page = "how"
-    Meta = page_meta(page)
-
-
 class ReviewForm(PageForm):
     page = "review"
     Meta = page_meta(page)
@@ -126,6 +109,20 @@ class ExitForm(PageForm):
         elif start and end and end <= start:
             self.add_error("end_date", _("The end date must be after the start date"))
         return data
+
+
+# The pages whose forms check more than each answer on its own. Every other page of plain
+# questions needs no class: page_form builds its form from the declarations.
+CHECKED_PAGES = {form.page: form for form in (ReviewForm, ExitForm)}
+
+
+@functools.cache
+def page_form(page: str) -> type[PageForm]:
+    """The form of a page of plain questions (questions.PAGES)."""
+    if page in CHECKED_PAGES:
+        return CHECKED_PAGES[page]
+    attrs = {"page": page, "Meta": page_meta(page), "__module__": __name__}
+    return type(f"{page.capitalize()}Form", (PageForm,), attrs)
 
 
 class CompletionForm(GovukForm):

@@ -4,7 +4,7 @@ from django import template
 from django.urls import reverse
 from django.utils import formats
 
-from ..choices import STATUS_TAG_CLASSES
+from ..choices import STATUS_TAG_CLASSES, Section
 from ..questions import Part, entries
 from ..rounds.rule import RoundRule
 
@@ -30,8 +30,6 @@ def round_rule(review) -> RoundRule:
 @register.filter
 def section_labels(keys) -> str:
     """['how', 'practical'] -> 'How, Practical steps'."""
-    from ..choices import Section
-
     labels = dict(Section.choices)
     return ", ".join(str(labels.get(key, key)) for key in keys or [])
 

@@ -2,6 +2,7 @@
 group's vote, and the forms for each capacity the signed-in person holds."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -246,7 +247,9 @@ def steering_reviews(request):
     if not permissions.may(request, permissions.Action.STEERING_LIST):
         raise Http404
     today = timezone.localdate()
-    proposals = selectors.in_review(overdue_after_working_days=_escalation_days(), today=today)
+    proposals = selectors.in_review(
+        overdue_after_working_days=settings.REVIEW_ESCALATION_WORKING_DAYS, today=today
+    )
     page = Paginator(proposals, 25).get_page(request.GET.get("page"))
     rows = []
     opening_rule = RoundRule.from_settings()
@@ -276,9 +279,3 @@ def steering_reviews(request):
             "show_votes": any(row["vote_required"] for row in rows),
         },
     )
-
-
-def _escalation_days():
-    from django.conf import settings
-
-    return settings.REVIEW_ESCALATION_WORKING_DAYS

@@ -9,11 +9,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from isf_portal.domain import DomainError
 
 from .. import permissions, services
+from ..answers import answers_context
 from ..completeness import all_problems
 from ..forms import WithdrawForm
 from ..rounds.rule import RoundRule
 from .common import editable_proposal, not_editable, proposal_context
-from .sections import answers_context
 
 
 @login_required
@@ -25,7 +25,9 @@ def check_answers(request, reference):
     return render(
         request,
         "sharing_requests/check_answers.html",
-        proposal_context(request, proposal, problems=problems, **answers_context(proposal)),
+        proposal_context(
+            request, proposal, problems=problems, **answers_context(proposal=proposal)
+        ),
     )
 
 
@@ -42,7 +44,7 @@ def submit(request, reference):
             request,
             "sharing_requests/check_answers.html",
             proposal_context(
-                request, proposal, problems=blocked.problems, **answers_context(proposal)
+                request, proposal, problems=blocked.problems, **answers_context(proposal=proposal)
             ),
             status=400,
         )
@@ -90,5 +92,5 @@ def print_view(request, reference):
     return render(
         request,
         "sharing_requests/print.html",
-        proposal_context(request, proposal, **answers_context(proposal)),
+        proposal_context(request, proposal, **answers_context(proposal=proposal)),
     )

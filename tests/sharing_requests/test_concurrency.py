@@ -269,7 +269,7 @@ def test_a_basis_added_while_the_form_was_filled_in_gives_the_conflict_page(
     proposal, org_b, member_a, colleague_a, monkeypatch
 ):
     from sharing_requests.forms import LawfulBasisForm
-    from sharing_requests.views import sections
+    from sharing_requests.views import parties
 
     class ColleagueAddsItFirst(LawfulBasisForm):
         """Between this form's validation and its save, a colleague adds the same basis."""
@@ -278,7 +278,7 @@ def test_a_basis_added_while_the_form_was_filled_in_gives_the_conflict_page(
             add_basis(proposal, org_b, by=member_a, power="First power")
             return super().clean()
 
-    monkeypatch.setattr(sections, "LawfulBasisForm", ColleagueAddsItFirst)
+    monkeypatch.setattr(parties, "LawfulBasisForm", ColleagueAddsItFirst)
     partner = Participant.objects.get(proposal=proposal, organisation=org_b)
     address = url("lawful-basis", proposal, partner.pk, "receiving")
     second = browser(colleague_a)
@@ -293,7 +293,7 @@ def test_a_basis_added_while_the_form_was_filled_in_gives_the_conflict_page(
     assert 'value="Second power"' in html
     assert saved_power(proposal) == "First power"
 
-    monkeypatch.setattr(sections, "LawfulBasisForm", LawfulBasisForm)
+    monkeypatch.setattr(parties, "LawfulBasisForm", LawfulBasisForm)
     new_revision = REVISION.search(html)[1]
     response = second.post(address, {**basis("Second power"), "revision": new_revision})
     assert response.status_code == 302

@@ -1,31 +1,29 @@
 """The question declarations drive the forms, completeness, the snapshot, the answers pages and
 the agreement: a declared question shows up in each, and a new entry needs nothing else."""
 
+from dataclasses import replace
+
 import pytest
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from agreements.generation.clauses import ClauseBook
 from agreements.generation.content import build_content
 from sharing_requests import forms, questions, services, snapshot
+from sharing_requests.answers import answers_context
 from sharing_requests.choices import Section
 from sharing_requests.completeness import section_problems
 from sharing_requests.examples import proposal_fill
 from sharing_requests.forms.base import PageForm, page_meta
 from sharing_requests.questions import Question, questions_of
 from sharing_requests.templatetags.proposals import answer_rows
-from sharing_requests.views.sections import answers_context
+from sharing_requests.views import sections
 
 from .conftest import fresh
 
-PAGE_FORMS = {
-    "purpose": forms.PurposeForm,
-    "needs": forms.NeedsForm,
-    "confidentiality": forms.ConfidentialityForm,
-    "how": forms.HowForm,
-    "review": forms.ReviewForm,
-    "exit": forms.ExitForm,
-}
+PAGE_FORMS = ["purpose", "needs", "confidentiality", "how", "review", "exit"]
 
 
 def _content(snap):
@@ -47,7 +45,7 @@ def _rows_of(content, key):
 
 @pytest.mark.parametrize("page", PAGE_FORMS)
 def test_each_page_form_asks_its_declared_questions(page):
-    form = PAGE_FORMS[page]()
+    form = forms.page_form(page)()
     declared = list(questions.questions(page))
 
     assert [q.name for q in declared] == [n for n in form.fields if n != "revision"]
@@ -58,6 +56,31 @@ def test_each_page_form_asks_its_declared_questions(page):
         assert field.required is q.required
         if q.error:
             assert field.error_messages["required"] == q.error
+
+
+def test_every_declared_page_without_its_own_view_gets_an_edit_page_with_a_lazy_title():
+    declared = {name for name, page in questions.PAGES.items() if not page.own_view}
+
+    assert set(sections.FIELD_PAGES) == declared == set(PAGE_FORMS)
+    for name, page in sections.FIELD_PAGES.items():
+        # Translated when a page is shown, in the reader's language, never at import.
+        assert isinstance(page.title, Promise)
+        url = reverse(f"requests:{page.url_name}", args=["ISF-1"])
+        assert url.endswith(f"/ISF-1/{name}/edit/")
+
+
+def test_a_new_page_of_plain_questions_needs_no_form_class(monkeypatch):
+    extra = replace(EXTRA, url_name="extra-edit")
+    page = questions.Page(Section.HOW, "extra-edit", "Extra", (extra,))
+    monkeypatch.setitem(questions.PAGES, "extra", page)
+    try:
+        form = forms.page_form("extra")(data={})
+        assert [n for n in form.fields if n != "revision"] == ["dpia_file_name"]
+        assert form.fields["dpia_file_name"].label == EXTRA.label
+        assert not form.is_valid()
+        assert form.errors["dpia_file_name"] == [EXTRA.error]
+    finally:
+        forms.page_form.cache_clear()
 
 
 def test_dpia_form_takes_the_reference_wording_from_its_declaration():
@@ -106,7 +129,7 @@ def test_the_agreement_prints_the_frozen_answers(complete_proposal):
 
 
 def _page_of(question):
-    return next(page for page, found in questions.PAGES.items() if question in found)
+    return next(name for name, page in questions.PAGES.items() if question in page.entries)
 
 
 # --- A new entry ---------------------------------------------------------------------------
@@ -127,7 +150,8 @@ EXTRA = Question(
 
 @pytest.fixture
 def extra_question(monkeypatch):
-    monkeypatch.setitem(questions.PAGES, "how", (*questions.PAGES["how"], EXTRA))
+    how = questions.PAGES["how"]
+    monkeypatch.setitem(questions.PAGES, "how", replace(how, entries=(*how.entries, EXTRA)))
     return EXTRA
 
 
@@ -152,7 +176,7 @@ def test_a_new_declaration_entry_reaches_every_consumer(extra_question, proposal
     assert ["Anything else", "A pilot ran in 2025"] in _rows_of(_content(snap), "security")
     html = render_to_string(
         "sharing_requests/includes/answers_how.html",
-        {"proposal": fresh(filled), "editable": True, **answers_context(filled)},
+        {"proposal": fresh(filled), "editable": True, **answers_context(proposal=filled)},
     )
     assert "Anything else" in html and "A pilot ran in 2025" in html
 

@@ -1,0 +1,63 @@
+"""Reads behind the pages that show a proposal's answers: the answers summary (the task list,
+a section's page, check your answers, print) and the reasons the last round sent back."""
+
+from .choices import DPIA_INDICATORS, Direction, ProposalStatus
+from .completeness import basis_warnings, data_flags, dpia_outcome
+from .models import DecisionStatus
+
+
+def change_requests(*, proposal) -> dict:
+    """The reasons the last round sent back, by section (None: not pinned to a section).
+
+    Shown while the proposal is back with its authors (changes requested)."""
+    if proposal.status != ProposalStatus.CHANGES_REQUESTED:
+        return {}
+    last = proposal.rounds.filter(closed_at__isnull=False).first()
+    if last is None:
+        return {}
+    found: dict = {}
+    for decision in last.decisions.filter(
+        status__in=[DecisionStatus.CHANGES_REQUESTED, DecisionStatus.DECLINED]
+    ).select_related("organisation", "decided_by"):
+        for section in decision.sections or [None]:
+            found.setdefault(section, []).append(decision)
+    return found
+
+
+def answers_context(*, proposal) -> dict:
+    """Everything the answers summary (check answers, print, read-only view) shows."""
+    participants = list(
+        proposal.participants.select_related("organisation").prefetch_related("lawful_bases")
+    )
+    flags = data_flags(proposal)
+    bases = []
+    for party in participants:
+        by_direction = {b.direction: b for b in party.lawful_bases.all()}
+        for direction in party.directions:
+            basis = by_direction.get(direction)
+            bases.append(
+                {
+                    "participant": party,
+                    "direction": direction,
+                    "direction_label": Direction(direction).label,
+                    "basis": basis,
+                    "warnings": basis_warnings(basis, party.organisation) if basis else [],
+                }
+            )
+    return {
+        "vision": proposal.vision,
+        "outcomes": list(proposal.outcomes.all()),
+        "data_items": list(proposal.data_items.all()),
+        "participants": participants,
+        "bases": bases,
+        "flags": flags,
+        "actions": list(proposal.actions.select_related("owner_organisation")),
+        "dpia": dpia_outcome(proposal),
+        "dpia_labels": [
+            str(label)
+            for key, label, _hint, _d in DPIA_INDICATORS
+            if key in (proposal.dpia_indicators or [])
+        ],
+        "comments": list(proposal.comments.select_related("author", "organisation")),
+        "endorsements": list(proposal.endorsements.select_related("user", "organisation")),
+    }

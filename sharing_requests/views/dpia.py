@@ -1,0 +1,126 @@
+"""The DPIA screening questions, their outcome, and the DPIA itself (its reference and file)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from .. import permissions, services
+from ..choices import Section
+from ..completeness import dpia_outcome
+from ..forms import DpiaForm, ScreeningForm
+from .common import (
+    editable_proposal,
+    not_editable,
+    proposal_context,
+    save_section,
+    section_meta,
+    section_url,
+)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def screening_edit(request, reference):
+    proposal = editable_proposal(request, reference)
+    if not proposal.is_editable:
+        return not_editable(request, proposal)
+    revision = services.section_revision(proposal, Section.PRACTICAL)
+    initial = {"revision": revision}
+    if proposal.dpia_screened:
+        initial["indicators"] = proposal.dpia_indicators or ["none"]
+    form = ScreeningForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved = save_section(
+            form,
+            proposal,
+            Section.PRACTICAL,
+            lambda: services.proposal_update(
+                proposal=proposal,
+                section=Section.PRACTICAL,
+                data={"dpia_indicators": form.cleaned_data["indicators"], "dpia_screened": True},
+                by=request.user,
+                revision=form.cleaned_data["revision"],
+            ),
+        )
+        if saved:
+            return redirect("requests:screening-outcome", reference=proposal.reference)
+    return render(
+        request,
+        "sharing_requests/screening.html",
+        proposal_context(request, proposal, form=form, **section_meta(Section.PRACTICAL)),
+    )
+
+
+@login_required
+def screening_outcome(request, reference):
+    proposal = permissions.proposal_for(request, reference)
+    return render(
+        request,
+        "sharing_requests/screening_outcome.html",
+        proposal_context(
+            request, proposal, dpia=dpia_outcome(proposal), **section_meta(Section.PRACTICAL)
+        ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dpia_edit(request, reference):
+    proposal = editable_proposal(request, reference)
+    if not proposal.is_editable:
+        return not_editable(request, proposal)
+    revision = services.section_revision(proposal, Section.PRACTICAL)
+    form = DpiaForm(
+        request.POST or None,
+        request.FILES or None,
+        has_file=bool(proposal.dpia_file),
+        initial={"revision": revision, "dpia_reference": proposal.dpia_reference},
+    )
+    if request.method == "POST" and form.is_valid():
+        saved = save_section(
+            form,
+            proposal,
+            Section.PRACTICAL,
+            lambda: services.dpia_attach(
+                proposal=proposal,
+                reference=form.cleaned_data["dpia_reference"],
+                upload=form.cleaned_data["dpia_file"],
+                by=request.user,
+                revision=form.cleaned_data["revision"],
+            ),
+        )
+        if saved:
+            return redirect(section_url(proposal, Section.PRACTICAL))
+    return render(
+        request,
+        "sharing_requests/dpia.html",
+        proposal_context(
+            request,
+            proposal,
+            form=form,
+            dpia=dpia_outcome(proposal),
+            **section_meta(Section.PRACTICAL),
+        ),
+    )
+
+
+@login_required
+def dpia_download(request, reference):
+    """The attached DPIA, only to people who may see the proposal."""
+    proposal = permissions.proposal_for(request, reference)
+    if not proposal.dpia_file:
+        raise Http404
+    extension = proposal.dpia_file.name.rsplit(".", 1)[-1]
+    content_type = {
+        "pdf": "application/pdf",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    }.get(extension, "application/octet-stream")
+    response = FileResponse(
+        proposal.dpia_file.open("rb"),
+        as_attachment=True,
+        filename=f"{proposal.reference}-DPIA.{extension}",
+        content_type=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

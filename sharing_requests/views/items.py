@@ -1,0 +1,114 @@
+"""The sections' repeating lists ("add another"): measurable outcomes, data items, actions."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from isf_portal.domain import DomainError
+
+from .. import services
+from ..choices import Section
+from ..forms import ActionForm, DataItemForm, OutcomeForm
+from ..models import Action, DataItem, MeasurableOutcome
+from .common import (
+    editable_proposal,
+    not_editable,
+    proposal_context,
+    save_section,
+    section_meta,
+    section_url,
+)
+
+# Repeating lists ("add another"): kind -> (model, form, section, singular name).
+ITEMS = {
+    "outcome": (
+        MeasurableOutcome,
+        OutcomeForm,
+        Section.PURPOSE,
+        gettext_lazy("measurable outcome"),
+    ),
+    "dataitem": (DataItem, DataItemForm, Section.NEEDS, gettext_lazy("data item")),
+    "action": (Action, ActionForm, Section.PRACTICAL, gettext_lazy("action")),
+}
+
+
+def _item_form(form_class, proposal, *args, **kwargs):
+    if form_class is ActionForm:
+        kwargs["proposal"] = proposal
+    return form_class(*args, **kwargs)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_edit(request, reference, kind, pk=None):
+    model, form_class, section, noun = ITEMS[kind]
+    proposal = editable_proposal(request, reference)
+    if not proposal.is_editable:
+        return not_editable(request, proposal)
+    instance = get_object_or_404(model, pk=pk, proposal=proposal) if pk else model()
+    revision = services.section_revision(proposal, section)
+    form = _item_form(
+        form_class,
+        proposal,
+        request.POST or None,
+        instance=instance,
+        initial={"revision": revision},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form_class.Meta.fields}
+        saved = save_section(
+            form,
+            proposal,
+            section,
+            lambda: services.item_save(
+                proposal=proposal,
+                section=section,
+                instance=instance,
+                data=data,
+                by=request.user,
+                kind=kind,
+                revision=form.cleaned_data["revision"],
+            ),
+        )
+        if saved:
+            messages.success(
+                request,
+                (_("%(noun)s added") if pk is None else _("%(noun)s updated"))
+                % {"noun": str(noun).capitalize()},
+            )
+            return redirect(section_url(proposal, section))
+    return render(
+        request,
+        "sharing_requests/item_edit.html",
+        proposal_context(
+            request, proposal, form=form, noun=noun, adding=pk is None, **section_meta(section)
+        ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_remove(request, reference, kind, pk):
+    model, _form_class, section, noun = ITEMS[kind]
+    proposal = editable_proposal(request, reference)
+    if not proposal.is_editable:
+        return not_editable(request, proposal)
+    instance = get_object_or_404(model, pk=pk, proposal=proposal)
+    if request.method == "POST":
+        try:
+            services.item_remove(
+                proposal=proposal, section=section, instance=instance, by=request.user, kind=kind
+            )
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("%(noun)s removed") % {"noun": str(noun).capitalize()})
+        return redirect(section_url(proposal, section))
+    return render(
+        request,
+        "sharing_requests/item_remove.html",
+        proposal_context(request, proposal, item=instance, noun=noun, **section_meta(section)),
+    )
