@@ -45,10 +45,12 @@ class ChainHead(models.Model):
             and not kwargs.get("force_insert")
             and (kwargs.get("update_fields") is None)
         ):
+            # As Django's own save: the loaded fields only (a deferred one is left alone).
+            deferred = self.get_deferred_fields()
             kwargs["update_fields"] = [
                 f.name
                 for f in self._meta.concrete_fields
-                if not f.primary_key and f.name not in HEAD_FIELDS
+                if not f.primary_key and f.name not in HEAD_FIELDS and f.attname not in deferred
             ]
         super().save(*args, **kwargs)
 
