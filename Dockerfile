@@ -48,6 +48,7 @@ COPY --from=assets /build/node_modules/htmx.org/dist ./node_modules/htmx.org/dis
 # htmx's and django-htmx's optional extensions (ext/) import "htmx" as a bare module name,
 # which the hashing storage cannot resolve; the portal uses none of them.
 RUN SECRET_KEY=collectstatic-only-build-step-value-never-used-to-sign-anything-at-run-time \
+    AUDIT_CHAIN_KEY=collectstatic-only-build-step-value-never-used-to-chain-anything-at-run-time \
     DATABASE_URL=sqlite:////tmp/collectstatic.sqlite3 \
     REDIS_URL=redis://localhost:6379/0 \
     ALLOWED_HOSTS=localhost \

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from isf_portal.audit_chain import HEAD_FIELDS, ChainedEvent, ChainHead
 from organisations.models import SignatoryCapacity
 
 User = settings.AUTH_USER_MODEL
@@ -43,7 +44,7 @@ class AgreementStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn: sent back for changes")
 
 
-class Agreement(models.Model):
+class Agreement(ChainHead):
     reference = models.CharField(max_length=20, unique=True, editable=False)
     title = models.CharField(max_length=200)
     status = models.CharField(
@@ -92,7 +93,7 @@ class Agreement(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.TextField(blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=HEAD_FIELDS)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -188,8 +189,9 @@ class SealingCertificate(models.Model):
         return self.subject
 
 
-class AgreementEvent(models.Model):
-    """The agreement's readable timeline."""
+class AgreementEvent(ChainedEvent):
+    """The agreement's readable timeline, hash-chained (isf_portal/audit_chain.py); written
+    only by agreements/events.py."""
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -197,10 +199,14 @@ class AgreementEvent(models.Model):
     )
     kind = models.CharField(max_length=50)
     description = models.CharField(max_length=500)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "sequence"], name="agreement_event_sequence_unique"
+            )
+        ]
 
 
 class AgreementDownload(models.Model):

@@ -62,6 +62,7 @@ def _environment(database: str, var_dir: str, port: int) -> dict:
     return {
         "DJANGO_SETTINGS_MODULE": "isf_portal.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(60),
+        "AUDIT_CHAIN_KEY": secrets.token_urlsafe(60),
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),

@@ -15,6 +15,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from agreements.models import Agreement, AgreementGroupObjectPermission, AgreementParty, Signature
+from isf_portal import audit_chain
 from organisations.models import Membership, Organisation, Sector, SteeringGroupMember, User
 from organisations.services import ALL_MEMBERS, role_group, steering_group_group
 from sharing_requests.choices import ProposalStatus, Section, SectionStatus
@@ -182,6 +183,7 @@ def seed_proposals(*, count: int, orgs, people, rng: random.Random, start: int =
     for m in Membership.objects.filter(organisation__in=orgs, is_approver=True).order_by("pk"):
         approver_of.setdefault(m.organisation_id, m.user_id)
     now = timezone.now()
+    chain_key = audit_chain.key()
     statuses = []
     for status, share in STATUS_SHARE:
         statuses += [status] * round(share * count)
@@ -222,12 +224,46 @@ def seed_proposals(*, count: int, orgs, people, rng: random.Random, start: int =
         for p in Proposal.objects.filter(reference__in=[p.reference for p in proposals])
     }
     proposals = [by_ref[p.reference] for p in proposals]
-    # Activity dates spread over years, so ordering and paging look like production.
+    # Activity dates spread over years, so ordering and paging look like production. Each
+    # timeline's hash chain is computed here, in Python, and its head saved with the dates.
+    events = []
     for p, plan in zip(proposals, plans, strict=True):
         p.created_at = p.last_activity_at = plan["created"]
-    Proposal.objects.bulk_update(proposals, ["created_at", "last_activity_at"], batch_size=2000)
+        started = [
+            ProposalEvent(
+                proposal=p,
+                actor_id=p.created_by_id,
+                kind="created",
+                description="Proposal started",
+                organisation=plan["lead"],
+                created_at=now,
+            ),
+            ProposalEvent(
+                proposal=p,
+                actor_id=p.created_by_id,
+                kind="vision",
+                description="Vision statement updated",
+                created_at=now,
+            ),
+        ]
+        p.events_count, last = audit_chain.chain(
+            started, domain=audit_chain.PROPOSAL, parent_id=p.pk, secret=chain_key
+        )
+        p.events_head = audit_chain.head_seal(
+            domain=audit_chain.PROPOSAL,
+            parent_id=p.pk,
+            count=p.events_count,
+            last_hash=last,
+            secret=chain_key,
+        )
+        events += started
+    Proposal.objects.bulk_update(
+        proposals,
+        ["created_at", "last_activity_at", *audit_chain.HEAD_FIELDS],
+        batch_size=2000,
+    )
 
-    visions, sections, items, parties, events, grants = [], [], [], [], [], []
+    visions, sections, items, parties, grants = [], [], [], [], []
     for p, plan in zip(proposals, plans, strict=True):
         visions.append(
             VisionStatement(
@@ -303,21 +339,6 @@ def seed_proposals(*, count: int, orgs, people, rng: random.Random, start: int =
                     group_id=group_ids["steering-group"],
                 )
             )
-        events += [
-            ProposalEvent(
-                proposal=p,
-                actor_id=p.created_by_id,
-                kind="created",
-                description="Proposal started",
-                organisation=plan["lead"],
-            ),
-            ProposalEvent(
-                proposal=p,
-                actor_id=p.created_by_id,
-                kind="vision",
-                description="Vision statement updated",
-            ),
-        ]
     _bulk(VisionStatement, visions, "isf.bench.vision")
     _bulk(SectionState, sections, "isf.bench.section")
     _bulk(DataItem, items, "isf.bench.data_item")

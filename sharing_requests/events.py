@@ -2,13 +2,28 @@
 to lock a proposal for a state change, shared by the proposal services and the decision
 rounds."""
 
+from isf_portal import audit_chain
+
 from .models import Proposal, ProposalEvent
 
 
 def proposal_event(proposal, *, by, kind: str, description: str, organisation=None) -> None:
-    """One line on the proposal's timeline."""
-    ProposalEvent.objects.create(
+    """One line on the proposal's timeline, chained to the one before (audit_chain.append
+    locks the proposal's row, so callers outside a proposal_locked transaction are safe)."""
+    event = ProposalEvent(
         proposal=proposal, actor=by, kind=kind, description=description, organisation=organisation
+    )
+    audit_chain.append(event, parent=proposal, parent_field="proposal", domain=audit_chain.PROPOSAL)
+
+
+def proposal_chain(proposal) -> audit_chain.ChainReport:
+    """Whether the proposal's timeline is as it was written."""
+    return audit_chain.verify(
+        proposal.events.order_by("sequence"),
+        head=proposal.events_head,
+        count=proposal.events_count,
+        domain=audit_chain.PROPOSAL,
+        parent_id=proposal.pk,
     )
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from . import permissions
 from .choices import ProposalStatus, SectionStatus
+from .events import proposal_chain
 from .models import (
     DecisionStatus,
     OrganisationDecision,
@@ -60,8 +61,17 @@ def section_states(*, proposal) -> dict:
     return {state.section: state for state in proposal.sections.all()}
 
 
-def timeline(*, proposal, limit: int = 200):
-    return proposal.events.select_related("actor", "organisation")[:limit]
+class Timeline(list):
+    """The proposal's latest events, newest first, with `chain`: whether the whole record is
+    intact (audit_chain.ChainReport), which the timeline shows above the events."""
+
+    chain = None
+
+
+def timeline(*, proposal, limit: int = 200) -> Timeline:
+    events = Timeline(proposal.events.select_related("actor", "organisation")[:limit])
+    events.chain = proposal_chain(proposal)
+    return events
 
 
 def in_review(*, overdue_after_working_days: int, today):

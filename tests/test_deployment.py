@@ -32,6 +32,7 @@ APP_SERVICES = ("web", "worker", "beat", "migrate")
 # Every variable the compose file marks as required (${VAR:?message}).
 REQUIRED_COMPOSE_VARIABLES = {
     "SECRET_KEY": secrets.token_urlsafe(64),
+    "AUDIT_CHAIN_KEY": secrets.token_urlsafe(64),
     "POSTGRES_PASSWORD": "compose-check-password",
     "ALLOWED_HOSTS": "isf.gmca.example",
     "SITE_URL": "https://isf.gmca.example",
@@ -130,7 +131,13 @@ def test_app_services_are_built_from_this_repository_with_production_settings(co
         assert Path(service["build"]["context"]).resolve() == ROOT
         images.add(service["image"])
         assert service["environment"]["DJANGO_SETTINGS_MODULE"] == "isf_portal.settings.production"
-        for variable in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"):
+        for variable in (
+            "SECRET_KEY",
+            "AUDIT_CHAIN_KEY",
+            "ALLOWED_HOSTS",
+            "DATABASE_URL",
+            "REDIS_URL",
+        ):
             assert service["environment"][variable], f"{name} has no {variable}"
     assert len(images) == 1, "web, worker, beat and migrate must run the same image"
     web = command_of(compose["services"]["web"])
@@ -265,7 +272,13 @@ def test_dockerfile_collectstatic_step_runs(tmp_path):
     step = next(args for args in runs if "collectstatic" in args)
     before, after = step.split("python manage.py collectstatic", 1)
     assignments = dict(re.findall(r"\b([A-Z_]+)=(\S+)", before))
-    assert set(assignments) >= {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS"}
+    assert set(assignments) >= {
+        "SECRET_KEY",
+        "AUDIT_CHAIN_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "ALLOWED_HOSTS",
+    }
     options = shlex.split(after.split("&&")[0])
     env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
     env.update(

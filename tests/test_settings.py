@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-REQUIRED = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS")
+REQUIRED = ("SECRET_KEY", "AUDIT_CHAIN_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS")
 
 
 def production_env(**overrides: str | None) -> dict:
@@ -22,6 +22,7 @@ def production_env(**overrides: str | None) -> dict:
     env.update(
         DJANGO_SETTINGS_MODULE="isf_portal.settings.production",
         SECRET_KEY=secrets.token_urlsafe(64),  # 86 random characters
+        AUDIT_CHAIN_KEY=secrets.token_urlsafe(64),
         DATABASE_URL="postgres://isf:secret@db.internal:5432/isf_portal",
         REDIS_URL="redis://redis.internal:6379/0",
         ALLOWED_HOSTS="isf.gmca.example",
@@ -78,6 +79,17 @@ def test_production_refuses_a_short_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY must be a random value of at least 50 characters" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["too-short", "same-as-secret-key"])
+def test_production_refuses_a_weak_audit_chain_key(value):
+    env = production_env()
+    env["AUDIT_CHAIN_KEY"] = env["SECRET_KEY"] if value == "same-as-secret-key" else value
+
+    result = run(env, "manage.py", "check")
+
+    assert result.returncode != 0
+    assert "AUDIT_CHAIN_KEY must be a random value of at least 50 characters" in result.stderr
 
 
 def test_production_passes_check_deploy():

@@ -21,6 +21,7 @@ from isf_portal.domain import DomainError
 from organisations.models import SignatoryCapacity
 
 from .. import signing, throttle
+from ..events import agreement_chain
 from ..forms import DeclineForm, SignForm, VerifyForm
 from ..models import AgreementDownload, AgreementStatus
 from ..permissions import Action, agreement_for, may
@@ -34,6 +35,14 @@ POLL_SECONDS = 3
 
 
 # --- The agreement page ---------------------------------------------------------------------
+def _chain_for(request, agreement):
+    """Whether the timeline is intact, for those who manage the agreement (its parties'
+    governance officers and approvers); None for everyone else."""
+    if not may(request, Action.MANAGE, agreement):
+        return None
+    return agreement_chain(agreement)
+
+
 def _page_context(request, agreement) -> dict:
     parties = list(agreement.parties.all())
     signatures = list(agreement.signatures.select_related("party").order_by("signed_at"))
@@ -56,6 +65,7 @@ def _page_context(request, agreement) -> dict:
         "signature_rows": signature_rows,
         "owed": signing.owed_by(user=request.user, agreement=agreement),
         "events": agreement.events.select_related("actor")[:200],
+        "chain": _chain_for(request, agreement),
         "preparing": agreement.status == AgreementStatus.GENERATING,
         "poll_seconds": POLL_SECONDS,
         "previous": agreement.previous if agreement.previous_id else None,

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from isf_portal.domain import DomainError
 
 from .. import external, lifecycle, permissions, register
+from ..events import agreement_chain
 from ..forms import (
     OUTCOME_FORMS,
     ExternalAgreementForm,
@@ -158,17 +159,19 @@ def external_record(request):
 
 
 def _lifecycle_context(request, agreement) -> dict:
+    can_manage = permissions.may(request, Action.MANAGE, agreement)
     return {
         "agreement": agreement,
         "parties": list(agreement.parties.all()),
         "tag_class": register.STATUS_TAG_CLASSES.get(agreement.status, "govuk-tag--grey"),
         "categories": register.categories_of(agreement),
         "agreement_url": register.agreement_url(agreement.reference),
-        "can_manage": permissions.may(request, Action.MANAGE, agreement),
+        "can_manage": can_manage,
         "open_review": lifecycle.open_agreement_review(agreement),
         "ending": lifecycle.scheduled_termination(agreement),
         "reviews": agreement.reviews.select_related("opened_by", "closed_by"),
         "events": lifecycle.timeline(agreement),
+        "chain": agreement_chain(agreement) if can_manage else None,
         "previous": agreement.previous,
         "variations": agreement.variations.all(),
     }

@@ -4,6 +4,7 @@ Everything is switched by environment variables (django-environ); the per-mode m
 choose defaults. README.md lists every variable.
 """
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -31,6 +32,13 @@ def required(name: str, cast=str):
 
 
 SECRET_KEY = env.str("SECRET_KEY", default="insecure-local-only-key-never-use-in-production")
+# The key of the timelines' hash chains (isf_portal/audit_chain.py). Outside production it
+# defaults to one derived from SECRET_KEY with its own salt, so development needs no setting;
+# production requires its own, so rotating SECRET_KEY leaves every chain verifiable.
+AUDIT_CHAIN_KEY = (
+    env.str("AUDIT_CHAIN_KEY", default="")
+    or hashlib.sha256(b"isf_portal.audit_chain:" + SECRET_KEY.encode()).hexdigest()
+)
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -14,6 +14,13 @@ from .base import database_from_url, env, keep_redis_clients, required, tune_dat
 SECRET_KEY = required("SECRET_KEY")
 if SECRET_KEY.startswith("insecure") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be a random value of at least 50 characters.")
+# Its own key, never derived from SECRET_KEY: changing it would make every timeline's chain
+# report broken, and SECRET_KEY must stay free to rotate.
+AUDIT_CHAIN_KEY = required("AUDIT_CHAIN_KEY")
+if len(AUDIT_CHAIN_KEY) < 50 or AUDIT_CHAIN_KEY == SECRET_KEY:
+    raise ImproperlyConfigured(
+        "AUDIT_CHAIN_KEY must be a random value of at least 50 characters, not SECRET_KEY."
+    )
 DEBUG = False
 ALLOWED_HOSTS = required("ALLOWED_HOSTS", cast=list)
 DATABASES = {"default": tune_database(database_from_url(required("DATABASE_URL")))}

@@ -9,7 +9,6 @@ from .proposals import (  # noqa: F401
     MeasurableOutcome,
     Participant,
     Proposal,
-    ProposalEvent,
     ProposalGroupObjectPermission,
     ProposalVersion,
     ReferenceCounter,
@@ -18,3 +17,4 @@ from .proposals import (  # noqa: F401
     VisionStatement,
 )
 from .rounds import *  # noqa: F403
+from .timeline import ProposalEvent  # noqa: F401

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from isf_portal.audit_chain import HEAD_FIELDS, ChainHead
+
 from ..choices import (
     EDITABLE_STATUSES,
     Annex1Condition,
@@ -45,7 +47,7 @@ class ReferenceCounter(models.Model):
         ]
 
 
-class Proposal(models.Model):
+class Proposal(ChainHead):
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     lead_organisation = models.ForeignKey(
         "organisations.Organisation", on_delete=models.PROTECT, related_name="led_proposals"
@@ -107,7 +109,7 @@ class Proposal(models.Model):
         _("what ends the sharing early"), max_length=3000, blank=True
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=HEAD_FIELDS)
 
     class Meta:
         ordering = ["-last_activity_at"]
@@ -389,19 +391,3 @@ class ProposalVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["proposal", "number"], name="version_unique")
         ]
-
-
-class ProposalEvent(models.Model):
-    """The proposal's readable timeline: who did what, when."""
-
-    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    organisation = models.ForeignKey(
-        "organisations.Organisation", null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    kind = models.CharField(max_length=50)
-    description = models.CharField(max_length=500)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]

@@ -65,7 +65,9 @@ def notified(user, kind=None) -> list[Notification]:
 
 def reasons(obj) -> list[str]:
     return list(
-        obj.history.order_by("history_date", "history_id").values_list("history_change_reason", flat=True)
+        obj.history.order_by("history_date", "history_id").values_list(
+            "history_change_reason", flat=True
+        )
     )
 
 
