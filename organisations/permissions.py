@@ -140,6 +140,9 @@ def has_steering_seat(request_or_user) -> bool:
 
 def allowed_at(request_or_user, rule: Rule, organisation_ids) -> list[int]:
     """Of these organisations, those where the user holds one of the rule's roles."""
+    organisation_ids = list(organisation_ids)
+    if not organisation_ids:
+        return []  # nothing to check: the memberships need not be read
     held = memberships(request_or_user)
     return [pk for pk in organisation_ids if rule.allows(held.get(pk))]
 
@@ -171,3 +174,10 @@ def organisation_for(request, organisation: Organisation, action: Action = Actio
 def holders(action: Action, organisation: Organisation):
     """The memberships at `organisation` whose roles allow `action`."""
     return Membership.objects.filter(POLICY[action].holders_q(), organisation=organisation)
+
+
+def steering_seats(rule: Rule):
+    """The steering group seats a rule allows: every seat if it allows the steering group."""
+    if not rule.steering:
+        return SteeringGroupMember.objects.none()
+    return SteeringGroupMember.objects.all()
