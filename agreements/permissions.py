@@ -5,8 +5,8 @@ Members of its parties and the steering group open an agreement's page and PDFs 
 grant to their groups, so the register marks a page of rows in one query); everyone signed
 in sees the register's summaries; anyone else gets 404 for the agreement's pages. Signing,
 managing its lifecycle and recording agreements signed elsewhere are worked out from the
-user's memberships on each request. The shape of a row, and how to add a role:
-organisations/permissions.py.
+user's memberships on each request, and so is who is told of its signing, sealing, reviews
+and end (OVERSEE). The shape of a row, and how to add a role: organisations/permissions.py.
 """
 
 from collections.abc import Iterable
@@ -35,6 +35,7 @@ class Action(StrEnum):
     SIGN = "sign"  # sign or decline for a party, in a capacity it requires (signing.py)
     MANAGE = "manage"  # open and close its reviews: continue, vary, terminate
     RECORD_EXTERNAL = "record_external"  # record an agreement signed outside the portal
+    OVERSEE = "oversee"  # told, for a party, of its sealing, reviews and end (tell_parties)
 
 
 POLICY: dict[Action, Rule] = {
@@ -44,6 +45,7 @@ POLICY: dict[Action, Rule] = {
     Action.RECORD_EXTERNAL: Rule(
         roles=roles(Role.GOVERNANCE_OFFICER), scope="organisation", active_only=True
     ),
+    Action.OVERSEE: Rule(roles=roles(Role.GOVERNANCE_OFFICER)),
 }
 
 
@@ -89,12 +91,16 @@ def organisations_for(request_or_user, action: Action) -> list[Organisation]:
     return sorted((held[pk].organisation for pk in allowed), key=lambda o: o.name)
 
 
-def holders(action: Action, agreement: Agreement, *, user=None):
-    """Memberships at the agreement's parties whose roles allow `action` (one user's, if
-    given)."""
+def holders(
+    action: Action, agreement: Agreement, *, user=None, party: AgreementParty | None = None
+):
+    """Memberships at the agreement's parties (at one party, if given) whose roles allow
+    `action` (one user's, if given)."""
     queryset = Membership.objects.filter(
         POLICY[action].holders_q(), organisation__agreement_parties__agreement=agreement
     )
+    if party is not None:
+        queryset = queryset.filter(organisation_id=party.organisation_id)
     if user is None:
         return queryset
     if not user.is_authenticated or not user.is_active:
