@@ -181,3 +181,67 @@ def steering_seats(rule: Rule):
     if not rule.steering:
         return SteeringGroupMember.objects.none()
     return SteeringGroupMember.objects.all()
+
+
+# --- Back-filling grants (from the apps' grants_backfill) ------------------------------------
+class GrantTable:
+    """One app's object-permission rows, written in bulk through an app registry: the live one,
+    or a data migration's historical one. A migration must use its own (`apps.get_model`):
+    the live models follow today's code, so an old migration that used them would break once
+    a later one changed their tables. Historical models have no guardian managers, so the rows
+    are written here directly."""
+
+    def __init__(self, apps, *, app_label: str, model_name: str, grant_model: str):
+        self.apps = apps
+        self.model = apps.get_model(app_label, model_name)
+        self.grants = apps.get_model(app_label, grant_model)
+        self._permission_ids: dict[str, int] = {}
+        self._group_ids: dict[str, int] = {}
+
+    def permission_id(self, codename: str) -> int:
+        if codename not in self._permission_ids:
+            opts = self.model._meta
+            content_type, _created = self.apps.get_model(
+                "contenttypes", "ContentType"
+            ).objects.get_or_create(app_label=opts.app_label, model=opts.model_name)
+            permissions = self.apps.get_model("auth", "Permission").objects
+            permission = permissions.filter(content_type=content_type, codename=codename).first()
+            if permission is None:
+                # A migration runs before post_migrate makes the permissions of a codename new
+                # in this release: make it as Django would, with the same name.
+                names = {
+                    f"{action}_{opts.model_name}": f"Can {action} {opts.verbose_name_raw}"
+                    for action in opts.default_permissions
+                } | dict(opts.permissions)
+                permission = permissions.create(
+                    content_type=content_type, codename=codename, name=names[codename]
+                )
+            self._permission_ids[codename] = permission.pk
+        return self._permission_ids[codename]
+
+    def group_id(self, name: str) -> int:
+        if name not in self._group_ids:
+            group, _created = self.apps.get_model("auth", "Group").objects.get_or_create(name=name)
+            self._group_ids[name] = group.pk
+        return self._group_ids[name]
+
+    def add(self, codename: str, group_name: str, objects) -> int:
+        """Grant `codename` on `objects` (a queryset of the model) to the group named; returns
+        how many grant rows were new. Adds only; safe to run again."""
+        permission_id, group_id = self.permission_id(codename), self.group_id(group_name)
+        held = self.grants.objects.filter(permission_id=permission_id, group_id=group_id)
+        ids = list(
+            objects.order_by()
+            .exclude(pk__in=held.values("content_object_id"))
+            .values_list("pk", flat=True)
+            .distinct()
+        )
+        self.grants.objects.bulk_create(
+            [
+                self.grants(content_object_id=pk, permission_id=permission_id, group_id=group_id)
+                for pk in ids
+            ],
+            batch_size=5000,
+            ignore_conflicts=True,  # a grant made meanwhile by the app
+        )
+        return len(ids)

@@ -2,6 +2,8 @@
 grants: made from the table and back-filled after a row changes."""
 
 import pytest
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 
 from agreements import permissions
 from agreements.generation.services import signatories_of
@@ -94,9 +96,18 @@ def test_grants_follow_the_table(agreement, org_a, org_b):
 def test_backfill_restores_missing_grants_and_is_safe_to_repeat(agreement):
     before = _grants(agreement)
     AgreementGroupObjectPermission.objects.filter(content_object=agreement).delete()
-    permissions.grants_backfill()
+    assert permissions.grants_backfill() == len(before)
     assert _grants(agreement) == before
-    permissions.grants_backfill()
+    assert permissions.grants_backfill() == 0
+    assert _grants(agreement) == before
+
+
+def test_the_migrations_backfill_works_on_historical_models(agreement):
+    """A data migration gets models as its migrations left them, without guardian's managers."""
+    before = _grants(agreement)
+    AgreementGroupObjectPermission.objects.filter(content_object=agreement).delete()
+    historical = MigrationLoader(connection).project_state().apps
+    permissions.grants_backfill_migration(historical, None)
     assert _grants(agreement) == before
 
 
