@@ -11,7 +11,7 @@ same table.
 
 Outsiders never learn an organisation's details (404); a member without the role gets 403.
 
-Adding a role (say "auditor"):
+Adding a role (say "auditor"; docs/architecture.md walks through it):
 1. `Role` in models.py gets `AUDITOR`, `RoleFields` an `is_auditor` boolean and `ROLE_HINTS`
    its hint; `makemigrations organisations` adds the column (nobody holds it yet, so the role
    groups need no back-fill: sync_role_groups fills `org-<id>-auditor` as roles are given).
@@ -19,9 +19,12 @@ Adding a role (say "auditor"):
    app that owns the action (agreements/permissions.py `Action.VIEW` for "reads its
    organisation's agreements").
 3. For rows with a `grant` (kept as guardian grants so lists stay one SQL query), existing
-   objects need the new group's grants: add a data migration to the app that runs its
-   `grants_backfill` (`migrations.RunPython(grants_backfill_migration, migrations.RunPython.noop)`).
+   objects need the new group's grants: add a data migration to that app, depending on the
+   migration of step 1, that runs its `grants_backfill_migration`
+   (`migrations.RunPython(grants_backfill_migration, migrations.RunPython.noop)`). It works on
+   the migration's own models (GrantTable below), so it keeps running after later changes.
    Rows without a grant are worked out from memberships on each request and need nothing more.
+4. The persona's row in the app's table test (tests/<app>/test_policy.py).
 tests/organisations/test_policy.py proves the recipe by adding a role to a row at run time.
 """
 
