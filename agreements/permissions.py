@@ -5,13 +5,14 @@ Members of its parties and the steering group open an agreement's page and PDFs 
 grant to their groups, so the register marks a page of rows in one query); everyone signed
 in sees the register's summaries; anyone else gets 404 for the agreement's pages. Signing,
 managing its lifecycle and recording agreements signed elsewhere are worked out from the
-user's memberships on each request. The shape of a row, and how to add a role:
-organisations/permissions.py.
+user's memberships on each request, and so is who is told of its signing, sealing, reviews
+and end (OVERSEE). The shape of a row, and how to add a role: organisations/permissions.py.
 """
 
 from collections.abc import Iterable
 from enum import StrEnum
 
+from django.apps import apps as global_apps
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from guardian.core import ObjectPermissionChecker
@@ -19,13 +20,19 @@ from guardian.core import ObjectPermissionChecker
 from organisations.models import Membership, Organisation, Role
 from organisations.permissions import (
     ANY_MEMBERSHIP,
+    GrantTable,
     Rule,
     allowed_at,
     by_rule,
     memberships,
     roles,
 )
-from organisations.services import role_group, steering_group_group
+from organisations.services import (
+    STEERING_GROUP,
+    role_group,
+    role_group_name,
+    steering_group_group,
+)
 
 from .models import Agreement, AgreementGroupObjectPermission, AgreementParty
 
@@ -35,6 +42,7 @@ class Action(StrEnum):
     SIGN = "sign"  # sign or decline for a party, in a capacity it requires (signing.py)
     MANAGE = "manage"  # open and close its reviews: continue, vary, terminate
     RECORD_EXTERNAL = "record_external"  # record an agreement signed outside the portal
+    OVERSEE = "oversee"  # told, for a party, of its sealing, reviews and end (tell_parties)
 
 
 POLICY: dict[Action, Rule] = {
@@ -44,6 +52,7 @@ POLICY: dict[Action, Rule] = {
     Action.RECORD_EXTERNAL: Rule(
         roles=roles(Role.GOVERNANCE_OFFICER), scope="organisation", active_only=True
     ),
+    Action.OVERSEE: Rule(roles=roles(Role.GOVERNANCE_OFFICER)),
 }
 
 
@@ -89,12 +98,16 @@ def organisations_for(request_or_user, action: Action) -> list[Organisation]:
     return sorted((held[pk].organisation for pk in allowed), key=lambda o: o.name)
 
 
-def holders(action: Action, agreement: Agreement, *, user=None):
-    """Memberships at the agreement's parties whose roles allow `action` (one user's, if
-    given)."""
+def holders(
+    action: Action, agreement: Agreement, *, user=None, party: AgreementParty | None = None
+):
+    """Memberships at the agreement's parties (at one party, if given) whose roles allow
+    `action` (one user's, if given)."""
     queryset = Membership.objects.filter(
         POLICY[action].holders_q(), organisation__agreement_parties__agreement=agreement
     )
+    if party is not None:
+        queryset = queryset.filter(organisation_id=party.organisation_id)
     if user is None:
         return queryset
     if not user.is_authenticated or not user.is_active:
@@ -129,51 +142,56 @@ def agreement_for(request, reference: str, action: Action = Action.VIEW) -> Agre
 
 
 # --- Object grants (made here only) ----------------------------------------------------------
+def party_grants() -> list[tuple[str, str]]:
+    """The (codename, role) pairs each party's role groups are granted on an agreement. The
+    benchmark's bulk seeding reads this too."""
+    return [
+        (rule.grant, role) for rule in POLICY.values() if rule.grant for role in rule.group_roles()
+    ]
+
+
+def steering_grants() -> list[str]:
+    """The codenames the steering group is granted on every agreement."""
+    return [rule.grant for rule in POLICY.values() if rule.grant and rule.steering]
+
+
 def agreement_grant_parties(*, agreement: Agreement) -> None:
     """Each party's role groups and the steering group get the table's grants."""
-    organisations = Organisation.objects.filter(agreement_parties__agreement=agreement)
-    for rule in POLICY.values():
-        if not rule.grant:
-            continue
-        for organisation in organisations:
-            for role in rule.group_roles():
-                group = role_group(organisation=organisation, role=role)
-                AgreementGroupObjectPermission.objects.assign_perm(rule.grant, group, agreement)
-        if rule.steering:
-            AgreementGroupObjectPermission.objects.assign_perm(
-                rule.grant, steering_group_group(), agreement
-            )
+    for organisation in Organisation.objects.filter(agreement_parties__agreement=agreement):
+        for codename, role in party_grants():
+            group = role_group(organisation=organisation, role=role)
+            AgreementGroupObjectPermission.objects.assign_perm(codename, group, agreement)
+    for codename in steering_grants():
+        AgreementGroupObjectPermission.objects.assign_perm(
+            codename, steering_group_group(), agreement
+        )
 
 
-def grants_backfill() -> int:
+def grants_backfill(apps=global_apps) -> int:
     """Make every grant the table calls for on every existing agreement (after a role is added
-    to a granted row). Adds only; safe to run again. Returns how many grant rows it tried."""
+    to a granted row). Adds only; safe to run again. Reads the models from `apps`: a data
+    migration passes its own (see grants_backfill_migration). Returns how many grant rows it
+    added."""
+    table = GrantTable(
+        apps,
+        app_label="agreements",
+        model_name="agreement",
+        grant_model="AgreementGroupObjectPermission",
+    )
+    agreements = table.model.objects
+    parties = apps.get_model("agreements", "AgreementParty").objects
     added = 0
-    organisation_ids = AgreementParty.objects.values_list("organisation_id", flat=True)
-    for rule in POLICY.values():
-        if not rule.grant:
-            continue
-        for organisation in Organisation.objects.filter(pk__in=organisation_ids.distinct()):
-            agreements = Agreement.objects.filter(parties__organisation=organisation).distinct()
-            for role in rule.group_roles():
-                group = role_group(organisation=organisation, role=role)
-                added += len(
-                    AgreementGroupObjectPermission.objects.bulk_assign_perm(
-                        rule.grant, group, agreements, ignore_conflicts=True
-                    )
-                )
-        if rule.steering:
-            added += len(
-                AgreementGroupObjectPermission.objects.bulk_assign_perm(
-                    rule.grant,
-                    steering_group_group(),
-                    Agreement.objects.all(),
-                    ignore_conflicts=True,
-                )
-            )
+    for organisation_id in parties.order_by().values_list("organisation_id", flat=True).distinct():
+        objects = agreements.filter(parties__organisation_id=organisation_id)
+        for codename, role in party_grants():
+            name = role_group_name(organisation_id=organisation_id, role=role)
+            added += table.add(codename, name, objects)
+    for codename in steering_grants():
+        added += table.add(codename, STEERING_GROUP, agreements.all())
     return added
 
 
 def grants_backfill_migration(apps, schema_editor) -> None:
-    """For a data migration's RunPython, after a role joins a granted row."""
-    grants_backfill()
+    """For a data migration's RunPython, after a role joins a granted row: the back-fill on
+    the migration's historical models, so the migration keeps running after later changes."""
+    grants_backfill(apps)

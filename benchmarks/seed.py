@@ -14,10 +14,18 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from agreements import permissions as agreement_permissions
 from agreements.models import Agreement, AgreementGroupObjectPermission, AgreementParty, Signature
 from isf_portal import audit_chain
 from organisations.models import Membership, Organisation, Sector, SteeringGroupMember, User
-from organisations.services import ALL_MEMBERS, role_group, steering_group_group
+from organisations.services import (
+    ALL_MEMBERS,
+    STEERING_GROUP,
+    role_group,
+    role_group_name,
+    steering_group_group,
+)
+from sharing_requests import permissions as proposal_permissions
 from sharing_requests.choices import ProposalStatus, Section, SectionStatus
 from sharing_requests.models import (
     DataItem,
@@ -81,6 +89,32 @@ def _bulk(model, rows, reason):
     if hasattr(model, "history"):
         return bulk_create_with_history(rows, model, batch_size=2000, default_change_reason=reason)
     return model.objects.bulk_create(rows, batch_size=5000)
+
+
+def _permissions(app_label: str, codenames) -> dict[str, Permission]:
+    return {
+        p.codename: p
+        for p in Permission.objects.filter(
+            content_type__app_label=app_label, codename__in=codenames
+        )
+    }
+
+
+class _GroupIds(dict):
+    """Every group's id by name, read once. A role group nobody holds yet (the role of a row
+    that no seeded person has) is made when first asked for."""
+
+    def __init__(self):
+        super().__init__((g.name, g.pk) for g in Group.objects.all())
+
+    def __missing__(self, name):
+        self[name] = Group.objects.get_or_create(name=name)[0].pk
+        return self[name]
+
+
+def _holders(rule):
+    """Memberships whose roles a permission row allows, oldest first."""
+    return Membership.objects.filter(rule.holders_q()).order_by("pk")
 
 
 def _title(rng: random.Random, n: int) -> str:
@@ -164,23 +198,19 @@ def seed_people(*, organisations: int, users: int, rng: random.Random):
 
 def seed_proposals(*, count: int, orgs, people, rng: random.Random, start: int = 0):
     """`count` proposals in every status, with sections, parties, decisions and grants."""
-    perms = {
-        p.codename: p
-        for p in Permission.objects.filter(
-            content_type__app_label="requests",
-            codename__in=[
-                "view_proposal",
-                "change_proposal",
-                "comment_proposal",
-            ],
-        )
-    }
-    group_ids = {(g.name): g.pk for g in Group.objects.all()}
-    member_of = {}
-    for m in Membership.objects.filter(organisation__in=orgs, is_member=True).order_by("pk"):
+    # The grants the proposal table makes (sharing_requests/permissions.py), in bulk.
+    lead_grants = proposal_permissions.party_grants(lead=True)
+    partner_grants = proposal_permissions.party_grants(lead=False)
+    steering_grants = proposal_permissions.steering_grants()
+    perms = _permissions("requests", {codename for codename, _role in lead_grants})
+    perms |= _permissions("requests", steering_grants)
+    group_ids = _GroupIds()
+    policy, action = proposal_permissions.POLICY, proposal_permissions.Action
+    member_of = {}  # an author: someone who may start a proposal for the organisation
+    for m in _holders(policy[action.START]).filter(organisation__in=orgs):
         member_of.setdefault(m.organisation_id, m.user_id)
     approver_of = {}
-    for m in Membership.objects.filter(organisation__in=orgs, is_approver=True).order_by("pk"):
+    for m in _holders(policy[action.DECIDE]).filter(organisation__in=orgs):
         approver_of.setdefault(m.organisation_id, m.user_id)
     now = timezone.now()
     chain_key = audit_chain.key()
@@ -310,35 +340,21 @@ def seed_proposals(*, count: int, orgs, people, rng: random.Random, start: int =
                     contact_email="contact@bench.example",
                 )
             )
-            grants.append(
+            grants += [
                 ProposalGroupObjectPermission(
                     content_object=p,
-                    permission=perms["view_proposal"],
-                    group_id=group_ids[f"org-{org.pk}-{ALL_MEMBERS}"],
+                    permission=perms[codename],
+                    group_id=group_ids[role_group_name(organisation_id=org.pk, role=role)],
                 )
-            )
-            grants.append(
-                ProposalGroupObjectPermission(
-                    content_object=p,
-                    permission=perms["comment_proposal"],
-                    group_id=group_ids[f"org-{org.pk}-member"],
-                )
-            )
-        grants.append(
-            ProposalGroupObjectPermission(
-                content_object=p,
-                permission=perms["change_proposal"],
-                group_id=group_ids[f"org-{plan['lead'].pk}-member"],
-            )
-        )
+                for codename, role in (lead_grants if org == plan["lead"] else partner_grants)
+            ]
         if p.status != ProposalStatus.DRAFT:
-            grants.append(
+            grants += [
                 ProposalGroupObjectPermission(
-                    content_object=p,
-                    permission=perms["view_proposal"],
-                    group_id=group_ids["steering-group"],
+                    content_object=p, permission=perms[codename], group_id=group_ids[STEERING_GROUP]
                 )
-            )
+                for codename in steering_grants
+            ]
     _bulk(VisionStatement, visions, "isf.bench.vision")
     _bulk(SectionState, sections, "isf.bench.section")
     _bulk(DataItem, items, "isf.bench.data_item")
@@ -509,8 +525,13 @@ def seed_agreements(*, count: int, proposals, plans, rng: random.Random, start: 
         for p, plan in zip(proposals, plans, strict=True)
         if p.status == ProposalStatus.APPROVED
     ][:count]
-    perm = Permission.objects.get(content_type__app_label="agreements", codename="view_agreement")
-    group_ids = {g.name: g.pk for g in Group.objects.all()}
+    # The grants the agreement table makes (agreements/permissions.py), in bulk.
+    party_grants = agreement_permissions.party_grants()
+    steering_grants = agreement_permissions.steering_grants()
+    perms = _permissions(
+        "agreements", {codename for codename, _role in party_grants} | set(steering_grants)
+    )
+    group_ids = _GroupIds()
     today = timezone.localdate()
     rows = []
     for n, (p, _plan) in enumerate(approved):
@@ -558,22 +579,27 @@ def seed_agreements(*, count: int, proposals, plans, rng: random.Random, start: 
                     required_signatures=["siro"],
                 )
             )
-            grants.append(
+            grants += [
                 AgreementGroupObjectPermission(
                     content_object=agreement,
-                    permission=perm,
-                    group_id=group_ids[f"org-{org.pk}-{ALL_MEMBERS}"],
+                    permission=perms[codename],
+                    group_id=group_ids[role_group_name(organisation_id=org.pk, role=role)],
                 )
-            )
-        grants.append(
+                for codename, role in party_grants
+            ]
+        grants += [
             AgreementGroupObjectPermission(
-                content_object=agreement, permission=perm, group_id=group_ids["steering-group"]
+                content_object=agreement,
+                permission=perms[codename],
+                group_id=group_ids[STEERING_GROUP],
             )
-        )
+            for codename in steering_grants
+        ]
     AgreementParty.objects.bulk_create(parties, batch_size=5000)
     AgreementGroupObjectPermission.objects.bulk_create(grants, batch_size=5000)
     signer = {}
-    for m in Membership.objects.filter(is_signatory=True).select_related("user").order_by("pk"):
+    sign = agreement_permissions.POLICY[agreement_permissions.Action.SIGN]
+    for m in _holders(sign).select_related("user"):
         signer.setdefault(m.organisation_id, m.user)
     signatures = [
         Signature(

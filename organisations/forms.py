@@ -13,6 +13,7 @@ from isf_portal.forms import GovukDateField, GovukForm, GovukFormMixin, GovukMod
 from notifications.services import email_send
 
 from .models import ROLE_HINTS, DsptStatus, Organisation, Role, User
+from .permissions import Action, holders
 
 
 class RolesField(forms.MultipleChoiceField):
@@ -177,12 +178,10 @@ class DelegationForm(GovukForm):
 
     def __init__(self, *args, organisation, approver, **kwargs):
         super().__init__(*args, **kwargs)
+        # Colleagues who could not delegate themselves: those who can need no delegation.
         self.fields["delegate"].queryset = (
-            User.objects.filter(
-                memberships__organisation=organisation,
-                memberships__is_approver=False,
-                is_active=True,
-            )
+            User.objects.filter(memberships__organisation=organisation, is_active=True)
+            .exclude(pk__in=holders(Action.DELEGATE, organisation).values("user_id"))
             .exclude(pk=approver.pk)
             .order_by("full_name")
         )

@@ -11,7 +11,7 @@ same table.
 
 Outsiders never learn an organisation's details (404); a member without the role gets 403.
 
-Adding a role (say "auditor"):
+Adding a role (say "auditor"; docs/architecture.md walks through it):
 1. `Role` in models.py gets `AUDITOR`, `RoleFields` an `is_auditor` boolean and `ROLE_HINTS`
    its hint; `makemigrations organisations` adds the column (nobody holds it yet, so the role
    groups need no back-fill: sync_role_groups fills `org-<id>-auditor` as roles are given).
@@ -19,9 +19,12 @@ Adding a role (say "auditor"):
    app that owns the action (agreements/permissions.py `Action.VIEW` for "reads its
    organisation's agreements").
 3. For rows with a `grant` (kept as guardian grants so lists stay one SQL query), existing
-   objects need the new group's grants: add a data migration to the app that runs its
-   `grants_backfill` (`migrations.RunPython(grants_backfill_migration, migrations.RunPython.noop)`).
+   objects need the new group's grants: add a data migration to that app, depending on the
+   migration of step 1, that runs its `grants_backfill_migration`
+   (`migrations.RunPython(grants_backfill_migration, migrations.RunPython.noop)`). It works on
+   the migration's own models (GrantTable below), so it keeps running after later changes.
    Rows without a grant are worked out from memberships on each request and need nothing more.
+4. The persona's row in the app's table test (tests/<app>/test_policy.py).
 tests/organisations/test_policy.py proves the recipe by adding a role to a row at run time.
 """
 
@@ -140,6 +143,9 @@ def has_steering_seat(request_or_user) -> bool:
 
 def allowed_at(request_or_user, rule: Rule, organisation_ids) -> list[int]:
     """Of these organisations, those where the user holds one of the rule's roles."""
+    organisation_ids = list(organisation_ids)
+    if not organisation_ids:
+        return []  # nothing to check: the memberships need not be read
     held = memberships(request_or_user)
     return [pk for pk in organisation_ids if rule.allows(held.get(pk))]
 
@@ -171,3 +177,74 @@ def organisation_for(request, organisation: Organisation, action: Action = Actio
 def holders(action: Action, organisation: Organisation):
     """The memberships at `organisation` whose roles allow `action`."""
     return Membership.objects.filter(POLICY[action].holders_q(), organisation=organisation)
+
+
+def steering_seats(rule: Rule):
+    """The steering group seats a rule allows: every seat if it allows the steering group."""
+    if not rule.steering:
+        return SteeringGroupMember.objects.none()
+    return SteeringGroupMember.objects.all()
+
+
+# --- Back-filling grants (from the apps' grants_backfill) ------------------------------------
+class GrantTable:
+    """One app's object-permission rows, written in bulk through an app registry: the live one,
+    or a data migration's historical one. A migration must use its own (`apps.get_model`):
+    the live models follow today's code, so an old migration that used them would break once
+    a later one changed their tables. Historical models have no guardian managers, so the rows
+    are written here directly."""
+
+    def __init__(self, apps, *, app_label: str, model_name: str, grant_model: str):
+        self.apps = apps
+        self.model = apps.get_model(app_label, model_name)
+        self.grants = apps.get_model(app_label, grant_model)
+        self._permission_ids: dict[str, int] = {}
+        self._group_ids: dict[str, int] = {}
+
+    def permission_id(self, codename: str) -> int:
+        if codename not in self._permission_ids:
+            opts = self.model._meta
+            content_type, _created = self.apps.get_model(
+                "contenttypes", "ContentType"
+            ).objects.get_or_create(app_label=opts.app_label, model=opts.model_name)
+            permissions = self.apps.get_model("auth", "Permission").objects
+            permission = permissions.filter(content_type=content_type, codename=codename).first()
+            if permission is None:
+                # A migration runs before post_migrate makes the permissions of a codename new
+                # in this release: make it as Django would, with the same name.
+                names = {
+                    f"{action}_{opts.model_name}": f"Can {action} {opts.verbose_name_raw}"
+                    for action in opts.default_permissions
+                } | dict(opts.permissions)
+                permission = permissions.create(
+                    content_type=content_type, codename=codename, name=names[codename]
+                )
+            self._permission_ids[codename] = permission.pk
+        return self._permission_ids[codename]
+
+    def group_id(self, name: str) -> int:
+        if name not in self._group_ids:
+            group, _created = self.apps.get_model("auth", "Group").objects.get_or_create(name=name)
+            self._group_ids[name] = group.pk
+        return self._group_ids[name]
+
+    def add(self, codename: str, group_name: str, objects) -> int:
+        """Grant `codename` on `objects` (a queryset of the model) to the group named; returns
+        how many grant rows were new. Adds only; safe to run again."""
+        permission_id, group_id = self.permission_id(codename), self.group_id(group_name)
+        held = self.grants.objects.filter(permission_id=permission_id, group_id=group_id)
+        ids = list(
+            objects.order_by()
+            .exclude(pk__in=held.values("content_object_id"))
+            .values_list("pk", flat=True)
+            .distinct()
+        )
+        self.grants.objects.bulk_create(
+            [
+                self.grants(content_object_id=pk, permission_id=permission_id, group_id=group_id)
+                for pk in ids
+            ],
+            batch_size=5000,
+            ignore_conflicts=True,  # a grant made meanwhile by the app
+        )
+        return len(ids)

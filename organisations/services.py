@@ -282,7 +282,7 @@ def delegation_create(
         colleague = Membership.objects.filter(user=delegate, organisation=organisation).first()
         if colleague is None:
             raise DomainError(_("Choose a colleague at %(org)s") % {"org": organisation.name})
-        if colleague.is_approver:
+        if permissions.POLICY[permissions.Action.DELEGATE].allows(colleague):
             raise DomainError(
                 _("%(name)s is an approver already and can decide without a delegation")
                 % {"name": delegate.full_name}

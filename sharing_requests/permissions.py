@@ -11,6 +11,7 @@ The shape of a row, and how to add a role: organisations/permissions.py.
 
 from enum import StrEnum
 
+from django.apps import apps as global_apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
@@ -19,6 +20,7 @@ from guardian.core import ObjectPermissionChecker
 from organisations.models import Organisation, Role
 from organisations.permissions import (
     ANY_MEMBERSHIP,
+    GrantTable,
     Rule,
     allowed_at,
     by_rule,
@@ -26,7 +28,12 @@ from organisations.permissions import (
     memberships,
     roles,
 )
-from organisations.services import role_group, steering_group_group
+from organisations.services import (
+    STEERING_GROUP,
+    role_group,
+    role_group_name,
+    steering_group_group,
+)
 
 from .models import Participant, Proposal, ProposalGroupObjectPermission
 
@@ -189,62 +196,74 @@ def _granted_rows(*scopes: str):
     return [rule for rule in POLICY.values() if rule.grant and rule.scope in scopes]
 
 
+def party_grants(*, lead: bool) -> list[tuple[str, str]]:
+    """The (codename, role) pairs a party's role groups are granted on a proposal: the rows
+    scoped to its parties, and for its lead also those scoped to the lead. The benchmark's
+    bulk seeding reads this too."""
+    rows = _granted_rows("parties", *(["lead"] if lead else []))
+    return [(rule.grant, role) for rule in rows for role in rule.group_roles()]
+
+
+def steering_grants() -> list[str]:
+    """The codenames the steering group is granted on a submitted proposal."""
+    return [rule.grant for rule in POLICY.values() if rule.grant and rule.steering]
+
+
 def proposal_grant_party(*, proposal: Proposal, organisation: Organisation, lead: bool) -> None:
     """The party's role groups get the table's grants (the lead's also those scoped to it)."""
-    for rule in _granted_rows("parties", *(["lead"] if lead else [])):
-        for role in rule.group_roles():
-            group = role_group(organisation=organisation, role=role)
-            ProposalGroupObjectPermission.objects.assign_perm(rule.grant, group, proposal)
+    for codename, role in party_grants(lead=lead):
+        group = role_group(organisation=organisation, role=role)
+        ProposalGroupObjectPermission.objects.assign_perm(codename, group, proposal)
 
 
 def proposal_revoke_party(*, proposal: Proposal, organisation: Organisation) -> None:
     """A partner leaves: its groups lose what parties are granted (the lead never leaves)."""
-    for rule in _granted_rows("parties"):
-        for role in rule.group_roles():
-            group = role_group(organisation=organisation, role=role)
-            ProposalGroupObjectPermission.objects.remove_perm(rule.grant, group, proposal)
+    for codename, role in party_grants(lead=False):
+        group = role_group(organisation=organisation, role=role)
+        ProposalGroupObjectPermission.objects.remove_perm(codename, group, proposal)
 
 
 def proposal_grant_steering(*, proposal: Proposal) -> None:
     """On submission the steering group gets the rows it is allowed by."""
-    for rule in POLICY.values():
-        if rule.grant and rule.steering:
-            ProposalGroupObjectPermission.objects.assign_perm(
-                rule.grant, steering_group_group(), proposal
-            )
+    for codename in steering_grants():
+        ProposalGroupObjectPermission.objects.assign_perm(
+            codename, steering_group_group(), proposal
+        )
 
 
-def grants_backfill() -> int:
+def grants_backfill(apps=global_apps) -> int:
     """Make every grant the table calls for on every existing proposal (after a role is added
     to a granted row). Adds only; safe to run again. One bulk insert per organisation, role
-    and row. Returns how many grant rows it tried to add."""
+    and row. Reads the models from `apps`: a data migration passes its own (see
+    grants_backfill_migration). Returns how many grant rows it added."""
+    table = GrantTable(
+        apps,
+        app_label="requests",
+        model_name="proposal",
+        grant_model="ProposalGroupObjectPermission",
+    )
+    proposals = table.model.objects
+    participants = apps.get_model("requests", "Participant").objects
     added = 0
-    organisation_ids = Participant.objects.values_list("organisation_id", flat=True).distinct()
-    for organisation in Organisation.objects.filter(pk__in=organisation_ids):
+    for organisation_id in (
+        participants.order_by().values_list("organisation_id", flat=True).distinct()
+    ):
         for rule in _granted_rows("parties", "lead"):
-            proposals = Proposal.objects.filter(
-                Q(lead_organisation=organisation)
+            objects = (
+                proposals.filter(lead_organisation_id=organisation_id)
                 if rule.scope == "lead"
-                else Q(participants__organisation=organisation)
-            ).distinct()
-            for role in rule.group_roles():
-                group = role_group(organisation=organisation, role=role)
-                added += len(
-                    ProposalGroupObjectPermission.objects.bulk_assign_perm(
-                        rule.grant, group, proposals, ignore_conflicts=True
-                    )
-                )
-    submitted = Proposal.objects.filter(submitted_at__isnull=False)
-    for rule in POLICY.values():
-        if rule.grant and rule.steering:
-            added += len(
-                ProposalGroupObjectPermission.objects.bulk_assign_perm(
-                    rule.grant, steering_group_group(), submitted, ignore_conflicts=True
-                )
+                else proposals.filter(participants__organisation_id=organisation_id)
             )
+            for role in rule.group_roles():
+                name = role_group_name(organisation_id=organisation_id, role=role)
+                added += table.add(rule.grant, name, objects)
+    submitted = proposals.filter(submitted_at__isnull=False)
+    for codename in steering_grants():
+        added += table.add(codename, STEERING_GROUP, submitted)
     return added
 
 
 def grants_backfill_migration(apps, schema_editor) -> None:
-    """For a data migration's RunPython, after a role joins a granted row."""
-    grants_backfill()
+    """For a data migration's RunPython, after a role joins a granted row: the back-fill on
+    the migration's historical models, so the migration keeps running after later changes."""
+    grants_backfill(apps)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from isf_portal.domain import audit
 from notifications.models import NotificationKind
 from notifications.services import notify
-from organisations.models import Membership, Organisation, SignatoryCapacity
+from organisations.models import Organisation, SignatoryCapacity
 from sharing_requests.choices import ProposalStatus
 from sharing_requests.models import Proposal, ProposalVersion
 from sharing_requests.services import next_reference
@@ -25,7 +25,7 @@ from ..models import (
     AgreementParty,
     AgreementStatus,
 )
-from ..permissions import agreement_grant_parties
+from ..permissions import Action, agreement_grant_parties, holders
 from .clauses import ClauseBook
 from .content import build_content, plain_text
 
@@ -155,12 +155,9 @@ def signatories_of(agreement: Agreement, party: AgreementParty):
     """The active users who may sign for `party` in one of the capacities it owes."""
     return [
         m.user
-        for m in Membership.objects.filter(
-            organisation_id=party.organisation_id,
-            is_signatory=True,
-            signatory_capacity__in=party.required_signatures,
-            user__is_active=True,
-        ).select_related("user")
+        for m in holders(Action.SIGN, agreement, party=party)
+        .filter(signatory_capacity__in=party.required_signatures, user__is_active=True)
+        .select_related("user")
     ]
 
 

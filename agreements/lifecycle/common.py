@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from isf_portal.domain import DomainError, audit
 from notifications.models import NotificationKind
 from notifications.services import email_send, notify
-from organisations.models import Membership
 
 from .. import permissions
 from ..models import (
@@ -106,9 +105,10 @@ def tell_parties(
     exclude=None,
     url: str | None = None,
 ) -> int:
-    """Tell each party's governance officers (their organisation's IG mailbox copied). A party
-    with no governance officer on the portal hears through its IG mailbox, or its DPO. The
-    link goes to `url`, by default the agreement's lifecycle page."""
+    """Tell those who oversee it for each party (the OVERSEE row: its governance officers),
+    their organisation's IG mailbox copied. A party with nobody to tell on the portal hears
+    through its IG mailbox, or its DPO. The link goes to `url`, by default the agreement's
+    lifecycle page."""
     told = 0
     seen = {exclude.pk} if exclude is not None else set()
     url = url or lifecycle_url(agreement)
@@ -117,9 +117,9 @@ def tell_parties(
         organisation = party.organisation
         officers = [
             m.user
-            for m in Membership.objects.filter(
-                organisation=organisation, is_governance_officer=True, user__is_active=True
-            ).select_related("user")
+            for m in permissions.holders(permissions.Action.OVERSEE, agreement, party=party)
+            .filter(user__is_active=True)
+            .select_related("user")
         ]
         party_context = {
             **context,

@@ -1,30 +1,35 @@
-"""Who may act in a decision round: an organisation's approvers and their delegates decide
-for it, steering-group members vote, and nobody acts on what they submitted. The refusals
-say why not, for the services (under the proposal's lock) and the pages alike."""
+"""Who may act in a decision round: those the DECIDE row allows (an organisation's
+approvers) and their delegates decide for it, those the VOTE row allows (the steering group)
+vote, and nobody acts on what they submitted. The rows are in sharing_requests/permissions.py;
+this module adds what the table cannot say (delegations, the submitter). The refusals say why
+not, for the services (under the proposal's lock) and the pages alike."""
 
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from organisations.models import Delegation, Membership, SteeringGroupMember
+from organisations.models import Delegation, Membership
+from organisations.permissions import steering_seats
 
 from ..models import DecisionStatus, OrganisationDecision, Proposal, ReviewRound
+from ..permissions import POLICY, Action, may
 from .rule import RoundRule
+
+
+def deciders():
+    """Memberships whose roles let them decide for their organisation (the DECIDE row)."""
+    return Membership.objects.filter(POLICY[Action.DECIDE].holders_q())
 
 
 def delegations_in_force(*, today=None):
     """Delegations that let their delegate decide today: within their period, not revoked,
-    the delegating approver still an approver of the organisation and the delegate still a
-    member of it (a delegation lapses with the roles it rests on)."""
+    the delegating approver still allowed to decide for the organisation (the DECIDE row) and
+    the delegate still a member of it (a delegation lapses with the roles it rests on)."""
     today = today or timezone.localdate()
     return Delegation.objects.filter(
         revoked_at__isnull=True, starts_on__lte=today, ends_on__gte=today
     ).filter(
-        Exists(
-            Membership.objects.filter(
-                user=OuterRef("approver"), organisation=OuterRef("organisation"), is_approver=True
-            )
-        ),
+        Exists(deciders().filter(user=OuterRef("approver"), organisation=OuterRef("organisation"))),
         Exists(
             Membership.objects.filter(
                 user=OuterRef("delegate"), organisation=OuterRef("organisation")
@@ -48,9 +53,7 @@ def decision_capacity(*, user, decision) -> tuple[str, object] | None:
     organisation; None otherwise."""
     if not user.is_authenticated:
         return None
-    if Membership.objects.filter(
-        user=user, organisation_id=decision.organisation_id, is_approver=True
-    ).exists():
+    if deciders().filter(user=user, organisation_id=decision.organisation_id).exists():
         return ("approver", None)
     delegation = active_delegation(
         user=user,
@@ -63,9 +66,11 @@ def decision_capacity(*, user, decision) -> tuple[str, object] | None:
 
 
 def eligible_voters(proposal):
-    """Steering-group members who may vote: everyone but the person who submitted it."""
-    return SteeringGroupMember.objects.exclude(user_id=proposal.submitted_by_id).select_related(
-        "user"
+    """The steering group seats the VOTE row allows, but the submitter's."""
+    return (
+        steering_seats(POLICY[Action.VOTE])
+        .exclude(user_id=proposal.submitted_by_id)
+        .select_related("user")
     )
 
 
@@ -73,9 +78,9 @@ def approvers_by_organisation(organisation_ids) -> dict[int, list]:
     """Everyone who may decide for each organisation today, its approvers and their
     delegates, by organisation id: two queries, whatever the number of organisations."""
     found = {pk: set() for pk in organisation_ids}
-    for m in Membership.objects.filter(
-        organisation_id__in=found, is_approver=True, user__is_active=True
-    ).select_related("user"):
+    for m in (
+        deciders().filter(organisation_id__in=found, user__is_active=True).select_related("user")
+    ):
         found[m.organisation_id].add(m.user)
     for d in (
         delegations_in_force()
@@ -106,7 +111,7 @@ def vote_refusal(*, review: ReviewRound | None, proposal: Proposal, by) -> str:
         return _("This review has no steering group vote.")
     if review is None or not review.is_open or review.steering_outcome:
         return _("The steering group's vote on this round has closed.")
-    if not SteeringGroupMember.objects.filter(user=by).exists():
+    if not may(by, Action.VOTE):
         return _("Only steering-group members vote.")
     if proposal.submitted_by_id == by.pk:
         return _("You submitted this proposal, so you cannot vote on it.")

@@ -2,21 +2,16 @@
 
 from django.db.models import Q
 
-from organisations.models import Membership, SteeringGroupMember
-
 from ..models import DecisionStatus, OrganisationDecision, ReviewRound
-from .access import delegations_in_force
+from ..permissions import Action, may
+from .access import deciders, delegations_in_force
 
 
 def awaiting_decision(*, user, limit: int | None = None):
     """The decisions and votes waiting for this user, in every capacity they hold, oldest
     first (at most `limit` of each). Rounds whose rule needs no steering vote wait for no
     vote."""
-    org_ids = set(
-        Membership.objects.filter(user=user, is_approver=True).values_list(
-            "organisation_id", flat=True
-        )
-    )
+    org_ids = set(deciders().filter(user=user).values_list("organisation_id", flat=True))
     org_ids |= set(
         delegations_in_force().filter(delegate=user).values_list("organisation_id", flat=True)
     )
@@ -37,7 +32,7 @@ def awaiting_decision(*, user, limit: int | None = None):
         .order_by("round__opened_at", "pk")
     )
     votes = ReviewRound.objects.none()
-    if SteeringGroupMember.objects.filter(user=user).exists():
+    if may(user, Action.VOTE):
         votes = (
             ReviewRound.objects.filter(closed_at__isnull=True, steering_outcome="")
             # A rule recorded before the setting existed has no key: the vote was required.

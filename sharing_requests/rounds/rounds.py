@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from isf_portal.domain import DomainError, audit
 from notifications.models import NotificationKind
 from notifications.services import notify
-from organisations.models import Membership, Organisation, SteeringGroupMember
+from organisations.models import Membership, Organisation
 
 from ..choices import ProposalStatus, Section
 from ..events import proposal_event, proposal_locked
@@ -29,6 +29,7 @@ from ..models import (
     SteeringVote,
     VoteChoice,
 )
+from ..permissions import POLICY, Action
 from ..workdays import add_working_days
 from .access import (
     approvers_by_organisation,
@@ -204,7 +205,7 @@ def vote_record(*, review: ReviewRound, by, vote: str, comment: str = "") -> Ste
         refusal = vote_refusal(review=r, proposal=p, by=by)
         if refusal:
             raise DomainError(refusal)
-        seat = SteeringGroupMember.objects.get(user=by)
+        seat = eligible_voters(p).get(user=by)  # for its chair flag; the refusal let them vote
         if vote == VoteChoice.REJECT and not comment.strip():
             raise DomainError(_("Give the reason for your vote"))
         cast = SteeringVote(
@@ -306,11 +307,14 @@ def _close(review: ReviewRound, p: Proposal, outcome: str, *, by) -> None:
 
 def _tell_lead(p: Proposal, *, kind, title, context, url=None, body=""):
     """The proposer's organisation hears of each decision and the outcome: the submitter and
-    the lead organisation's members, with its IG mailbox copied."""
+    those of the lead organisation who may edit the proposal (the EDIT row: they answer what
+    the round asks for), with its IG mailbox copied."""
     users = {
         m.user
         for m in Membership.objects.filter(
-            organisation=p.lead_organisation, is_member=True, user__is_active=True
+            POLICY[Action.EDIT].holders_q(),
+            organisation=p.lead_organisation,
+            user__is_active=True,
         ).select_related("user")
     }
     if p.submitted_by:

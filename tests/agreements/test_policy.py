@@ -2,11 +2,16 @@
 grants: made from the table and back-filled after a row changes."""
 
 import pytest
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 
 from agreements import permissions
+from agreements.generation.services import signatories_of
+from agreements.lifecycle import tell_parties
 from agreements.models import AgreementGroupObjectPermission
 from agreements.permissions import Action
-from organisations.models import Role
+from notifications.models import Notification, NotificationKind
+from organisations.models import Role, SignatoryCapacity
 from tests.agreements.register_builders import make_agreement
 from tests.factories import member_of
 
@@ -21,17 +26,17 @@ PERSONAS = [
     "steering_member",
 ]
 
-# An active agreement between org_a and org_b. Columns: VIEW, SIGN, MANAGE, and
-# RECORD_EXTERNAL at the persona's own organisation.
+# An active agreement between org_a and org_b. Columns: VIEW, SIGN, MANAGE, OVERSEE (told of
+# its sealing, reviews and end), and RECORD_EXTERNAL at the persona's own organisation.
 EXPECTED = {
-    "member_a": (True, False, False, False),
-    "readonly_a": (True, False, False, False),
-    "admin_a": (True, False, False, False),
-    "approver_b": (True, False, True, False),
-    "signatory_b": (True, True, False, False),
-    "governance_b": (True, False, True, True),
-    "outsider": (False, False, False, False),
-    "steering_member": (True, False, False, False),
+    "member_a": (True, False, False, False, False),
+    "readonly_a": (True, False, False, False, False),
+    "admin_a": (True, False, False, False, False),
+    "approver_b": (True, False, True, False, False),
+    "signatory_b": (True, True, False, False, False),
+    "governance_b": (True, False, True, True, True),
+    "outsider": (False, False, False, False, False),
+    "steering_member": (True, False, False, False, False),
 }
 
 
@@ -53,9 +58,15 @@ def test_each_persona_gets_the_tables_answer(persona, request, agreement):
         permissions.may(user, Action.VIEW, agreement),
         permissions.may(user, Action.SIGN, agreement),
         permissions.may(user, Action.MANAGE, agreement),
+        permissions.may(user, Action.OVERSEE, agreement),
         permissions.may_at(user, Action.RECORD_EXTERNAL, own.organisation),
     )
     assert answers == EXPECTED[persona]
+    # The audiences told of the agreement are the holders of the same rows.
+    for action, allowed in zip(
+        (Action.SIGN, Action.OVERSEE), (answers[1], answers[3]), strict=True
+    ):
+        assert permissions.holders(action, agreement, user=user).exists() == allowed
     assert bool(permissions.visible_ids(user=user, agreement_ids=[agreement.pk])) == answers[0]
 
 
@@ -85,7 +96,57 @@ def test_grants_follow_the_table(agreement, org_a, org_b):
 def test_backfill_restores_missing_grants_and_is_safe_to_repeat(agreement):
     before = _grants(agreement)
     AgreementGroupObjectPermission.objects.filter(content_object=agreement).delete()
-    permissions.grants_backfill()
+    assert permissions.grants_backfill() == len(before)
     assert _grants(agreement) == before
-    permissions.grants_backfill()
+    assert permissions.grants_backfill() == 0
     assert _grants(agreement) == before
+
+
+def test_the_migrations_backfill_works_on_historical_models(agreement):
+    """A data migration gets models as its migrations left them, without guardian's managers."""
+    before = _grants(agreement)
+    AgreementGroupObjectPermission.objects.filter(content_object=agreement).delete()
+    historical = MigrationLoader(connection).project_state().apps
+    permissions.grants_backfill_migration(historical, None)
+    assert _grants(agreement) == before
+
+
+def _told_by_tell_parties(agreement) -> set[int]:
+    Notification.objects.all().delete()
+    tell_parties(
+        agreement,
+        kind=NotificationKind.AGREEMENT,
+        title="Update",
+        template="agreement_update",
+        context={"message": "Update", "reason": ""},
+    )
+    return set(Notification.objects.values_list("user_id", flat=True))
+
+
+def test_who_is_told_of_an_agreement_follows_the_oversee_row(
+    monkeypatch, agreement, approver_b, governance_b
+):
+    assert _told_by_tell_parties(agreement) == {governance_b.pk}
+    rule = permissions.POLICY[Action.OVERSEE]
+    monkeypatch.setitem(
+        permissions.POLICY,
+        Action.OVERSEE,
+        type(rule)(**{**rule.__dict__, "roles": rule.roles | {Role.APPROVER}}),
+    )
+    assert _told_by_tell_parties(agreement) == {governance_b.pk, approver_b.pk}
+
+
+def test_who_is_asked_to_sign_follows_the_sign_row(
+    monkeypatch, agreement, org_b, signatory_b, approver_b
+):
+    party = agreement.parties.get(organisation=org_b)
+    party.required_signatures = [SignatoryCapacity.SIRO]
+    party.save(update_fields=["required_signatures"])
+    assert signatories_of(agreement, party) == [signatory_b]
+    rule = permissions.POLICY[Action.SIGN]
+    monkeypatch.setitem(
+        permissions.POLICY,
+        Action.SIGN,
+        type(rule)(**{**rule.__dict__, "roles": rule.roles | {Role.APPROVER}}),
+    )
+    assert set(signatories_of(agreement, party)) == {signatory_b, approver_b}

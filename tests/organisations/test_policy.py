@@ -6,6 +6,7 @@ A role new to the code also needs its `Role` member and column (an ordinary migr
 existing role stands in for it by joining a row it is not in today."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from agreements import permissions as agreement_permissions
@@ -104,3 +105,21 @@ def test_a_role_added_to_a_granted_row_needs_the_backfill_for_existing_objects(
     newer = services.proposal_create(lead_organisation=org_a, title="Later", by=member_a)
     invite(newer, org_b, by=member_a)
     assert proposal_permissions.may(governance_b, comment, newer)
+
+
+def test_the_backfill_makes_a_permission_that_post_migrate_has_not_made_yet(
+    proposal, member_a, approver_b
+):
+    """A data migration runs before post_migrate creates the permissions of a codename new in
+    its release: the back-fill makes the row itself, named as Django would name it."""
+    names = {}
+    for codename in ("view_proposal", "comment_proposal"):
+        permission = Permission.objects.get(codename=codename, content_type__app_label="requests")
+        names[codename] = permission.name
+        permission.delete()  # and with it every grant of it
+    assert not proposal_permissions.may(member_a, proposal_permissions.Action.COMMENT, proposal)
+    proposal_permissions.grants_backfill()
+    for codename, name in names.items():
+        assert Permission.objects.get(codename=codename).name == name
+    assert proposal_permissions.may(member_a, proposal_permissions.Action.COMMENT, proposal)
+    assert proposal_permissions.may(approver_b, proposal_permissions.Action.VIEW, proposal)
