@@ -4,6 +4,7 @@ Everything is switched by environment variables (django-environ); the per-mode m
 choose defaults. README.md lists every variable.
 """
 
+import base64
 import hashlib
 import os
 from pathlib import Path
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_htmx",
+    "csp",
     "isf_portal.apps.PortalConfig",
     "outbox",
     "organisations",
@@ -67,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -357,6 +360,39 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "isf_portal.views.csrf_failure"
+
+
+def csp_hash(template: str) -> str:
+    """The CSP source allowing one inline snippet: the SHA-256 of the template file it includes.
+
+    Pages write the snippet with {% include %}, so the file is the only copy: editing it changes
+    the hash here at start-up instead of silently breaking the page.
+    """
+    digest = hashlib.sha256((BASE_DIR / "templates" / template).read_bytes()).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+# Inline snippets the policy allows, by hash: GOV.UK Frontend's body-class script (it must run
+# before the page renders) and the 500 page's styles (shown even when static files fail).
+CSP_INLINE_HASHES = {
+    "script-src": [csp_hash("csp/govuk_frontend_supported.js")],
+    "style-src": [csp_hash("csp/error_page.css")],
+}
+# Origins a form may post to besides the portal's own: a form posted to the portal that is
+# redirected to an identity provider is checked against form-action too.
+CSP_FORM_ACTION_EXTRA = env.list("CSP_FORM_ACTION_EXTRA", default=[])
+# Strict: nothing inline except the hashed snippets above, no plugins, no <base>, never framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", *CSP_INLINE_HASHES["script-src"]],
+        "style-src": ["'self'", *CSP_INLINE_HASHES["style-src"]],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", *CSP_FORM_ACTION_EXTRA],
+    }
+}
 
 # --- Internationalisation ------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -85,20 +85,65 @@ def browser(_browser_launcher, chromium_path) -> Browser:
     return _browser_launcher(chromium_path)
 
 
+# Records every Content-Security-Policy violation from a document's first byte: in the page
+# (window.__cspViolations) and, through a binding, in the test, so a violation on a page the
+# test has already left is not lost.
+_CSP_LISTENER = """(() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (event) => {
+        const violation = `${event.effectiveDirective} blocked ${event.blockedURI || "(inline)"}` +
+            ` on ${event.documentURI}` + (event.sample ? ` (${event.sample})` : "") +
+            (event.sourceFile ? ` at ${event.sourceFile}:${event.lineNumber}` : "");
+        window.__cspViolations.push(violation);
+        if (window.__reportCspViolation) window.__reportCspViolation(violation);
+    }, true);
+})();"""
+
+
+def _record_csp_console_message(context, message) -> None:
+    # Chromium also writes each violation to the console: the record when scripts are off.
+    if "Content Security Policy" in message.text:
+        context._csp_violations.append(f"console: {message.text}")
+
+
+def _fail_on_csp_violations(violations: list[str]) -> None:
+    if violations:
+        seen = list(dict.fromkeys(violations))
+        violations.clear()  # reported once, not again when the test ends
+        lines = [f"{len(seen)} Content-Security-Policy violation(s):"] + [f"- {v}" for v in seen]
+        pytest.fail("\n".join(lines), pytrace=False)
+
+
+def assert_no_csp_violations(page: Page) -> None:
+    """Fail naming the directive and blocked address of every violation the page's context saw."""
+    _fail_on_csp_violations(getattr(page.context, "_csp_violations", []))
+
+
 @pytest.fixture
 def new_page(browser):
-    """Open pages in fresh browser contexts (no shared cookies): new_page(**context_options)."""
+    """Open pages in fresh browser contexts (no shared cookies): new_page(**context_options).
+
+    Every page records Content-Security-Policy violations; one seen during the test fails it.
+    """
     contexts = []
 
     def open_page(**context_options) -> Page:
         context = browser.new_context(locale="en-GB", **context_options)
         context.set_default_timeout(TIMEOUT_MS)
+        context._csp_violations = []
+        context.expose_binding(
+            "__reportCspViolation", lambda source, text: context._csp_violations.append(text)
+        )
+        context.add_init_script(_CSP_LISTENER)
+        context.on("console", lambda message: _record_csp_console_message(context, message))
         contexts.append(context)
         return context.new_page()
 
     yield open_page
+    violations = [v for context in contexts for v in context._csp_violations]
     for context in contexts:
         context.close()
+    _fail_on_csp_violations(violations)
 
 
 @pytest.fixture
@@ -174,8 +219,10 @@ def assert_reflows(page: Page) -> None:
 def assert_accessible(page: Page) -> None:
     """Run axe on the page as it is now; fail listing every WCAG 2.2 AA violation.
 
-    The page is also checked to reflow at a 320-pixel-wide viewport (assert_reflows).
+    The page is also checked to reflow at a 320-pixel-wide viewport (assert_reflows) and to
+    have reported no Content-Security-Policy violation (assert_no_csp_violations).
     """
+    assert_no_csp_violations(page)
     # Without its stylesheet a page has no colours to check: make that a failure, not a pass.
     styled = page.evaluate(
         """() => [...document.querySelectorAll('link[rel="stylesheet"]')]
