@@ -56,6 +56,19 @@ class ClauseTemplateAdmin(SimpleHistoryAdmin):
             super().save_model(request, obj, form, change)
 
 
+class ViewOnlyAdmin:
+    """For records that change only through the workflow (guarded and audited there)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
@@ -103,7 +116,7 @@ class EventInline(ReadOnlyInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(SimpleHistoryAdmin):
+class AgreementAdmin(ViewOnlyAdmin, SimpleHistoryAdmin):
     """Read-only: agreements are made, signed, reviewed and ended through the portal."""
 
     list_display = [
@@ -166,21 +179,12 @@ class AgreementAdmin(SimpleHistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("proposal", "version", "previous")
 
 
 @admin.register(SealingCertificate)
-class SealingCertificateAdmin(admin.ModelAdmin):
+class SealingCertificateAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     """Kept for ever, so old seals still verify: never added or deleted by hand here."""
 
     list_display = [
@@ -202,12 +206,3 @@ class SealingCertificateAdmin(admin.ModelAdmin):
         "generated_locally",
         "created_at",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

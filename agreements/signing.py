@@ -107,6 +107,18 @@ def awaiting_signature_of(*, user) -> list[tuple[Agreement, list[Owed]]]:
     return waiting
 
 
+def _locked_awaiting_signatures(agreement: Agreement) -> Agreement:
+    """The agreement, locked for the transaction the caller holds, provided it still awaits
+    signatures (another signatory may have changed it since the page was shown)."""
+    a = agreement_locked(agreement)
+    if a.status != AgreementStatus.AWAITING_SIGNATURES:
+        raise DomainError(
+            _("This agreement is %(status)s: it is not waiting for signatures.")
+            % {"status": a.get_status_display().lower()}
+        )
+    return a
+
+
 def signature_record(
     *,
     agreement: Agreement,
@@ -128,12 +140,7 @@ def signature_record(
     if not job_title:
         raise DomainError(_("Enter your job title"))
     with transaction.atomic():
-        a = agreement_locked(agreement)
-        if a.status != AgreementStatus.AWAITING_SIGNATURES:
-            raise DomainError(
-                _("This agreement is %(status)s: it is not waiting for signatures.")
-                % {"status": a.get_status_display().lower()}
-            )
+        a = _locked_awaiting_signatures(agreement)
         if pdf_sha256 != a.draft_sha256:
             raise DomainError(
                 _("The agreement has changed since you opened it. Read it again, then sign.")
@@ -198,12 +205,7 @@ def signature_decline(*, agreement: Agreement, by, reason: str) -> Agreement:
     if not reason:
         raise DomainError(_("Give the reason you are not signing"))
     with transaction.atomic():
-        a = agreement_locked(agreement)
-        if a.status != AgreementStatus.AWAITING_SIGNATURES:
-            raise DomainError(
-                _("This agreement is %(status)s: it is not waiting for signatures.")
-                % {"status": a.get_status_display().lower()}
-            )
+        a = _locked_awaiting_signatures(agreement)
         owed = owed_by(user=by, agreement=a)
         if not owed:
             if is_signatory_for(user=by, agreement=a):

@@ -14,6 +14,7 @@ from notifications.services import email_send
 
 from .models import ROLE_HINTS, DsptStatus, Organisation, Role, User
 from .permissions import Action, holders
+from .services import EDITABLE_ORGANISATION_FIELDS
 
 
 class RolesField(forms.MultipleChoiceField):
@@ -31,15 +32,8 @@ class OrganisationDetailsForm(GovukModelForm):
 
     class Meta:
         model = Organisation
-        fields = [
-            "short_name",
-            "ico_registration_number",
-            "ods_code",
-            "dpo_name",
-            "dpo_email",
-            "ig_mailbox",
-            "dspt_status",
-        ]
+        # The fields organisation_update will change: one list, so the form offers no more.
+        fields = EDITABLE_ORGANISATION_FIELDS
         help_texts = {
             "short_name": _("Used where space is short, for example GMFRS or MFT."),
             "ico_registration_number": _(

@@ -2,7 +2,10 @@
 to lock a proposal for a state change, shared by the proposal services and the decision
 rounds."""
 
+from django.utils import timezone
+
 from isf_portal import audit_chain
+from isf_portal.domain import audit
 
 from .models import Proposal, ProposalEvent
 
@@ -14,6 +17,18 @@ def proposal_event(proposal, *, by, kind: str, description: str, organisation=No
         proposal=proposal, actor=by, kind=kind, description=description, organisation=organisation
     )
     audit_chain.append(event, parent=proposal, parent_field="proposal", domain=audit_chain.PROPOSAL)
+
+
+def proposal_status_change(
+    p, *, status, by, reason: str, kind: str, description: str, organisation=None
+) -> None:
+    """Moves the locked proposal `p` to `status` on `by`'s word: audited as `reason`, marked
+    active now, and a line on its timeline."""
+    p.status = status
+    p.last_activity_at = timezone.now()
+    audit(p, reason=reason, by=by)
+    p.save(update_fields=["status", "last_activity_at"])
+    proposal_event(p, by=by, kind=kind, description=description, organisation=organisation)
 
 
 def proposal_chain(proposal) -> audit_chain.ChainReport:

@@ -18,7 +18,7 @@ from notifications.services import notify
 from organisations.models import Membership, Organisation
 
 from ..choices import ProposalStatus, Section
-from ..events import proposal_event, proposal_locked
+from ..events import proposal_event, proposal_locked, proposal_status_change
 from ..models import (
     DecisionStatus,
     OrganisationDecision,
@@ -370,13 +370,11 @@ def proposal_send_back(*, proposal: Proposal, by, reason: str) -> Proposal:
         p = proposal_locked(proposal.pk)
         if p.status != ProposalStatus.APPROVED:
             raise DomainError(_("Only an approved proposal can be sent back."))
-        p.status = ProposalStatus.CHANGES_REQUESTED
-        p.last_activity_at = timezone.now()
-        audit(p, reason="isf.proposal.sent_back", by=by)
-        p.save(update_fields=["status", "last_activity_at"])
-        proposal_event(
+        proposal_status_change(
             p,
+            status=ProposalStatus.CHANGES_REQUESTED,
             by=by,
+            reason="isf.proposal.sent_back",
             kind="sent_back",
             description=_("Sent back for changes: %(reason)s") % {"reason": reason},
         )

@@ -22,16 +22,15 @@ def comment_add(*, proposal: Proposal, organisation: Organisation, text: str, by
             raise DomainError(_("This proposal is closed to comments."))
         _require_party_member(p, organisation, by)
         comment = VisionComment(proposal=p, author=by, organisation=organisation, text=text)
-        audit(comment, reason="isf.vision.commented", by=by)
-        comment.save()
-        proposal_event(
+        _save_with_event(
             p,
+            comment,
+            reason="isf.vision.commented",
             by=by,
             kind="comment",
             description=_("Comment on the vision statement from %(org)s") % {"org": organisation},
             organisation=organisation,
         )
-        Proposal.objects.filter(pk=p.pk).update(last_activity_at=timezone.now())
     return comment
 
 
@@ -53,19 +52,27 @@ def endorse(*, proposal: Proposal, organisation: Organisation, by) -> Endorsemen
         endorsement = Endorsement(
             proposal=p, user=by, organisation=organisation, statement=p.vision.text
         )
-        audit(endorsement, reason="isf.vision.endorsed", by=by)
-        endorsement.save()
-        proposal_event(
+        _save_with_event(
             p,
+            endorsement,
+            reason="isf.vision.endorsed",
             by=by,
             kind="endorsement",
             description=_("Vision statement endorsed for %(org)s") % {"org": organisation},
             organisation=organisation,
         )
-        Proposal.objects.filter(pk=p.pk).update(last_activity_at=timezone.now())
     return endorsement
 
 
 def _require_party_member(proposal, organisation, by):
     if organisation.pk not in permissions.acting_for(by, permissions.Action.COMMENT, proposal):
         raise DomainError(_("Only members of the organisations taking part can do this."))
+
+
+def _save_with_event(p, record, *, reason, by, kind, description, organisation):
+    """Saves a party's comment or endorsement (audited), puts it on the proposal's timeline
+    and marks the proposal active, inside the caller's transaction."""
+    audit(record, reason=reason, by=by)
+    record.save()
+    proposal_event(p, by=by, kind=kind, description=description, organisation=organisation)
+    Proposal.objects.filter(pk=p.pk).update(last_activity_at=timezone.now())

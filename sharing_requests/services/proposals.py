@@ -12,7 +12,7 @@ from outbox.services import outbox_enqueue
 from .. import permissions, snapshot
 from ..choices import ProposalStatus, Section
 from ..completeness import all_problems
-from ..events import proposal_event, proposal_locked
+from ..events import proposal_event, proposal_locked, proposal_status_change
 from ..models import (
     Participant,
     Proposal,
@@ -131,13 +131,11 @@ def proposal_withdraw(*, proposal: Proposal, by, reason: str) -> Proposal:
             )
         if p.status == ProposalStatus.IN_REVIEW:
             round_withdraw(proposal=p, by=by, reason=reason)
-        p.status = ProposalStatus.WITHDRAWN
-        p.last_activity_at = timezone.now()
-        audit(p, reason="isf.proposal.withdrawn", by=by)
-        p.save(update_fields=["status", "last_activity_at"])
-        proposal_event(
+        proposal_status_change(
             p,
+            status=ProposalStatus.WITHDRAWN,
             by=by,
+            reason="isf.proposal.withdrawn",
             kind="withdrawn",
             description=_("Withdrawn: %(reason)s") % {"reason": reason},
             organisation=p.lead_organisation,

@@ -46,18 +46,13 @@ def participant_edit(request, reference, pk=None):
         initial={"revision": revision},
     )
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in form.fields if name != "revision"}
-        saved = save_section(
+        saved = _save_instance(
+            request,
             form,
             proposal,
             Section.WHO,
-            lambda: services.participant_save(
-                proposal=proposal,
-                instance=instance,
-                data=data,
-                by=request.user,
-                revision=form.cleaned_data["revision"],
-            ),
+            services.participant_save,
+            instance,
             error_field="organisation" if "organisation" in form.fields else None,
         )
         if saved:
@@ -138,18 +133,8 @@ def lawful_basis_edit(request, reference, participant_pk, direction):
         initial={"revision": revision},
     )
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in form.fields if name != "revision"}
-        saved = save_section(
-            form,
-            proposal,
-            Section.PRACTICAL,
-            lambda: services.lawful_basis_save(
-                proposal=proposal,
-                instance=instance,
-                data=data,
-                by=request.user,
-                revision=form.cleaned_data["revision"],
-            ),
+        saved = _save_instance(
+            request, form, proposal, Section.PRACTICAL, services.lawful_basis_save, instance
         )
         if saved:
             warnings = basis_warnings(instance, participant.organisation)
@@ -168,4 +153,23 @@ def lawful_basis_edit(request, reference, participant_pk, direction):
             warnings=basis_warnings(instance, participant.organisation) if instance.pk else [],
             **section_meta(Section.PRACTICAL),
         ),
+    )
+
+
+def _save_instance(request, form, proposal, section, save, instance, *, error_field=None) -> bool:
+    """Saves `instance` from a valid model form through the service `save`, passing the
+    revision the user started from apart from the fields (see `save_section`)."""
+    data = {name: form.cleaned_data[name] for name in form.fields if name != "revision"}
+    return save_section(
+        form,
+        proposal,
+        section,
+        lambda: save(
+            proposal=proposal,
+            instance=instance,
+            data=data,
+            by=request.user,
+            revision=form.cleaned_data["revision"],
+        ),
+        error_field=error_field,
     )
