@@ -1,6 +1,7 @@
 """What every proposal page shares: finding the proposal for this user, the section pages'
 context, and turning domain errors into form errors."""
 
+import functools
 from collections.abc import Callable
 
 from django.shortcuts import render
@@ -37,6 +38,21 @@ def not_editable(request, proposal):
         proposal_context(request, proposal),
         status=409,
     )
+
+
+def editing_proposal(view):
+    """For a page that changes a proposal: the view is given the proposal instead of its
+    reference, once `editable_proposal` has let the user in, and is not called at all when the
+    proposal is not open for editing (the "cannot be changed now" page answers instead)."""
+
+    @functools.wraps(view)
+    def with_proposal(request, reference, *args, **kwargs):
+        proposal = editable_proposal(request, reference)
+        if not proposal.is_editable:
+            return not_editable(request, proposal)
+        return view(request, proposal, *args, **kwargs)
+
+    return with_proposal
 
 
 def section_url(proposal, section) -> str:

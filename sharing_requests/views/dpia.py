@@ -10,8 +10,7 @@ from ..choices import Section
 from ..completeness import dpia_outcome
 from ..forms import DpiaForm, ScreeningForm
 from .common import (
-    editable_proposal,
-    not_editable,
+    editing_proposal,
     proposal_context,
     save_section,
     section_meta,
@@ -21,10 +20,8 @@ from .common import (
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def screening_edit(request, reference):
-    proposal = editable_proposal(request, reference)
-    if not proposal.is_editable:
-        return not_editable(request, proposal)
+@editing_proposal
+def screening_edit(request, proposal):
     revision = services.section_revision(proposal, Section.PRACTICAL)
     initial = {"revision": revision}
     if proposal.dpia_screened:
@@ -66,10 +63,8 @@ def screening_outcome(request, reference):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def dpia_edit(request, reference):
-    proposal = editable_proposal(request, reference)
-    if not proposal.is_editable:
-        return not_editable(request, proposal)
+@editing_proposal
+def dpia_edit(request, proposal):
     revision = services.section_revision(proposal, Section.PRACTICAL)
     form = DpiaForm(
         request.POST or None,

@@ -14,8 +14,7 @@ from ..choices import Section
 from ..forms import ActionForm, DataItemForm, OutcomeForm
 from ..models import Action, DataItem, MeasurableOutcome
 from .common import (
-    editable_proposal,
-    not_editable,
+    editing_proposal,
     proposal_context,
     save_section,
     section_meta,
@@ -43,11 +42,9 @@ def _item_form(form_class, proposal, *args, **kwargs):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def item_edit(request, reference, kind, pk=None):
+@editing_proposal
+def item_edit(request, proposal, kind, pk=None):
     model, form_class, section, noun = ITEMS[kind]
-    proposal = editable_proposal(request, reference)
-    if not proposal.is_editable:
-        return not_editable(request, proposal)
     instance = get_object_or_404(model, pk=pk, proposal=proposal) if pk else model()
     revision = services.section_revision(proposal, section)
     form = _item_form(
@@ -91,11 +88,9 @@ def item_edit(request, reference, kind, pk=None):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def item_remove(request, reference, kind, pk):
+@editing_proposal
+def item_remove(request, proposal, kind, pk):
     model, _form_class, section, noun = ITEMS[kind]
-    proposal = editable_proposal(request, reference)
-    if not proposal.is_editable:
-        return not_editable(request, proposal)
     instance = get_object_or_404(model, pk=pk, proposal=proposal)
     if request.method == "POST":
         try:

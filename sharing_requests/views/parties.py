@@ -16,8 +16,7 @@ from ..completeness import basis_warnings, data_flags
 from ..forms import LawfulBasisForm, ParticipantForm
 from ..models import LawfulBasis, Participant
 from .common import (
-    editable_proposal,
-    not_editable,
+    editing_proposal,
     proposal_context,
     save_section,
     section_meta,
@@ -27,10 +26,8 @@ from .common import (
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def participant_edit(request, reference, pk=None):
-    proposal = editable_proposal(request, reference)
-    if not proposal.is_editable:
-        return not_editable(request, proposal)
+@editing_proposal
+def participant_edit(request, proposal, pk=None):
     instance = (
         get_object_or_404(
             Participant.objects.select_related("organisation"), pk=pk, proposal=proposal
@@ -79,10 +76,8 @@ def participant_edit(request, reference, pk=None):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def participant_remove(request, reference, pk):
-    proposal = editable_proposal(request, reference)
-    if not proposal.is_editable:
-        return not_editable(request, proposal)
+@editing_proposal
+def participant_remove(request, proposal, pk):
     participant = get_object_or_404(
         Participant.objects.select_related("organisation"),
         pk=pk,
@@ -114,10 +109,8 @@ def participant_remove(request, reference, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def lawful_basis_edit(request, reference, participant_pk, direction):
-    proposal = editable_proposal(request, reference)
-    if not proposal.is_editable:
-        return not_editable(request, proposal)
+@editing_proposal
+def lawful_basis_edit(request, proposal, participant_pk, direction):
     participant = get_object_or_404(
         Participant.objects.select_related("organisation"), pk=participant_pk, proposal=proposal
     )

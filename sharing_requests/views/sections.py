@@ -16,7 +16,7 @@ from ..completeness import section_problems
 from ..forms import CompletionForm, page_form
 from ..questions import PAGES
 from .common import (
-    editable_proposal,
+    editing_proposal,
     not_editable,
     proposal_context,
     save_section,
@@ -117,13 +117,11 @@ FIELD_PAGES = {name: page for name, page in PAGES.items() if not page.own_view}
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def fields_edit(request, reference, page):
+@editing_proposal
+def fields_edit(request, proposal, page):
     """A page of plain questions (questions.PAGES), with the form built from them."""
     declared = FIELD_PAGES[page]
     section, form_class = declared.section, page_form(page)
-    proposal = editable_proposal(request, reference)
-    if not proposal.is_editable:
-        return not_editable(request, proposal)
     revision = services.section_revision(proposal, section)
     form = form_class(request.POST or None, instance=proposal, initial={"revision": revision})
     if request.method == "POST" and form.is_valid():

@@ -13,14 +13,12 @@ from ..answers import answers_context
 from ..completeness import all_problems
 from ..forms import WithdrawForm
 from ..rounds.rule import RoundRule
-from .common import editable_proposal, not_editable, proposal_context
+from .common import editable_proposal, editing_proposal, proposal_context
 
 
 @login_required
-def check_answers(request, reference):
-    proposal = editable_proposal(request, reference)
-    if not proposal.is_editable:
-        return not_editable(request, proposal)
+@editing_proposal
+def check_answers(request, proposal):
     problems = [p for found in all_problems(proposal).values() for p in found]
     return render(
         request,
@@ -33,10 +31,8 @@ def check_answers(request, reference):
 
 @login_required
 @require_POST
-def submit(request, reference):
-    proposal = editable_proposal(request, reference)
-    if not proposal.is_editable:
-        return not_editable(request, proposal)
+@editing_proposal
+def submit(request, proposal):
     try:
         version = services.proposal_submit(proposal=proposal, by=request.user)
     except services.SubmitBlocked as blocked:
