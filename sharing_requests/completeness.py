@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from organisations.models import Sector
 
@@ -25,6 +26,12 @@ from .choices import (
 from .questions import questions_of
 
 # Organisations for which Article 6(1)(f) is not available for their public tasks.
+# Both pages' forms and the submission check refuse this pair; naming both pages tells the
+# author where to change either date.
+END_BEFORE_REVIEW = gettext_lazy(
+    "The end date (Exit planning) must be on or after the first review date (Review)"
+)
+
 PUBLIC_AUTHORITY_SECTORS = {
     Sector.LOCAL_AUTHORITY,
     Sector.COMBINED_AUTHORITY,
@@ -225,8 +232,15 @@ def section_problems(proposal, section: str) -> list[Problem]:
             _("The review date must be in the future"),
             "review-edit",
         )
-    elif section == Section.EXIT and p.end_date and p.start_date:
-        need(p.end_date > p.start_date, _("The end date must be after the start date"), "exit-edit")
+    elif section == Section.EXIT and p.end_date:
+        if p.start_date:
+            need(
+                p.end_date > p.start_date,
+                _("The end date must be after the start date"),
+                "exit-edit",
+            )
+        if p.review_date:
+            need(p.end_date >= p.review_date, str(END_BEFORE_REVIEW), "exit-edit")
     return problems
 
 

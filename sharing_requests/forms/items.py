@@ -82,6 +82,13 @@ class DataItemForm(RevisionMixin, GovukModelForm):
         }
         widgets = {"category": forms.RadioSelect, "identifiability": forms.RadioSelect}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A model choice field offers a blank "---------" choice, which radios would show
+        # pre-selected on a new item: the author must choose, so radios offer none.
+        for name in ("category", "identifiability"):
+            self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
+
 
 class ParticipantForm(RevisionMixin, GovukModelForm):
     messages = {

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from isf_portal.forms import GovukForm, GovukModelForm
 from organisations.models import Organisation
 
+from ..completeness import END_BEFORE_REVIEW
 from ..models import VisionStatement
 from .base import PageForm, RevisionMixin, page_meta
 
@@ -94,6 +95,9 @@ class ReviewForm(PageForm):
         value = self.cleaned_data["review_date"]
         if value and value <= timezone.localdate():
             raise forms.ValidationError(_("First review date must be in the future"))
+        end = self.instance.end_date
+        if value and end and end < value:
+            raise forms.ValidationError(END_BEFORE_REVIEW)
         return value
 
 
@@ -108,6 +112,8 @@ class ExitForm(PageForm):
             self.add_error("end_date", _("The end date must be in the future"))
         elif start and end and end <= start:
             self.add_error("end_date", _("The end date must be after the start date"))
+        elif end and self.instance.review_date and end < self.instance.review_date:
+            self.add_error("end_date", END_BEFORE_REVIEW)
         return data
 
 

@@ -450,3 +450,89 @@ def test_a_real_pdf_or_docx_is_accepted_and_downloadable_only_by_viewers(
 
 def test_download_without_a_dpia_is_404(proposal, lead):
     assert lead.get(url("dpia-download", proposal)).status_code == 404
+
+
+# --- Data item radios (issue 12, item 6) ----------------------------------------------------
+
+
+def test_a_new_data_item_offers_no_blank_and_no_chosen_radio(proposal, lead):
+    html = lead.get(url("dataitem-add", proposal)).content.decode()
+    radios = [tag for tag in html.split("<input")[1:] if 'type="radio"' in tag.split(">")[0]]
+    assert radios, "the page has its two radio groups"
+    for tag in radios:
+        attributes = tag.split(">")[0]
+        assert 'value=""' not in attributes
+        assert "checked" not in attributes
+
+
+def test_a_data_item_saved_without_choosing_is_refused(proposal, lead):
+    response = lead.post(
+        url("dataitem-add", proposal), {"name": "Kept name", "necessity": "Kept necessity"}
+    )
+    assert_error_page(
+        response,
+        "Select what kind of data it is",
+        "Select how identifiable it is",
+        kept=["Kept name", "Kept necessity"],
+    )
+    assert not DataItem.objects.exists()
+
+
+# --- End date against first review date (issue 12, item 7) ----------------------------------
+
+END_BEFORE_REVIEW = (
+    "The end date (Exit planning) must be on or after the first review date (Review)"
+)
+
+
+def exit_answers(end):
+    return {
+        **date_fields("end_date", end),
+        "retention": "Kept retention",
+        "end_of_sharing": "delete",
+        "early_termination": "Kept termination",
+    }
+
+
+def review_answers(review):
+    return {
+        **date_fields("review_date", review),
+        "review_frequency": "12",
+        "success_measures": "Kept measures",
+    }
+
+
+def test_an_end_date_before_the_saved_review_date_is_refused(proposal, lead):
+    today = timezone.localdate()
+    lead.post(url("review-edit", proposal), review_answers(today + timedelta(days=200)))
+    assert fresh(proposal).review_date == today + timedelta(days=200)
+
+    response = lead.post(url("exit-edit", proposal), exit_answers(today + timedelta(days=100)))
+
+    assert_error_page(response, END_BEFORE_REVIEW, kept=["Kept retention"])
+    assert fresh(proposal).end_date is None
+
+
+def test_a_review_date_after_the_saved_end_date_is_refused(proposal, lead):
+    today = timezone.localdate()
+    lead.post(url("exit-edit", proposal), exit_answers(today + timedelta(days=100)))
+    assert fresh(proposal).end_date == today + timedelta(days=100)
+
+    response = lead.post(url("review-edit", proposal), review_answers(today + timedelta(days=200)))
+
+    assert_error_page(response, END_BEFORE_REVIEW, kept=["Kept measures"])
+    assert fresh(proposal).review_date is None
+
+
+def test_an_end_date_before_the_review_date_blocks_submit(complete_proposal, lead):
+    p = complete_proposal
+    type(p).objects.filter(pk=p.pk).update(
+        review_date=timezone.localdate() + timedelta(days=200),
+        end_date=timezone.localdate() + timedelta(days=100),
+    )
+
+    response = lead.post(url("submit", p))
+
+    assert response.status_code == 400
+    assert END_BEFORE_REVIEW in response.content.decode()
+    assert fresh(p).status == ProposalStatus.DRAFT
