@@ -70,6 +70,7 @@ urlpatterns = [
     path("<str:reference>/dpia/download/", dpia.dpia_download, name="dpia-download"),
     path("<str:reference>/check/", submit.check_answers, name="check"),
     path("<str:reference>/submit/", submit.submit, name="submit"),
+    path("<str:reference>/submitted/", submit.submitted, name="submitted"),
     path("<str:reference>/withdraw/", submit.withdraw, name="withdraw"),
     path("<str:reference>/print/", submit.print_view, name="print"),
     path("<str:reference>/review/", review.review_page, name="review"),

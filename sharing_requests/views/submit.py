@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -10,6 +11,7 @@ from isf_portal.domain import DomainError
 
 from .. import permissions, services
 from ..answers import answers_context
+from ..choices import ProposalStatus
 from ..completeness import all_problems
 from ..forms import WithdrawForm
 from ..rounds.rule import RoundRule
@@ -34,7 +36,7 @@ def check_answers(request, proposal):
 @editing_proposal
 def submit(request, proposal):
     try:
-        version = services.proposal_submit(proposal=proposal, by=request.user)
+        services.proposal_submit(proposal=proposal, by=request.user)
     except services.SubmitBlocked as blocked:
         return render(
             request,
@@ -47,14 +49,29 @@ def submit(request, proposal):
     except DomainError as error:
         messages.error(request, str(error))
         return redirect("requests:detail", reference=proposal.reference)
+    # Post/redirect/get: refreshing the confirmation must not submit again.
+    return redirect("requests:submitted", reference=proposal.reference)
+
+
+@login_required
+def submitted(request, reference):
+    """The confirmation of the latest submission, for anyone who may see the proposal."""
+    proposal = permissions.proposal_for(request, reference)
+    version = proposal.versions.select_related("round").first()
+    if version is None:
+        raise Http404
+    if proposal.status != ProposalStatus.IN_REVIEW:
+        # Decided, sent back or withdrawn since: "now in review" would no longer be true.
+        return redirect("requests:detail", reference=proposal.reference)
+    # The round opens through the outbox just after submission; until it has, the rule it
+    # will open with is the one in force now.
+    review = getattr(version, "round", None)
+    rule = RoundRule.from_stored(review.rule) if review else RoundRule.from_settings()
     return render(
         request,
         "sharing_requests/submitted.html",
         proposal_context(
-            request,
-            proposal,
-            version=version,
-            steering_vote=RoundRule.from_settings().steering_vote_required,
+            request, proposal, version=version, steering_vote=rule.steering_vote_required
         ),
     )
 
