@@ -132,7 +132,8 @@ def test_submitting_through_the_page_freezes_a_version(complete_proposal, lead):
 
     response = lead.post(url("submit", p))
 
-    assert response.status_code == 200
+    assert response.status_code == 302
+    assert response.url == url("submitted", p)
     p = fresh(p)
     assert p.status == ProposalStatus.IN_REVIEW
     assert p.versions.get().number == 1

@@ -89,7 +89,8 @@ REVIEW_URLS = [
 def test_every_url_of_the_app_is_covered():
     names = {pattern.name for pattern in urlpatterns}
     covered = set(PROPOSAL_URL_IDS) | {name for name, *_rest in REVIEW_URLS}
-    assert names == covered | {"list", "start", "steering-reviews"}
+    # "submitted" exists only once a proposal is submitted: its own test is below.
+    assert names == covered | {"list", "start", "steering-reviews", "submitted"}
 
 
 @pytest.fixture
@@ -129,7 +130,7 @@ def _request(client, method, address, organisation=None):
     return client.post(address, data)
 
 
-LEAD_EXPECTED = {VIEW: 200, EDIT: 200, COMMENT: 302, ENDORSE: 302, PREVIEW: 200, SUBMIT: 200}
+LEAD_EXPECTED = {VIEW: 200, EDIT: 200, COMMENT: 302, ENDORSE: 302, PREVIEW: 200, SUBMIT: 302}
 
 
 @pytest.mark.parametrize("name, extra, method, kind", PROPOSAL_URLS, ids=PROPOSAL_URL_IDS)
@@ -198,6 +199,17 @@ def test_review_pages_answer_404_to_outsiders_and_send_anonymous_people_to_sign_
     address = url(name, world["proposal"], *[1 for _key in extra])
     assert getattr(client, method)(address).status_code == 302
     assert getattr(client_for(outsider), method)(address).status_code == 404
+
+
+def test_the_submitted_confirmation_is_for_the_proposals_viewers(
+    world, member_a, partner_b, readonly_a, outsider, client, client_for
+):
+    services.proposal_submit(proposal=world["proposal"], by=member_a)
+    address = url("submitted", world["proposal"])
+
+    assert client.get(address)["Location"].startswith(resolve_url(settings.LOGIN_URL))
+    for user, status in ((member_a, 200), (partner_b, 200), (readonly_a, 200), (outsider, 404)):
+        assert client_for(user).get(address).status_code == status
 
 
 def test_unknown_reference_is_404(member_a, client_for):

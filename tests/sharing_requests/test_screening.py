@@ -128,7 +128,7 @@ def test_a_public_authority_choosing_legitimate_interests_is_warned_but_not_bloc
     assert "govuk-warning-text" in check
     assert section_problems(fresh(p), Section.PRACTICAL) == []
 
-    assert client.post(url("submit", p)).status_code == 200
+    assert client.post(url("submit", p)).url == url("submitted", p)
     assert fresh(p).status == ProposalStatus.IN_REVIEW
 
 

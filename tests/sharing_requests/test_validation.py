@@ -374,7 +374,7 @@ def test_a_required_dpia_without_reference_or_file_blocks_submit(dpia_required, 
 
 def test_a_dpia_reference_lets_it_submit(dpia_required, lead):
     assert lead.post(url("dpia", dpia_required), {"dpia_reference": "DPIA-1"}).status_code == 302
-    assert lead.post(url("submit", dpia_required)).status_code == 200
+    assert lead.post(url("submit", dpia_required)).url == url("submitted", dpia_required)
     assert fresh(dpia_required).status == ProposalStatus.IN_REVIEW
 
 
@@ -445,7 +445,7 @@ def test_a_real_pdf_or_docx_is_accepted_and_downloadable_only_by_viewers(
 
     assert client_for(outsider).get(url("dpia-download", p)).status_code == 404
     # The file is not under a public URL: only the permission-checked view serves it.
-    assert lead.post(url("submit", p)).status_code == 200
+    assert lead.post(url("submit", p)).url == url("submitted", p)
 
 
 def test_download_without_a_dpia_is_404(proposal, lead):
