@@ -54,6 +54,9 @@ class SealReport:
     intact: bool
     valid: bool
     trusted: bool
+    # The certificate is one this portal has used, whatever became of the bytes since: a copy
+    # changed after sealing is still known to have been sealed here (issue #12, item 4).
+    by_portal: bool
     coverage: str
     modification_level: str | None
     docmdp_ok: bool | None
@@ -61,6 +64,10 @@ class SealReport:
     signed_at: object
     certificate_fingerprint: str
     certificate: SealingCertificate | None = None
+
+    @property
+    def changed_after_sealing(self) -> bool:
+        return not (self.intact and self.valid and self.coverage == "ENTIRE_FILE")
 
 
 @dataclass
@@ -102,6 +109,7 @@ def _report(facts: seal_check.SealFacts, known: dict[str, SealingCertificate]) -
         intact=facts.intact,
         valid=facts.valid,
         trusted=facts.chain_trusted and fingerprint in known,
+        by_portal=fingerprint in known,
         coverage=facts.coverage,
         modification_level=facts.modification_level,
         docmdp_ok=facts.docmdp_ok,

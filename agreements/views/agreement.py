@@ -67,6 +67,7 @@ def _page_context(request, agreement) -> dict:
         "events": agreement.events.select_related("actor")[:200],
         "chain": _chain_for(request, agreement),
         "preparing": agreement.status == AgreementStatus.GENERATING,
+        "sealing": agreement.status == AgreementStatus.SEALING,
         "poll_seconds": POLL_SECONDS,
         "previous": agreement.previous if agreement.previous_id else None,
         "variations": list(agreement.variations.all()),
@@ -81,16 +82,23 @@ def agreement_detail(request, reference):
 
 @login_required
 def agreement_status(request, reference):
-    """The small fragment the page polls while the agreement is being prepared. Answers 286
-    once it is ready, which tells htmx to stop polling."""
+    """The small fragment the page polls while the agreement is being prepared or sealed (both
+    are background work the person waits for). Answers 286 once it is done, which tells htmx
+    to stop polling."""
     agreement = agreement_for(request, reference)
     preparing = agreement.status == AgreementStatus.GENERATING
+    sealing = agreement.status == AgreementStatus.SEALING
     response = render(
         request,
         "agreements/agreement_status.html",
-        {"agreement": agreement, "preparing": preparing, "poll_seconds": POLL_SECONDS},
+        {
+            "agreement": agreement,
+            "preparing": preparing,
+            "sealing": sealing,
+            "poll_seconds": POLL_SECONDS,
+        },
     )
-    if not preparing:
+    if not (preparing or sealing):
         response.status_code = 286
     response["Cache-Control"] = "no-store"
     return response

@@ -305,3 +305,24 @@ def test_verify_is_throttled(client_for, member_a, settings):
     response = client.post(url("verify"), {"pdf": upload(tiny_pdf("x"))})
     assert response.status_code == 429
     assert "Wait a few minutes" in response.content.decode()
+
+
+def test_while_sealing_the_page_explains_and_polls_like_preparing(agreement, client_for, member_a):
+    agreement.status = AgreementStatus.SEALING
+    agreement.save()
+    page = client_for(member_a).get(url("detail", agreement)).content.decode()
+    assert "Sealing the agreement." in page
+    assert "Every signature is in" in page
+    assert "adding the signature page and the seal" in page
+    assert 'aria-live="polite"' in page
+    assert f'hx-get="{url("status", agreement)}"' in page
+
+    fragment = client_for(member_a).get(url("status", agreement))
+    assert fragment.status_code == 200  # keeps polling until sealed
+    assert "Sealing the agreement." in fragment.content.decode()
+
+    agreement.status = AgreementStatus.ACTIVE
+    agreement.save()
+    done = client_for(member_a).get(url("status", agreement))
+    assert done.status_code == 286
+    assert "The agreement is sealed." in done.content.decode()

@@ -183,3 +183,36 @@ def test_the_limit_per_address_reads_the_client_behind_the_proxy(settings):
     assert check(Client(), tiny_pdf("x"), address=proxy, **forged).status_code == 429
     other = {"HTTP_X_FORWARDED_FOR": "203.0.113.2"}
     assert check(Client(), tiny_pdf("x"), address=proxy, **other).status_code == 200
+
+
+# --- What the page says of a tampered copy -------------------------------------------------
+
+
+def _altered_byte(pdf: bytes) -> bytes:
+    position = pdf.index(b"Test PDF ") + len(b"Test PDF ")  # inside the signed range
+    altered = bytearray(pdf)
+    altered[position] = ord("X") if altered[position] != ord("X") else ord("Y")
+    return bytes(altered)
+
+
+def _new_revision(pdf: bytes) -> bytes:
+    import io
+
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    writer.root["/Lang"] = generic.pdf_string("fr-FR")
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("tamper", [_altered_byte, _new_revision], ids=["byte", "revision"])
+def test_a_tampered_copy_is_sealed_by_this_portal_then_changed(sealed_pdf, tamper):
+    page = check(Client(), tamper(sealed_pdf)).content.decode()
+    assert "Sealed by this portal" in page
+    assert "changed after it was sealed" in page
+    assert "not sealed by this portal" not in page.lower()
+    assert "not this portal" not in page

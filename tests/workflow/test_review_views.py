@@ -258,3 +258,53 @@ def test_the_home_page_lists_what_awaits_the_user_in_every_capacity(
     assert "Awaiting your decision" not in client.get("/").content.decode()
     # The submitter is never asked.
     assert "Awaiting your decision" not in client_for(member_a).get("/").content.decode()
+
+
+# --- The steering group's row once the round has closed (issue #12, item 10) ----------------
+def steering_cell(page: str) -> str:
+    row = re.search(r"Steering group</td>(.*?)</tr>", page, re.S)
+    assert row, "the decisions table has a steering group row"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row.group(1)))
+
+
+def test_a_round_closed_by_a_decline_says_no_vote_was_taken(
+    wf, complete_proposal, org_b, member_a, approver_b, steering_member, chair, client_for
+):
+    wf.submit(complete_proposal, by=member_a)
+    wf.decide(complete_proposal, org_b, by=approver_b, status=DecisionStatus.DECLINED)
+    assert fresh(complete_proposal).status == ProposalStatus.DECLINED
+
+    cell = steering_cell(
+        client_for(member_a).get(url("review", complete_proposal)).content.decode()
+    )
+
+    assert "No vote was taken" in cell
+    assert "No vote was needed: the round closed before the steering group voted" in cell
+    assert "Voting" not in cell and "votes cast" not in cell
+
+
+def test_a_round_closed_by_approval_shows_the_steering_result(
+    wf,
+    complete_proposal,
+    org_a,
+    org_b,
+    member_a,
+    approver_a,
+    approver_b,
+    steering_member,
+    chair,
+    client_for,
+):
+    wf.submit(complete_proposal, by=member_a)
+    wf.vote(complete_proposal, by=steering_member, vote=VoteChoice.APPROVE)
+    wf.vote(complete_proposal, by=chair, vote=VoteChoice.APPROVE)
+    wf.decide(complete_proposal, org_a, by=approver_a)
+    wf.decide(complete_proposal, org_b, by=approver_b)
+    assert not current_round(complete_proposal).is_open
+
+    cell = steering_cell(
+        client_for(member_a).get(url("review", complete_proposal)).content.decode()
+    )
+
+    assert "Approve" in cell and "2 votes cast" in cell
+    assert "Voting" not in cell and "No vote was taken" not in cell
