@@ -2,6 +2,8 @@
 
 import logging
 
+from csp.decorators import csp_update
+from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
@@ -106,6 +108,7 @@ def permission_denied(request, exception=None):
     return render(request, "errors/403.html", status=403)
 
 
+@csp_update({"style-src": settings.CSP_ERROR_PAGE_STYLE})
 def server_error(request):
     # No context processors: whatever broke may be what they need.
     return HttpResponseServerError(loader.get_template("errors/500.html").render())

@@ -82,6 +82,8 @@ def test_the_500_pages_inline_style_is_allowed_by_its_hash(settings):
     styles = re.findall(r"<style>(.*?)</style>", html, re.S)
     assert len(styles) == 1
     assert sha256_source(styles[0]) in policy(response)["style-src"]
+    # Only the 500 page allows that style: every other page allows no inline style at all.
+    assert policy(Client().get("/how-it-works/"))["style-src"] == ["'self'"]
     assert not re.search(r"\sstyle=|<script", html)
 
 

@@ -372,12 +372,11 @@ def csp_hash(template: str) -> str:
     return f"'sha256-{base64.b64encode(digest).decode()}'"
 
 
-# Inline snippets the policy allows, by hash: GOV.UK Frontend's body-class script (it must run
-# before the page renders) and the 500 page's styles (shown even when static files fail).
-CSP_INLINE_HASHES = {
-    "script-src": [csp_hash("csp/govuk_frontend_supported.js")],
-    "style-src": [csp_hash("csp/error_page.css")],
-}
+# Inline snippets the policy allows, by hash: GOV.UK Frontend's body-class script on every page
+# (it must run before the page renders), and only on the 500 page its styles (shown even when
+# static files fail; isf_portal.views.server_error adds the hash to its own response).
+CSP_INLINE_SCRIPT = [csp_hash("csp/govuk_frontend_supported.js")]
+CSP_ERROR_PAGE_STYLE = [csp_hash("csp/error_page.css")]
 # Origins a form may post to besides the portal's own: a form posted to the portal that is
 # redirected to an identity provider is checked against form-action too.
 CSP_FORM_ACTION_EXTRA = env.list("CSP_FORM_ACTION_EXTRA", default=[])
@@ -385,8 +384,8 @@ CSP_FORM_ACTION_EXTRA = env.list("CSP_FORM_ACTION_EXTRA", default=[])
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", *CSP_INLINE_HASHES["script-src"]],
-        "style-src": ["'self'", *CSP_INLINE_HASHES["style-src"]],
+        "script-src": ["'self'", *CSP_INLINE_SCRIPT],
+        "style-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "frame-ancestors": ["'none'"],
