@@ -246,15 +246,11 @@ AGREEMENT_VERIFY_MAX_OBJECTS = env.int("AGREEMENT_VERIFY_MAX_OBJECTS", default=2
 AGREEMENT_VERIFY_MAX_REVISIONS = env.int("AGREEMENT_VERIFY_MAX_REVISIONS", default=10)
 AGREEMENT_VERIFY_TIMEOUT = env.float("AGREEMENT_VERIFY_TIMEOUT", default=5.0)
 
-# Virus scanning of uploads by ClamAV's daemon (isf_portal/scanning.py): a Unix socket, or a
-# host and port; unset, uploads are checked for what they are but not scanned. Seconds clamd
-# may take to answer; past them the upload is refused with "try again".
+# clamd scans every upload (isf_portal/scanning.py): a Unix socket (preferred) or a host and port.
 CLAMAV_SOCKET = env.str("CLAMAV_SOCKET", default="")
 CLAMAV_HOST = env.str("CLAMAV_HOST", default="")
 CLAMAV_PORT = env.int("CLAMAV_PORT", default=3310)
 CLAMAV_TIMEOUT = env.float("CLAMAV_TIMEOUT", default=10.0)
-if CLAMAV_SOCKET and CLAMAV_HOST:
-    raise ImproperlyConfigured("Set CLAMAV_SOCKET or CLAMAV_HOST, not both.")
 
 # --- Caches -----------------------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://isf-portal")}
