@@ -10,6 +10,7 @@ from pyhanko.pdf_utils.writer import PdfFileWriter
 
 from isf_portal import uploads
 from tests import upload_files as files
+from tests.agreements.crafted_pdf import crafted_pdf
 
 BOTH = (uploads.PDF, uploads.DOCX)
 
@@ -96,8 +97,16 @@ def test_a_malformed_pdf_is_refused():
     assert refusal(files.malformed_pdf()).code == "unreadable"
 
 
-def test_a_pdf_with_too_many_objects_is_refused_before_it_is_parsed(monkeypatch):
-    monkeypatch.setattr(uploads, "MAX_PDF_OBJECTS", 3)
+def test_the_verify_page_attack_file_is_refused_before_it_is_parsed():
+    """330,000 objects and twenty end markers in 14 MB: refused in a moment, not parsed."""
+    data = crafted_pdf()
+    started = time.monotonic()
+    assert refusal(data).code == "too_complex"
+    assert time.monotonic() - started < 1
+
+
+def test_a_pdf_that_takes_too_long_to_walk_is_refused(monkeypatch):
+    monkeypatch.setattr(uploads, "MAX_CHECK_SECONDS", -1)
     assert refusal(files.pdf()).code == "too_complex"
 
 
