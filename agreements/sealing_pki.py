@@ -138,19 +138,24 @@ def pkcs11_signer() -> Iterator[signers.Signer]:
             f"The PKCS#11 token {settings.SEALING_PKCS11_TOKEN_LABEL!r} in "
             f"{settings.SEALING_PKCS11_MODULE} cannot be opened: {type(exc).__name__} {exc}"
         ) from exc
+    labels = {
+        "key_label": settings.SEALING_PKCS11_KEY_LABEL,
+        "cert_label": settings.SEALING_PKCS11_CERT_LABEL or settings.SEALING_PKCS11_KEY_LABEL,
+    }
     try:
-        signer = PKCS11Signer(
-            session,
-            key_label=settings.SEALING_PKCS11_KEY_LABEL,
-            cert_label=settings.SEALING_PKCS11_CERT_LABEL or settings.SEALING_PKCS11_KEY_LABEL,
-        )
+        signer = PKCS11Signer(session, **labels)
         try:
-            signer.signing_cert  # noqa: B018 (loads the certificate now: a clear error here)
+            certificate = signer.signing_cert  # loaded now: a clear error here, not mid-seal
         except Exception as exc:
             raise SealingConfigurationError(
-                f"The PKCS#11 token has no usable key and certificate labelled "
-                f"{settings.SEALING_PKCS11_KEY_LABEL!r}: {exc}"
+                f"The PKCS#11 token has no certificate labelled {labels['cert_label']!r}: {exc}"
             ) from exc
+        if certificate.public_key.algorithm == "ec":
+            # Hash in software, sign the digest in the token (CKM_ECDSA): tokens offer the raw
+            # mechanism, not always ECDSA-with-SHA-256 in one (SoftHSM2 does not).
+            signer = PKCS11Signer(
+                session, **labels, signing_cert=certificate, use_raw_mechanism=True
+            )
         yield signer
     finally:
         session.close()
