@@ -49,7 +49,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps import TimestampRequestError
-from pyhanko_certvalidator.errors import InsufficientRevinfoError
+from pyhanko_certvalidator.errors import InsufficientRevinfoError, PathError, ValidationError
 
 from isf_portal.domain import audit
 from notifications.models import NotificationKind
@@ -275,12 +275,16 @@ def seal_pdf(pdf: bytes, *, credentials: SealingCredentials, reference: str) -> 
         output = pdf_signer.sign_pdf(writer)
     except TimestampRequestError as exc:
         raise SealingServiceUnavailable(f"The timestamp authority did not answer: {exc}") from exc
-    except (SigningError, InsufficientRevinfoError) as exc:
+    except (SigningError, ValidationError, PathError) as exc:
         if _unreachable(exc):
             raise SealingServiceUnavailable(
                 f"Revocation information could not be fetched: {exc}"
             ) from exc
-        raise
+        cause = exc.__cause__ or exc.__context__ or exc
+        raise SealingConfigurationError(
+            f"The seal could not be made: {exc} ({cause}). At PAdES B-LT the sealing "
+            "certificate must chain to a root in SEALING_TRUST_ROOTS and not be revoked."
+        ) from exc
     return output.getvalue()
 
 

@@ -172,3 +172,29 @@ def test_with_the_tsa_down_sealing_retries_and_never_falls_back_to_b_b(
     assert result.seals[0].timestamp_at is not None
     row.refresh_from_db()
     assert row.status == OutboxTask.Status.DONE
+
+
+def test_b_lt_with_the_revocation_services_down_retries_too(signed, settings, tmp_path):
+    down = start_loopback_pki(tmp_path / "pki")  # its OCSP responder and CRL: then gone
+    down.stop()
+    settings.SEALING_TSA_URL = down.tsa_url
+    settings.SEALING_TRUST_ROOTS = str(down.root_pem)
+    settings.SEALING_KEY_FILE = str(down.seal_key)
+    settings.SEALING_CERT_FILE = str(down.seal_cert)
+    with pytest.raises(sealing.SealingServiceUnavailable, match="Revocation information"):
+        sealing.agreement_seal(agreement_id=signed.pk)
+    signed.refresh_from_db()
+    assert signed.status == AgreementStatus.SEALING and not signed.signed_pdf
+
+
+def test_b_lt_with_a_certificate_outside_the_trust_roots_is_a_configuration_error(
+    signed, settings, pki
+):
+    """The generated self-signed key cannot be B-LT: no root vouches for it. Said plainly, not
+    retried as if a service were down."""
+    settings.SEALING_TSA_URL = pki.tsa_url
+    settings.SEALING_TRUST_ROOTS = str(pki.root_pem)
+    with pytest.raises(sealing.SealingConfigurationError, match="SEALING_TRUST_ROOTS"):
+        sealing.agreement_seal(agreement_id=signed.pk)
+    signed.refresh_from_db()
+    assert signed.status == AgreementStatus.SEALING and not signed.signed_pdf
