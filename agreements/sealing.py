@@ -58,8 +58,10 @@ from .events import agreement_locked, timeline_add
 from .lifecycle import on_activated, tell_parties
 from .models import Agreement, AgreementStatus, SealingCertificate
 from .sealing_pki import (
+    PadesLevel,
     SealingConfigurationError,
     SealingServiceUnavailable,
+    pades_level,
     pkcs11_configured,
     pkcs11_signer,
     signature_metadata,
@@ -281,9 +283,14 @@ def seal_pdf(pdf: bytes, *, credentials: SealingCredentials, reference: str) -> 
                 f"Revocation information could not be fetched: {exc}"
             ) from exc
         cause = exc.__cause__ or exc.__context__ or exc
+        hint = ""
+        if pades_level() == PadesLevel.B_LT:
+            hint = (
+                " At PAdES B-LT the sealing certificate must chain to a root in "
+                "SEALING_TRUST_ROOTS and not be revoked."
+            )
         raise SealingConfigurationError(
-            f"The seal could not be made: {exc} ({cause}). At PAdES B-LT the sealing "
-            "certificate must chain to a root in SEALING_TRUST_ROOTS and not be revoked."
+            f"The seal could not be made: {exc} ({cause}).{hint}"
         ) from exc
     return output.getvalue()
 
