@@ -6,7 +6,6 @@ choose defaults. README.md lists every variable.
 
 import base64
 import hashlib
-import os
 from pathlib import Path
 
 import environ
@@ -220,20 +219,12 @@ REVIEW_REMINDER_WORKING_DAYS = env.int("REVIEW_REMINDER_WORKING_DAYS", default=5
 REVIEW_ESCALATION_WORKING_DAYS = env.int("REVIEW_ESCALATION_WORKING_DAYS", default=10)
 
 # --- Agreements ---------------------------------------------------------------------------
-# The electronic seal on signed agreements (agreements/sealing.py). Production names a key and
-# certificate: a PKCS#12 file in SEALING_KEY_FILE, or a PEM/DER key there with its certificate
-# in SEALING_CERT_FILE. Without one, a key and self-signed certificate are generated on first
-# use in SEALING_LOCAL_DIR (outside the media storage, never served).
-SEALING_KEY_FILE = env.str("SEALING_KEY_FILE", default="")
-SEALING_CERT_FILE = env.str("SEALING_CERT_FILE", default="")
-SEALING_KEY_PASSWORD = env.str("SEALING_KEY_PASSWORD", default="")
+# The electronic seal on signed agreements: its key, certificate, timestamp authority, trust
+# roots and PKCS#11 token are read in settings/sealing.py. Without a key, one and a self-signed
+# certificate are generated on first use in SEALING_LOCAL_DIR (outside the media storage).
+from .sealing import *  # noqa: E402,F403
+
 SEALING_LOCAL_DIR = Path(env.str("SEALING_LOCAL_DIR", default=str(VAR_DIR / "private" / "sealing")))
-for _name in ("SEALING_KEY_FILE", "SEALING_CERT_FILE"):
-    _value = vars()[_name]
-    if _value and not (Path(_value).is_file() and os.access(_value, os.R_OK)):
-        raise ImproperlyConfigured(f"{_name} names {_value!r}, which is not a readable file.")
-if SEALING_CERT_FILE and not SEALING_KEY_FILE:
-    raise ImproperlyConfigured("SEALING_CERT_FILE is set without SEALING_KEY_FILE (the key).")
 # The verify page (open to anyone): largest PDF accepted, checks a person and an IP address may
 # make per window (an office behind one address gets more than a person), and the bounds on
 # the work one check may take: objects and revisions in the file, seconds in the checking
