@@ -145,7 +145,11 @@ class RegisterFilterForm(GovukForm):
 
     q = forms.CharField(
         label=gettext_lazy("Search"),
-        help_text=gettext_lazy("A reference, words from the title or an organisation's name"),
+        help_text=gettext_lazy(
+            "Words from the reference, the title or an organisation's name, in any order; "
+            "in agreements your organisation is party to, also the data items and legal "
+            "gateways"
+        ),
         required=False,
         max_length=200,
     )
