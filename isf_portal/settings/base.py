@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "notifications",
     "sharing_requests",
     "agreements",
+    "insight",
 ]
 
 MIDDLEWARE = [
