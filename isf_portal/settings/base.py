@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "notifications",
     "sharing_requests",
     "agreements",
+    "insight",
 ]
 
 MIDDLEWARE = [
