@@ -26,6 +26,7 @@ from .models import CalendarDay
 FIRST_DAY = date(2015, 1, 1)
 YEARS_AHEAD = 5
 
+
 def calendar_ensure(until: date) -> None:
     """Make sure the table holds every day from FIRST_DAY to `until` (filling up to the end
     of the year YEARS_AHEAD years later): one primary-key lookup when it does already.

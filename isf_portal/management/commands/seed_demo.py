@@ -24,8 +24,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data ready: {organisations} organisations, {people} people, "
-                "{proposals} new proposals, {agreements} new agreements, {history} proposals of the "
-                "past year. "
+                "{proposals} new proposals, {agreements} new agreements, "
+                "{history} proposals of the past year. "
                 "Every demo account's password is '{password}'.".format(
                     password=demo.DEMO_PASSWORD, **counts
                 )
