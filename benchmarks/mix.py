@@ -104,11 +104,20 @@ def session_cookie(user) -> str:
 
 
 def _kinds(rng: random.Random, count: int) -> list[str]:
-    return rng.choices(list(MIX), weights=list(MIX.values()), k=count)
+    """`count` page types in the mix's exact shares (largest remainders), shuffled."""
+    total = sum(MIX.values())
+    exact = {kind: count * share / total for kind, share in MIX.items()}
+    counts = {kind: int(value) for kind, value in exact.items()}
+    by_remainder = sorted(MIX, key=lambda kind: counts[kind] - exact[kind])
+    for kind in by_remainder[: count - sum(counts.values())]:
+        counts[kind] += 1
+    kinds = [kind for kind, n in counts.items() for _ in range(n)]
+    rng.shuffle(kinds)
+    return kinds
 
 
-def _browse(user, rng: random.Random, pages: int) -> list[Visit]:
-    """`pages` visits for one person, drawn from the mix over objects they may see."""
+def _browse(user, rng: random.Random, kinds: list[str]) -> list[Visit]:
+    """One visit per page type in `kinds` for one person, over objects they may see."""
     from agreements import permissions as agreement_permissions
     from agreements.models import Agreement
     from sharing_requests import permissions as proposal_permissions
@@ -120,11 +129,13 @@ def _browse(user, rng: random.Random, pages: int) -> list[Visit]:
     )
     submitted = [pk for pk, status in visible if status != ProposalStatus.DRAFT]
     every = [pk for pk, _status in visible]
-    agreements = list(
-        Agreement.objects.filter(pk__in=_agreement_ids(user)).values_list("pk", flat=True)
+    agreements = sorted(
+        agreement_permissions.visible_ids(
+            user=user, agreement_ids=Agreement.objects.values_list("pk", flat=True)
+        )
     )
     visits = []
-    for kind in _kinds(rng, pages):
+    for kind in kinds:
         if kind in FIXED_URLS:
             visits.append(Visit(user.pk, kind, FIXED_URLS[kind]))
         elif kind == "register_search":
@@ -146,20 +157,6 @@ def _browse(user, rng: random.Random, pages: int) -> list[Visit]:
                 raise RuntimeError(f"{user} may not see {agreement.reference}")
             visits.append(Visit(user.pk, kind, f"/agreements/{agreement.reference}/"))
     return visits
-
-
-def _agreement_ids(user) -> list[int]:
-    from agreements import permissions as agreement_permissions
-    from agreements.models import AgreementGroupObjectPermission
-
-    return list(
-        AgreementGroupObjectPermission.objects.filter(
-            permission__codename=agreement_permissions.POLICY[
-                agreement_permissions.Action.VIEW
-            ].grant,
-            group__user=user,
-        ).values_list("content_object_id", flat=True)
-    )
 
 
 def _writer(user, rng: random.Random) -> Writer | None:
@@ -198,9 +195,12 @@ def build(*, people: int, writers: int, seed: int = 11) -> Population:
     rng.shuffle(rest)
     chosen += rest[: people - len(chosen)]
     population = Population(people=chosen)
-    for user in chosen:
+    pages = [rng.randint(10, 20) for _user in chosen]
+    kinds = _kinds(rng, sum(pages))  # the whole population's visits in the mix's shares
+    for user, count in zip(chosen, pages, strict=True):
         cookie = session_cookie(user)
-        for visit in _browse(user, rng, rng.randint(10, 20)):
+        mine, kinds = kinds[:count], kinds[count:]
+        for visit in _browse(user, rng, mine):
             visit.cookie = cookie
             population.visits.append(visit)
     for user in rest[people - len(chosen) :]:

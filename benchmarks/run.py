@@ -441,7 +441,7 @@ class Bench:
         script = str(ROOT / "benchmarks" / "mix.lua")
         duration = self.scale["mix_duration"] if self.mix_duration is None else self.mix_duration
         short = self.scale["page_type_duration"] if self.mix_duration is None else duration
-        ping = _wrk(f"{base}/ping", duration, str(ROOT / "benchmarks" / "wrk_report.lua"))
+        ping = _wrk(f"{base}/ping", self.duration, str(ROOT / "benchmarks" / "wrk_report.lua"))
         self.mix_ping = ping
         self.add(
             "mix_ping_rps",
@@ -900,7 +900,8 @@ def main(argv=None) -> int:
     bench = Bench(args.scale, args.duration, args.output, args.mix_duration)
     prefix = os.environ.get("BENCH_DATABASE_PREFIX", "isf_bench")
     version = seed_version()
-    tag = f"{args.scale}_{os.getpid()}" if args.fresh else args.scale
+    # A fresh run's own names, which no other run's clean-up of old versions matches.
+    tag = f"fresh{os.getpid()}_{args.scale}" if args.fresh else args.scale
     small, full = f"{prefix}_{tag}_small_{version}", f"{prefix}_{tag}_full_{version}"
     database = f"{prefix}_run_{os.getpid()}"
     port = _free_port()
