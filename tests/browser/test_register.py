@@ -13,7 +13,7 @@ from tests.factories import TEST_PASSWORD, OrganisationFactory, member_of
 
 pytestmark = [pytest.mark.browser]
 
-PARTNER = "emma.taylor@tfgm.example"  # TfGM: party only to the agreement awaiting signatures
+PARTNER = "chris.evans@bolton.example"  # Bolton and Bury: party to no agreement
 GOVERNANCE_OFFICER = "dan.wright@manchester.example"  # Manchester's data protection officer
 
 
@@ -25,8 +25,9 @@ def test_register_search_filter_and_sort(page: Page, live_server, demo_data):
     sign_in(page, live_server, PARTNER)
     page.goto(f"{live_server.url}/agreements/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Agreement register")
-    # Active agreements by default; their summaries, whoever is looking.
-    expect(rows(page)).to_have_count(3)
+    # Active agreements by default (three recorded, nine from the demo's year of history);
+    # their summaries, whoever is looking.
+    expect(rows(page)).to_have_count(12)
     expect(page.locator("#register-table")).to_contain_text("Integrated offender management")
     expect(page.locator("#register-table")).to_contain_text("Signed outside the portal")
     assert_accessible(page)
