@@ -4,7 +4,7 @@ process of its own (so it can be killed with SIGKILL). The shared servers the re
 uses are never touched.
 
 PostgreSQL runs as the `postgres` user (initdb refuses root), from Debian's
-/usr/lib/postgresql/15/bin, with fsync off: these servers hold nothing worth keeping.
+/usr/lib/postgresql/<version>/bin, with fsync off: these servers hold nothing worth keeping.
 """
 
 import contextlib
@@ -23,7 +23,12 @@ from tests.conftest import require_service
 from tests.integration.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+# Debian's server binaries, the newest version installed (CI installs `postgresql`).
+PG_BIN = max(
+    Path("/usr/lib/postgresql").glob("*/bin"),
+    key=lambda path: int(path.parent.name) if path.parent.name.isdigit() else 0,
+    default=Path("/usr/lib/postgresql/15/bin"),
+)
 
 
 def free_port() -> int:
