@@ -92,13 +92,16 @@ class ThrowawayPostgres:
     """A PostgreSQL cluster of its own, in a temporary folder the postgres user owns."""
 
     def __init__(self) -> None:
+        # initdb refuses root: as root, the servers run as the postgres user.
+        self.as_root = os.geteuid() == 0
         require_service(
             "PostgreSQL server binaries",
-            (PG_BIN / "initdb").exists() and shutil.which("runuser") is not None,
-            "apt-get install postgresql-15",
+            (PG_BIN / "initdb").exists() and (not self.as_root or bool(shutil.which("runuser"))),
+            "apt-get install postgresql",
         )
         self.home = Path(tempfile.mkdtemp(prefix="isf-fault-pg-"))
-        shutil.chown(self.home, "postgres")
+        if self.as_root:
+            shutil.chown(self.home, "postgres")
         self.data = self.home / "data"
         self.port = free_port()
         self._as_postgres(
@@ -108,7 +111,8 @@ class ThrowawayPostgres:
 
     def _as_postgres(self, program: str, *args: str) -> None:
         subprocess.run(
-            ["runuser", "-u", "postgres", "--", str(PG_BIN / program), *args],
+            [*(["runuser", "-u", "postgres", "--"] if self.as_root else []), str(PG_BIN / program)]
+            + list(args),
             check=True,
             capture_output=True,
             timeout=60,
