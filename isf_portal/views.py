@@ -1,10 +1,11 @@
 """Pages that belong to the portal as a whole: home, health, static pages, error pages."""
 
 import logging
+import sys
 
 from csp.decorators import csp_update
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -112,7 +113,19 @@ def permission_denied(request, exception=None):
     return render(request, "errors/403.html", status=403)
 
 
+# The database is away (down, restarting, unreachable), not broken: the request can succeed
+# later, and the next request reconnects (CONN_HEALTH_CHECKS).
+DATABASE_AWAY = (OperationalError, InterfaceError)
+SERVICE_UNAVAILABLE_RETRY_AFTER = 30  # seconds, the Retry-After of the 503 page
+
+
 @csp_update({"style-src": settings.CSP_ERROR_PAGE_STYLE})
 def server_error(request):
+    """Django's handler500, called while the failure is being handled: the 503 page when the
+    database is away (a middleware's query fails as well as a view's), else the 500 page."""
     # No context processors: whatever broke may be what they need.
+    if isinstance(sys.exc_info()[1], DATABASE_AWAY):
+        response = HttpResponse(loader.get_template("errors/503.html").render(), status=503)
+        response["Retry-After"] = str(SERVICE_UNAVAILABLE_RETRY_AFTER)
+        return response
     return HttpResponseServerError(loader.get_template("errors/500.html").render())

@@ -24,6 +24,11 @@ class OutboxBackedTask(Task):
     typing = False
 
     def __call__(self, *args, outbox_id=None, **kwargs):
+        if outbox_id is not None and not self.request.called_directly:
+            # Kept on the worker's request, which Celery copies into the run's own (whose
+            # kwargs lack it): a retry hands it on (retry below), so the retry's success marks
+            # the row done.
+            self.request.outbox_id = outbox_id
         result = super().__call__(*args, **kwargs)
         if outbox_id is not None:
             # Dead rows too: a late run that finished the work has done it.
@@ -31,6 +36,12 @@ class OutboxBackedTask(Task):
                 status=OutboxTask.Status.DONE, completed_at=timezone.now()
             )
         return result
+
+    def retry(self, args=None, kwargs=None, **options):
+        outbox_id = getattr(self.request, "outbox_id", None)
+        if kwargs is None and outbox_id is not None:
+            kwargs = {**(self.request.kwargs or {}), "outbox_id": outbox_id}
+        return super().retry(args, kwargs, **options)
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         outbox_id = (kwargs or {}).get("outbox_id")

@@ -3,14 +3,17 @@
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from .models import OutboxTask
 from .services import outbox_dispatch_many, outbox_purge
 
-# How long a dispatched task may take before the outbox hands it over again.
-REDISPATCH_AFTER = timedelta(minutes=10)
+
+def redispatch_after() -> timedelta:
+    """How long a dispatched task may take before the outbox hands it over again."""
+    return timedelta(seconds=settings.OUTBOX_REDISPATCH_AFTER)
 
 
 @shared_task(name="outbox.redispatch")
@@ -19,7 +22,7 @@ def redispatch(limit: int = 500) -> int:
 
     Tried even while the broker breaker is open (this is the way back); over one connection,
     and only until the broker first fails, so an outage costs one broker timeout per run."""
-    stale = timezone.now() - REDISPATCH_AFTER
+    stale = timezone.now() - redispatch_after()
     pending = (
         OutboxTask.objects.filter(status=OutboxTask.Status.PENDING)
         .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=stale))

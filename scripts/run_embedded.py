@@ -1,6 +1,11 @@
 """`make run`: the web server, a Celery worker and Celery beat on the embedded defaults.
 
 SQLite and kombu's filesystem transport: no server to install. Ctrl-C stops all three.
+
+If the worker or beat dies, it is started again after a back-off (1 s, doubling to 30 s while
+it keeps dying; back to 1 s once it has run for a minute), with a line saying so, and the web
+server keeps serving. Work the worker was doing is handed over again by the outbox's
+redispatch (OUTBOX_REDISPATCH_AFTER). If the web server dies, the rest are stopped.
 """
 
 import os
@@ -44,11 +49,80 @@ COMMANDS = {
 }
 
 
+# The processes restarted when they die, and how: the back-off doubles from FIRST to MAX while
+# one keeps dying, and starts again from FIRST once it has run for STABLE_AFTER seconds.
+RESTARTED = ("worker", "beat")
+BACKOFF_FIRST = 1.0
+BACKOFF_MAX = 30.0
+STABLE_AFTER = 60.0
+
+
+class Child:
+    """One of the processes: started, watched, and (worker and beat) started again."""
+
+    def __init__(self, name: str, command: list[str], env: dict) -> None:
+        self.name, self.command, self.env = name, command, env
+        self.failures = 0  # deaths in a row, each within STABLE_AFTER of its start
+        self.restart_at: float | None = None
+        self.start()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env)
+        self.started_at = time.monotonic()
+        self.restart_at = None
+
+    def schedule_restart(self, now: float) -> float:
+        if now - self.started_at >= STABLE_AFTER:
+            self.failures = 0
+        delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2**self.failures)
+        self.failures += 1
+        self.restart_at = now + delay
+        return delay
+
+
+def supervise(children: dict[str, Child], should_stop, *, tick: float = 0.2) -> int:
+    """Watch the children until `should_stop()` or the web server stops (its exit code)."""
+    while not should_stop():
+        now = time.monotonic()
+        for name, child in children.items():
+            if child.restart_at is not None:
+                if now >= child.restart_at:
+                    child.start()
+                    print(f"{name} restarted (pid {child.process.pid})", flush=True)
+                continue
+            code = child.process.poll()
+            if code is None:
+                continue
+            if name not in RESTARTED:
+                print(f"\n{name} stopped (exit code {code}); stopping the rest.", flush=True)
+                return code or 1
+            delay = child.schedule_restart(now)
+            print(
+                f"\n{name} stopped (exit code {code}); restarting it in {delay:.0f} s. "
+                "The web server keeps serving; work it was doing is handed over again.",
+                flush=True,
+            )
+        time.sleep(tick)
+    return 0
+
+
+def stop_all(children: dict[str, Child]) -> None:
+    for child in children.values():
+        if child.process.poll() is None:
+            child.process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for child in children.values():
+        try:
+            child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.process.kill()
+
+
 def main() -> int:
     VAR.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.setdefault("DJANGO_SETTINGS_MODULE", "isf_portal.settings.local")
-    children = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in COMMANDS.items()}
+    children = {name: Child(name, cmd, env) for name, cmd in COMMANDS.items()}
     print(f"\nThe ISF Portal is starting on http://{HOST}:{PORT}/ (Ctrl-C stops it)\n", flush=True)
 
     stopping = False
@@ -59,25 +133,10 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    exit_code = 0
-    while not stopping:
-        for name, child in children.items():
-            if child.poll() is not None:
-                print(f"\n{name} stopped (exit code {child.returncode}); stopping the rest.")
-                exit_code = child.returncode or 1
-                stopping = True
-                break
-        time.sleep(0.5)
-    for child in children.values():
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    for child in children.values():
-        try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.kill()
-    return exit_code
+    try:
+        return supervise(children, lambda: stopping)
+    finally:
+        stop_all(children)
 
 
 if __name__ == "__main__":

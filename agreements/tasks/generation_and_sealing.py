@@ -1,5 +1,6 @@
 """Generating and sealing agreements: fed from the outbox, idempotent, retried on transient
-database errors."""
+database errors and on storage errors (a full or read-only disk: the media storage leaves no
+partial file, and the agreement is changed only once its file is written)."""
 
 from celery import shared_task
 from django.db import OperationalError
@@ -9,11 +10,14 @@ from outbox.base import OutboxBackedTask
 from .. import sealing
 from ..generation import services as generation
 
+# Worth trying again, with a back-off: the database or the media storage was away.
+TRANSIENT = (OperationalError, OSError)
+
 
 @shared_task(
     name="agreements.generate",
     base=OutboxBackedTask,
-    autoretry_for=(OperationalError,),
+    autoretry_for=TRANSIENT,
     retry_backoff=True,
     max_retries=8,
 )
@@ -25,9 +29,9 @@ def generate(version_id: int) -> None:
 @shared_task(
     name="agreements.seal",
     base=OutboxBackedTask,
-    # A timestamp authority or revocation service that did not answer: retried (then the
+    # Also a timestamp authority or revocation service that did not answer: retried (then the
     # outbox redispatches), never sealed to a lesser PAdES level instead.
-    autoretry_for=(OperationalError, sealing.SealingServiceUnavailable),
+    autoretry_for=(*TRANSIENT, sealing.SealingServiceUnavailable),
     retry_backoff=True,
     max_retries=8,
 )

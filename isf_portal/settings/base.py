@@ -272,12 +272,20 @@ OUTBOX_BROKER_COOLDOWN = env.float("OUTBOX_BROKER_COOLDOWN", default=30.0)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 # Done outbox rows are deleted after this many days (dead and pending ones are kept).
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=30)
+# Work handed over and not finished this many seconds later (lost by the broker, or its worker
+# died) is handed over again. Longer than the longest task with its retries (README).
+OUTBOX_REDISPATCH_AFTER = env.float("OUTBOX_REDISPATCH_AFTER", default=600.0)
+# How long a task whose worker died waits in Redis (acks are late) to run again (README).
+REDIS_VISIBILITY_TIMEOUT = env.float("REDIS_VISIBILITY_TIMEOUT", default=3600.0)
 # Bounded so that a hung Redis cannot hang a web request: the outbox keeps the work. Named so
 # the integration tests can apply exactly these options when they point Celery at a hung port.
 REDIS_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": BROKER_TIMEOUT,
     "socket_connect_timeout": BROKER_TIMEOUT,
     "max_retries": 1,
+    "visibility_timeout": REDIS_VISIBILITY_TIMEOUT,  # looked for every few s (kombu: 100 s)
+    "unacked_restore_interval": max(1.0, min(10.0, REDIS_VISIBILITY_TIMEOUT / 4)),
+    "unacked_restore_throttle": 1,
 }
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -346,7 +354,7 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Never routed: no URL serves MEDIA_ROOT. (Django's live test server needs a parseable value.)
 MEDIA_URL = "/media-not-served/"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "isf_portal.storage.MediaStorage"},
     "staticfiles": {"BACKEND": "isf_portal.storage.PortalStaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

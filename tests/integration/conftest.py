@@ -4,11 +4,14 @@ Celery reads its configuration from Django's settings once, lazily, so these fix
 `isf_portal.celery.app.conf` directly and put every value back afterwards.
 """
 
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import kombu.pools
 import pytest
@@ -147,3 +150,13 @@ def wait_for(predicate, *, timeout: float, interval: float = 0.1, what: str = "c
         if time.monotonic() > deadline:
             pytest.fail(f"Timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(interval)
+
+
+@pytest.fixture
+def fault_tmp() -> Iterator[Path]:
+    """A folder the fault tests' processes (the postgres user's too) may write to."""
+    path = Path(tempfile.mkdtemp(prefix="isf-fault-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

@@ -14,7 +14,7 @@ from notifications.tasks import send_email
 from organisations.models import Invitation
 from outbox.models import OutboxTask
 from outbox.services import outbox_dispatch
-from outbox.tasks import REDISPATCH_AFTER, redispatch
+from outbox.tasks import redispatch, redispatch_after
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +96,7 @@ def test_outbox_redispatch_sends_what_was_never_dispatched():
 
 def test_outbox_redispatch_hands_over_again_a_task_a_worker_never_finished():
     email = queue_an_email()
-    OutboxTask.objects.update(dispatched_at=timezone.now() - REDISPATCH_AFTER - timedelta(1))
+    OutboxTask.objects.update(dispatched_at=timezone.now() - redispatch_after() - timedelta(1))
     assert redispatch() == 1
     email.refresh_from_db()
     assert email.sent_at is not None

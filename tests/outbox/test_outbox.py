@@ -18,7 +18,7 @@ from notifications.tasks import send_email
 from outbox.base import OutboxBackedTask
 from outbox.models import OutboxTask
 from outbox.services import outbox_enqueue, outbox_purge
-from outbox.tasks import REDISPATCH_AFTER, purge, redispatch
+from outbox.tasks import purge, redispatch, redispatch_after
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def fresh(row: OutboxTask) -> OutboxTask:
 def stale(row: OutboxTask) -> None:
     """As if the worker it was handed to had had it long enough: due for a redispatch."""
     OutboxTask.objects.filter(pk=row.pk).update(
-        dispatched_at=timezone.now() - REDISPATCH_AFTER - timedelta(minutes=1)
+        dispatched_at=timezone.now() - redispatch_after() - timedelta(minutes=1)
     )
 
 

@@ -1,0 +1,153 @@
+"""`make run`'s worker and beat dying (issue #13 item 7): scripts/run_embedded.py starts them
+again after a back-off, says so, and the web server keeps serving; the e-mail the worker was
+sending when it was killed is handed over again and sent, once.
+
+The runner is started as `make run` starts it, on this test run's PostgreSQL database (no
+migration to wait for) and kombu's filesystem transport in a temporary folder. The worker is
+killed while it sends: the test holds the e-mail's row lock, so the worker is inside the send
+(its transaction open, the e-mail not yet sent) when SIGKILL arrives.
+"""
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+
+from notifications.models import Email
+from notifications.services import email_send
+from outbox.models import OutboxTask
+from tests.integration.conftest import celery_broker, wait_for
+from tests.integration.fault_services import (
+    ROOT,
+    free_port,
+    process_env,
+    row_locked,
+    run_database_url,
+    waiting_on_a_lock,
+)
+from tests.integration.test_embedded_mode import children_of, healthz
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+RECIPIENT = "worker.killed@ardwick.example"
+
+
+def command_of(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def child_running(runner_pid: int, word: str) -> int | None:
+    """The pid of the runner's child whose command line holds `word` (worker, beat)."""
+    for pid in children_of(runner_pid):
+        if f" {word} " in command_of(pid) + " ":
+            return pid
+    return None
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the child processes")
+def test_worker_and_beat_killed_are_restarted_and_the_web_keeps_serving(
+    postgres, fault_tmp, down_redis_url
+):
+    # An e-mail queued while the broker is away: its outbox row waits for the redispatch,
+    # which the runner's beat does every second.
+    with celery_broker(down_redis_url), transaction.atomic():
+        email = email_send(
+            to=RECIPIENT,
+            subject="Sent once, whatever happens to the worker",
+            template="password_reset",
+            context={"user": {"full_name": "Ada Admin"}, "reset_url": "http://127.0.0.1/r/"},
+        )
+    port = free_port()
+    mail_dir = fault_tmp / "mail"
+    env = process_env(
+        ISF_VAR_DIR=str(fault_tmp / "var"),
+        DATABASE_URL=run_database_url(),
+        EMAIL_URL=f"filemail:///{mail_dir}",
+        HOST="127.0.0.1",
+        PORT=str(port),
+        OUTBOX_REDISPATCH_SECONDS="1",
+        OUTBOX_REDISPATCH_AFTER="2",
+    )
+    log_path = fault_tmp / "runner.log"
+
+    def log() -> str:
+        return log_path.read_text(errors="replace")
+
+    lock = row_locked("notifications_email", email.pk)
+    lock.__enter__()  # before the runner starts: its worker cannot send the e-mail first
+    with open(log_path, "wb") as out:
+        runner = subprocess.Popen(
+            [sys.executable, "scripts/run_embedded.py"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        try:
+            wait_for(
+                lambda: waiting_on_a_lock("notifications_email"),
+                timeout=40,
+                interval=0.2,
+                what=f"the worker to start sending the e-mail; runner said:\n{log()[-3000:]}",
+            )
+            assert healthz(port) == 200
+            worker = child_running(runner.pid, "worker")
+            os.kill(worker, signal.SIGKILL)
+            killed_at = time.monotonic()
+            # The web server keeps serving while the worker is down.
+            assert healthz(port) == 200
+        finally:
+            lock.__exit__(None, None, None)
+        # The lock is released with the worker gone: nothing was sent, nothing recorded.
+        email.refresh_from_db()
+        assert (email.sent_at, email.attempts) == (None, 0)
+
+        wait_for(lambda: "worker restarted" in log(), timeout=10, what="the worker to be restarted")
+        assert re.search(r"worker stopped \(exit code -9\); restarting it in 1 s", log())
+        restarted = child_running(runner.pid, "worker")
+        assert restarted and restarted != worker
+        wait_for(
+            lambda: Email.objects.filter(pk=email.pk, sent_at__isnull=False).exists(),
+            timeout=40,
+            what=f"the e-mail to be sent after the restart; runner said:\n{log()[-3000:]}",
+        )
+        print(f"worker killed; e-mail sent {time.monotonic() - killed_at:.1f} s later")
+        email.refresh_from_db()
+        assert email.attempts == 1
+        wait_for(
+            lambda: OutboxTask.objects.filter(
+                kwargs={"email_id": email.pk}, status=OutboxTask.Status.DONE
+            ).exists(),
+            timeout=10,
+            what="the outbox row to be done",
+        )
+        sent = [path for path in mail_dir.glob("*.log") if f"To: {RECIPIENT}" in path.read_text()]
+        assert len(sent) == 1
+
+        # Beat dies too: started again, and the web server still serves.
+        beat = child_running(runner.pid, "beat")
+        os.kill(beat, signal.SIGKILL)
+        wait_for(lambda: "beat restarted" in log(), timeout=10, what="beat to be restarted")
+        assert re.search(r"beat stopped \(exit code -9\); restarting it in 1 s", log())
+        assert healthz(port) == 200
+        assert runner.poll() is None
+
+        runner.send_signal(signal.SIGINT)
+        runner.wait(timeout=30)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(runner.pid, signal.SIGKILL)
+        runner.wait(timeout=10)
