@@ -51,7 +51,9 @@ def participant_save(
                 by=by,
                 kind="partner_invited",
                 description=_("%(org)s invited to take part") % {"org": instance.organisation},
-                organisation=instance.organisation,
+                # The organisation the actor acted for (the lead's people invite), not the
+                # one invited: the timeline shows it as "by <name>, <organisation>".
+                organisation=p.lead_organisation,
             )
             _notify_invited(p, instance, by=by)
         section_touch(p, Section.WHO, by=by)
@@ -85,6 +87,6 @@ def participant_remove(*, proposal: Proposal, instance: Participant, by):
             by=by,
             kind="partner_removed",
             description=_("%(org)s removed from the proposal") % {"org": organisation},
-            organisation=organisation,
+            organisation=p.lead_organisation,
         )
         section_touch(p, Section.WHO, by=by)
