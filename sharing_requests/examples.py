@@ -144,6 +144,9 @@ def proposal_fill(
             by=by,
         )
     if screening is not None:
+        if special or health or any(i.get("category") == DataCategory.CRIMINAL for i in items):
+            # What the items show is ticked, as the screening page requires (#12 item 8).
+            screening = [*screening, *([] if "sensitive" in screening else ["sensitive"])]
         update(
             Section.PRACTICAL,
             {"dpia_screened": True, "dpia_indicators": screening, **plain[Section.PRACTICAL]},
