@@ -37,8 +37,10 @@ test: setup
 test-fast: setup
 	$(PY) -m pytest -m "not browser and not integration"
 
-# The portal at Greater Manchester scale, in its own PostgreSQL database (needs PostgreSQL,
-# Redis and wrk); results in benchmarks/results.json.
+# The portal at Greater Manchester scale (needs PostgreSQL, Redis and wrk): a realistic
+# population of signed-in people with writes at 0, 1 and 10/s against /ping, single pages and
+# in-process CPU per page; targets are reported, not enforced. Seeded databases are kept per
+# seed version and copied for each run. Results in benchmarks/results.json.
 bench: setup
 	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install wrk"; exit 1; }
 	$(PY) -m benchmarks.run --scale full

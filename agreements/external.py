@@ -14,8 +14,8 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pyhanko.pdf_utils.reader import PdfFileReader
 
+from isf_portal import uploads
 from isf_portal.domain import DomainError, audit
 from notifications.models import NotificationKind
 from organisations.models import Organisation
@@ -33,7 +33,7 @@ def pdf_problem(upload) -> str | None:
     """Why the uploaded file is not a PDF the register accepts, or None.
 
     Judged by content, never by the file's name or the browser's content type: a PDF begins
-    with the %PDF- header, ends with an %%EOF marker, and its structure reads."""
+    with the %PDF- header, ends with an %%EOF marker, and passes isf_portal.uploads' checks."""
     size = upload.size or 0
     if size == 0:
         return _("The selected file is empty")
@@ -49,14 +49,10 @@ def pdf_problem(upload) -> str | None:
     if b"%%EOF" not in tail:
         return _("The selected file is not a complete PDF. Save it as a PDF again and upload it")
     try:
-        # Its cross-reference table and page tree must read: a header and an end marker
-        # around anything else is not a PDF.
-        reader = PdfFileReader(upload, strict=False)
-        reader.root["/Pages"]
-    except Exception:  # pyHanko raises several kinds on a broken file; all mean the same
-        return _("The selected file could not be read as a PDF. Save it as a PDF again")
-    finally:
-        upload.seek(0)
+        # All of it must parse, free of scripts and attachments, and pass the virus scan.
+        uploads.checked_kind(upload, kinds=(uploads.PDF,))
+    except uploads.UploadRefused as refusal:
+        return refusal.message
     return None
 
 

@@ -4,13 +4,17 @@ outside the portal, closing an agreement's review)."""
 
 from django import forms
 from django.conf import settings
+from django.forms.utils import flatatt
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from isf_portal.forms import GovukDateField, GovukForm
+from isf_portal.forms import GovukDateField, GovukForm, OptionsSelect
 from organisations.models import Organisation
+from organisations.selectors import organisation_choices
 
 from . import external
 from .models import AgreementStatus, ReviewOutcome
@@ -104,21 +108,59 @@ class VerifyForm(GovukForm):
 
 
 # --- The register and the lifecycle -----------------------------------------------------------
+class OrganisationSelect(OptionsSelect):
+    """The register's organisation filter, every organisation in the region: its options are
+    written once per version of the organisations list and language (kept in this process,
+    the latest only), and each page marks just the chosen one. The markup is OptionsSelect's."""
+
+    version: tuple = ()  # the organisations list's version its choices came from
+    _written: dict = {}
+
+    def render(self, name, value, attrs=None, renderer=None):
+        key = (self.version, get_language())
+        options = OrganisationSelect._written.get(key)
+        if options is None:
+            options = {
+                str(value): (label, format_html('<option value="{}">{}</option>', value, label))
+                for value, label in self.choices
+            }
+            OrganisationSelect._written = {key: options}
+        chosen = set(self.format_value(value))
+        parts = [
+            format_html('<select name="{}"{}>', name, flatatt(self.build_attrs(self.attrs, attrs)))
+        ]
+        for option_value, (label, written) in options.items():
+            if option_value in chosen:
+                written = format_html(
+                    '<option value="{}" selected>{}</option>', option_value, label
+                )
+            parts.append(written)
+        parts.append("</select>")
+        return mark_safe("\n".join(parts))  # noqa: S308 - every part above is escaped
+
+
 class RegisterFilterForm(GovukForm):
     """The register's filters, read from the query string. A filter with a bad value shows
     its error and is left out; the others still apply."""
 
     q = forms.CharField(
         label=gettext_lazy("Search"),
-        help_text=gettext_lazy("A reference, words from the title or an organisation's name"),
+        help_text=gettext_lazy(
+            "Words from the reference, the title or an organisation's name, in any order; "
+            "in agreements your organisation is party to, also the data items and legal "
+            "gateways"
+        ),
         required=False,
         max_length=200,
     )
-    organisation = forms.ModelChoiceField(
+    # Every organisation in the region, read as (id, name) pairs: the list is a sixth of the
+    # page's cost when it is built as model instances.
+    organisation = forms.TypedChoiceField(
         label=gettext_lazy("Organisation"),
-        queryset=Organisation.objects.order_by("name").only("id", "name"),
+        coerce=int,
+        empty_value=None,
         required=False,
-        empty_label=gettext_lazy("Any organisation"),
+        error_messages={"invalid_choice": gettext_lazy("Select an organisation from the list")},
     )
     category = forms.ChoiceField(
         label=gettext_lazy("Data"),
@@ -147,6 +189,11 @@ class RegisterFilterForm(GovukForm):
         super().__init__(data if data else None, initial={"status": DEFAULT_STATUS}, **kwargs)
         for name in ("q", "organisation", "category", "status"):
             self.fields[name].hide_optional = True
+        version, organisations = organisation_choices()
+        field = self.fields["organisation"]
+        field.choices = [("", _("Any organisation")), *organisations]
+        field.widget.__class__ = OrganisationSelect
+        field.widget.version = version
 
     def filters(self) -> RegisterFilters:
         filters = RegisterFilters()
@@ -155,8 +202,7 @@ class RegisterFilterForm(GovukForm):
         self.is_valid()
         data = self.cleaned_data
         filters.q = (data.get("q") or "").strip()
-        organisation = data.get("organisation")
-        filters.organisation_id = organisation.pk if organisation else None
+        filters.organisation_id = data.get("organisation")
         filters.category = data.get("category") or ""
         filters.status = data.get("status") or DEFAULT_STATUS
         filters.review_before = data.get("review_before")

@@ -92,8 +92,11 @@ class Agreement(ChainHead):
     activated_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.TextField(blank=True)
+    # Its data items and legal gateways as one text, for the register's search by those who
+    # may read the agreement (search.py). Derived from the frozen version, so not audited.
+    search_detail = models.TextField(blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=HEAD_FIELDS)
+    history = HistoricalRecords(excluded_fields=(*HEAD_FIELDS, "search_detail"))
 
     class Meta:
         ordering = ["-created_at", "-pk"]

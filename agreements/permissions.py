@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from django.apps import apps as global_apps
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 from guardian.core import ObjectPermissionChecker
 
@@ -115,6 +116,16 @@ def holders(
     return queryset.filter(user=user)
 
 
+def visible_to(*, user) -> QuerySet:
+    """The ids of the agreements the user may open, as a subquery to filter by (the search of
+    data items, search.py); nothing for someone not signed in."""
+    if not user.is_authenticated:
+        return AgreementGroupObjectPermission.objects.none().values("content_object_id")
+    return AgreementGroupObjectPermission.objects.filter(
+        permission__codename=POLICY[Action.VIEW].grant, group__user=user
+    ).values("content_object_id")
+
+
 def visible_ids(*, user, agreement_ids: Iterable[int]) -> set[int]:
     """Which of these agreements the user may open: one query for a whole page, however many
     groups the user is in."""
@@ -122,11 +133,9 @@ def visible_ids(*, user, agreement_ids: Iterable[int]) -> set[int]:
     if not ids or not user.is_authenticated:
         return set()
     return set(
-        AgreementGroupObjectPermission.objects.filter(
-            content_object_id__in=ids,
-            permission__codename=POLICY[Action.VIEW].grant,
-            group__user=user,
-        ).values_list("content_object_id", flat=True)
+        visible_to(user=user)
+        .filter(content_object_id__in=ids)
+        .values_list("content_object_id", flat=True)
     )
 
 

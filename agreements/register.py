@@ -3,7 +3,7 @@
 content and the PDFs stay with the parties (permissions.py).
 
 The register's page and its CSV export share one query, so the export is exactly what the
-filters show.
+filters show; its search is search.py's.
 """
 
 import csv
@@ -11,12 +11,13 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import Agreement, AgreementParty, AgreementStatus
+from .search import agreements_matching
 
 ANY_STATUS = "any"
 DEFAULT_STATUS = AgreementStatus.ACTIVE
@@ -90,11 +91,13 @@ def _parties_prefetch() -> Prefetch:
     )
 
 
-def register_entries(*, filters: RegisterFilters) -> QuerySet[Agreement]:
-    """The agreements the filters select, in the chosen order, with their parties.
+def register_entries(*, filters: RegisterFilters, user=None) -> QuerySet[Agreement]:
+    """The agreements the filters select, in the chosen order, with their parties. The search
+    is search.py's: for `user`, it also looks in the agreements they may read (None: in the
+    summaries only).
 
-    Every condition on parties is an EXISTS subquery rather than a join, so an agreement with
-    many parties appears once and the query needs no DISTINCT."""
+    Every condition on parties is a subquery rather than a join, so an agreement with many
+    parties appears once and the query needs no DISTINCT."""
     queryset = Agreement.objects.only(
         "id",
         "reference",
@@ -111,13 +114,7 @@ def register_entries(*, filters: RegisterFilters) -> QuerySet[Agreement]:
     if filters.status != ANY_STATUS:
         queryset = queryset.filter(status=filters.status)
     if filters.q:
-        text = filters.q
-        party_match = AgreementParty.objects.filter(agreement=OuterRef("pk")).filter(
-            Q(name__icontains=text) | Q(short_name__icontains=text)
-        )
-        queryset = queryset.filter(
-            Q(title__icontains=text) | Q(reference__icontains=text) | Exists(party_match)
-        )
+        queryset = queryset.filter(agreements_matching(filters.q, user=user))
     if filters.organisation_id:
         queryset = queryset.filter(
             Exists(

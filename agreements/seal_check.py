@@ -61,8 +61,13 @@ class SealFacts:
     modification_level: str | None
     docmdp_ok: bool | None
     signer: str
-    signed_at: datetime | None
+    signed_at: datetime | None  # the time the sealer's own clock claimed
     certificate_fingerprint: str
+    # The signature's RFC 3161 timestamp (PAdES B-T and above), if it carries one: the time
+    # it attests, whether the token is intact, valid and from a trusted authority, and who.
+    timestamp_at: datetime | None = None
+    timestamp_trusted: bool = False
+    timestamp_authority: str = ""
 
 
 @dataclass
@@ -95,6 +100,7 @@ def _facts(embedded, context) -> SealFacts:
         embedded, signer_validation_context=context, key_usage_settings=KEY_USAGE
     )
     level = status.modification_level
+    stamp = status.timestamp_validity
     return SealFacts(
         field_name=embedded.field_name or "",
         intact=bool(status.intact),
@@ -106,6 +112,9 @@ def _facts(embedded, context) -> SealFacts:
         signer=status.signing_cert.subject.human_friendly,
         signed_at=status.signer_reported_dt,
         certificate_fingerprint=hashlib.sha256(status.signing_cert.dump()).hexdigest(),
+        timestamp_at=stamp.timestamp if stamp is not None else None,
+        timestamp_trusted=bool(stamp and stamp.intact and stamp.valid and stamp.trusted),
+        timestamp_authority=stamp.signing_cert.subject.human_friendly if stamp else "",
     )
 
 

@@ -1,10 +1,13 @@
 """Sealing: the final PDF (the agreement plus its signature page) gets a PAdES electronic seal
-with pyHanko, a certification signature that allows no later changes.
+with pyHanko, a certification signature that allows no later changes. Its level (B-B, B-T with
+a trusted timestamp, B-LT with revocation information embedded) follows the settings: see
+sealing_pki.py.
 
 Which certificate seals:
 
-- production: the key and certificate named by SEALING_KEY_FILE (PKCS#12, or a PEM/DER key
-  with SEALING_CERT_FILE) and SEALING_KEY_PASSWORD;
+- production: a key in a PKCS#11 token (an HSM) named by the SEALING_PKCS11_* settings, or
+  the key and certificate named by SEALING_KEY_FILE (PKCS#12, or a PEM/DER key with
+  SEALING_CERT_FILE) and SEALING_KEY_PASSWORD;
 - the embedded default: a key and self-signed certificate generated on first use and kept
   under SEALING_LOCAL_DIR (outside the media storage, never served).
 
@@ -25,6 +28,8 @@ import logging
 import os
 import tempfile
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -42,6 +47,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps import TimestampRequestError
+from pyhanko_certvalidator.errors import InsufficientRevinfoError, PathError, ValidationError
 
 from isf_portal.domain import audit
 from notifications.models import NotificationKind
@@ -51,6 +59,18 @@ from . import permissions
 from .events import agreement_locked, timeline_add
 from .lifecycle import on_activated, tell_parties
 from .models import Agreement, AgreementStatus, SealingCertificate
+from .sealing_pki import (
+    PadesLevel,
+    SealingConfigurationError,
+    SealingServiceUnavailable,
+    pades_level,
+    pkcs11_configured,
+    pkcs11_signer,
+    signature_metadata,
+    timestamper,
+)
+
+__all__ = ["SealingConfigurationError", "SealingServiceUnavailable"]
 
 logger = logging.getLogger(__name__)
 
@@ -65,13 +85,9 @@ PDF_UA_INVISIBLE = fields.InvisSigSettings(
 )
 
 
-class SealingConfigurationError(Exception):
-    """The configured sealing key or certificate cannot be used."""
-
-
 @dataclass
 class SealingCredentials:
-    signer: signers.SimpleSigner
+    signer: signers.Signer
     certificate: SealingCertificate
 
 
@@ -206,20 +222,41 @@ def _record(cert: asn1_x509.Certificate, *, generated_locally: bool) -> SealingC
     return row
 
 
-def sealing_credentials() -> SealingCredentials:
-    """The signer to seal with now, and its certificate's record."""
+@contextmanager
+def sealing_credentials() -> Iterator[SealingCredentials]:
+    """The signer to seal with now, and its certificate's record: from the PKCS#11 token if
+    one is configured (its session open while the context lasts), else from the key file,
+    else the locally generated key."""
+    if pkcs11_configured():
+        with pkcs11_signer() as signer:
+            yield SealingCredentials(
+                signer=signer, certificate=_record(signer.signing_cert, generated_locally=False)
+            )
+        return
     configured = bool(settings.SEALING_KEY_FILE)
     signer = _load_configured() if configured else _load_local()
-    return SealingCredentials(
+    yield SealingCredentials(
         signer=signer,
         certificate=_record(signer.signing_cert, generated_locally=not configured),
     )
 
 
 # --- Sealing --------------------------------------------------------------------------------
+def _unreachable(exc: BaseException) -> bool:
+    """Whether signing failed for want of an answer from a revocation service (transient), not
+    because a certificate is revoked or untrusted (a configuration problem)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, InsufficientRevinfoError | TimestampRequestError | OSError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def seal_pdf(pdf: bytes, *, credentials: SealingCredentials, reference: str) -> bytes:
-    """A PAdES (B-B) certification seal over the whole of `pdf`; no later change allowed."""
-    metadata = signers.PdfSignatureMetadata(
+    """A PAdES certification seal over the whole of `pdf`, no later change allowed: B-B, or
+    B-T/B-LT when a timestamp authority (and trust roots) are configured (sealing_pki)."""
+    metadata = signature_metadata(
         field_name=SEAL_FIELD,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
@@ -232,12 +269,31 @@ def seal_pdf(pdf: bytes, *, credentials: SealingCredentials, reference: str) -> 
     pdf_signer = signers.PdfSigner(
         metadata,
         signer=credentials.signer,
+        timestamper=timestamper(),
         new_field_spec=fields.SigFieldSpec(
             sig_field_name=SEAL_FIELD, invis_sig_settings=PDF_UA_INVISIBLE
         ),
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    output = pdf_signer.sign_pdf(writer)
+    try:
+        output = pdf_signer.sign_pdf(writer)
+    except TimestampRequestError as exc:
+        raise SealingServiceUnavailable(f"The timestamp authority did not answer: {exc}") from exc
+    except (SigningError, ValidationError, PathError) as exc:
+        if _unreachable(exc):
+            raise SealingServiceUnavailable(
+                f"Revocation information could not be fetched: {exc}"
+            ) from exc
+        cause = exc.__cause__ or exc.__context__ or exc
+        hint = ""
+        if pades_level() == PadesLevel.B_LT:
+            hint = (
+                " At PAdES B-LT the sealing certificate must chain to a root in "
+                "SEALING_TRUST_ROOTS and not be revoked."
+            )
+        raise SealingConfigurationError(
+            f"The seal could not be made: {exc} ({cause}).{hint}"
+        ) from exc
     return output.getvalue()
 
 
@@ -251,14 +307,14 @@ def agreement_seal(*, agreement_id: int) -> Agreement:
     agreement = Agreement.objects.get(pk=agreement_id)
     if agreement.status != AgreementStatus.SEALING or agreement.signed_pdf:
         return agreement
-    credentials = sealing_credentials()
     # Rendering and sealing take seconds: no lock is held. Two runs may both seal; only the
     # first to store keeps its file.
-    sealed = seal_pdf(
-        render_agreement_pdf(agreement, final=True),
-        credentials=credentials,
-        reference=agreement.reference,
-    )
+    with sealing_credentials() as credentials:
+        sealed = seal_pdf(
+            render_agreement_pdf(agreement, final=True),
+            credentials=credentials,
+            reference=agreement.reference,
+        )
     with transaction.atomic():
         agreement = agreement_locked(agreement_id)
         if agreement.status != AgreementStatus.SEALING or agreement.signed_pdf:

@@ -6,10 +6,13 @@ still say nothing about the bytes after it, so each of these is checked and repo
 
 - intact: the digest of the sealed byte ranges matches (an altered byte breaks it);
 - coverage: the seal covers the entire file (bytes appended after it, an incremental update
-  or plain garbage, leave it covering only its own revision);
+  or plain garbage, leave it covering only its own revision), or all of it but a B-LT seal's
+  validation information, a revision that pyHanko finds adds nothing else;
 - modification level and DocMDP: what any later revision changed, against the seal's
   "no changes" certification;
-- trusted: the certificate is one of the SealingCertificates this portal has ever used.
+- trusted: the certificate is one of the SealingCertificates this portal has ever used;
+- the time: a trusted RFC 3161 timestamp's (PAdES B-T and above, its authority chaining to
+  SEALING_TRUST_ROOTS), or else only the time the portal's own clock claimed, said as such.
 
 Anyone may use the verify page, signed in or not, so two more rules hold. The work done on a
 file is bounded (seal_check: too many objects or revisions, or too slow, and the answer is
@@ -34,6 +37,7 @@ from pyhanko.sign.validation.status import ModificationLevel, SignatureCoverageL
 from . import seal_check
 from .models import Agreement, SealingCertificate
 from .sealing import SEAL_FIELD
+from .sealing_pki import SealingConfigurationError, trust_roots
 
 logger = logging.getLogger(__name__)
 
@@ -64,10 +68,29 @@ class SealReport:
     signed_at: object
     certificate_fingerprint: str
     certificate: SealingCertificate | None = None
+    timestamp_at: object = None
+    timestamp_trusted: bool = False
+    timestamp_authority: str = ""
+
+    @property
+    def only_validation_info_added(self) -> bool:
+        """A B-LT seal: the revision after it adds only validation information (the /DSS of
+        certificates, OCSP responses and CRLs), which pyHanko's diff analysis confirms."""
+        return (
+            self.coverage == SignatureCoverageLevel.ENTIRE_REVISION.name
+            and self.modification_level == ModificationLevel.LTA_UPDATES.name
+        )
+
+    @property
+    def covers_file(self) -> bool:
+        return (
+            self.coverage == SignatureCoverageLevel.ENTIRE_FILE.name
+            or self.only_validation_info_added
+        )
 
     @property
     def changed_after_sealing(self) -> bool:
-        return not (self.intact and self.valid and self.coverage == "ENTIRE_FILE")
+        return not (self.intact and self.valid and self.covers_file)
 
 
 @dataclass
@@ -117,6 +140,9 @@ def _report(facts: seal_check.SealFacts, known: dict[str, SealingCertificate]) -
         signed_at=facts.signed_at,
         certificate_fingerprint=fingerprint,
         certificate=known.get(fingerprint),
+        timestamp_at=facts.timestamp_at,
+        timestamp_trusted=facts.timestamp_trusted,
+        timestamp_authority=facts.timestamp_authority,
     )
 
 
@@ -131,7 +157,7 @@ def _seal_problems(seal: SealReport, *, appended: bool = False) -> list[str]:
         )
     elif not seal.valid:
         problems.append(_("The seal's signature itself is not valid."))
-    if not appended and seal.coverage != SignatureCoverageLevel.ENTIRE_FILE.name:
+    if not appended and not seal.covers_file:
         if seal.modification_level and seal.modification_level != ModificationLevel.NONE.name:
             problems.append(
                 _(
@@ -210,6 +236,11 @@ def _inspect(
     if reason:
         return None, reason
     roots = [certificate_from_pem(c.certificate_pem).dump() for c in known.values()]
+    try:
+        # The roots of a timestamp authority (and of a CA-issued sealing certificate).
+        roots += [root.dump() for root in trust_roots()]
+    except SealingConfigurationError as exc:
+        logger.error("Verify: %s", exc)
     inspection = seal_check.inspect_bounded(
         data,
         roots=roots,

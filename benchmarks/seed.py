@@ -5,6 +5,7 @@ Bulk paths that keep the audit trail true: simple-history's bulk_create_with_his
 a history row for every row created, with a dotted reason, as the services do one by one.
 """
 
+import functools
 import random
 from datetime import timedelta
 
@@ -469,6 +470,37 @@ def seed_proposals(*, count: int, orgs, people, rng: random.Random, start: int =
     return proposals, plans
 
 
+@functools.cache
+def _party_snapshot_of(pk, name, short_name, sector, ico, dpo_name, dpo_email) -> dict:
+    return {
+        "organisation_id": pk,
+        "name": name,
+        "short_name": short_name,
+        "sector": sector,
+        "ico_registration_number": ico,
+        "dpo_name": dpo_name,
+        "dpo_email": dpo_email,
+        "role": "Both",
+        "controller_role": "Controller",
+        "contact_name": "Contact",
+        "contact_email": "contact@bench.example",
+        "lawful_bases": [],
+    }
+
+
+def _party_snapshot(o) -> dict:
+    """A party as the frozen version records it, worked out once per organisation (its
+    sector's display name alone costs a translation lookup)."""
+    sector = _SECTOR_LABELS.get(o.sector) or o.get_sector_display()
+    _SECTOR_LABELS[o.sector] = sector
+    return _party_snapshot_of(
+        o.pk, o.name, o.short_name, sector, o.ico_registration_number, o.dpo_name, o.dpo_email
+    )
+
+
+_SECTOR_LABELS: dict[str, str] = {}
+
+
 def _snapshot(p, plan) -> dict:
     return {
         "reference": p.reference,
@@ -488,22 +520,7 @@ def _snapshot(p, plan) -> dict:
             for i in range(plan["items"])
         ],
         "participants": [
-            {
-                "organisation_id": o.pk,
-                "name": o.name,
-                "short_name": o.short_name,
-                "sector": o.get_sector_display(),
-                "ico_registration_number": o.ico_registration_number,
-                "dpo_name": o.dpo_name,
-                "dpo_email": o.dpo_email,
-                "is_lead": o == plan["lead"],
-                "role": "Both",
-                "controller_role": "Controller",
-                "contact_name": "Contact",
-                "contact_email": "contact@bench.example",
-                "lawful_bases": [],
-            }
-            for o in plan["parties"]
+            {**_party_snapshot(o), "is_lead": o == plan["lead"]} for o in plan["parties"]
         ],
         "dpia": {
             "screened": True,
@@ -533,6 +550,11 @@ def seed_agreements(*, count: int, proposals, plans, rng: random.Random, start: 
     )
     group_ids = _GroupIds()
     today = timezone.localdate()
+    version_of = dict(
+        ProposalVersion.objects.filter(proposal__in=[p for p, _plan in approved])
+        .order_by("-pk")
+        .values_list("proposal_id", "pk")
+    )
     rows = []
     for n, (p, _plan) in enumerate(approved):
         rows.append(
@@ -541,9 +563,7 @@ def seed_agreements(*, count: int, proposals, plans, rng: random.Random, start: 
                 title=p.title,
                 status="active",
                 proposal=p,
-                version_id=ProposalVersion.objects.filter(proposal=p)
-                .values_list("pk", flat=True)
-                .first(),
+                version_id=version_of.get(p.pk),
                 content={"sections": []},
                 start_date=today - timedelta(days=rng.randrange(400)),
                 end_date=today + timedelta(days=rng.randrange(30, 1000)),

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.template import loader
 
 from agreements.signing import awaiting_signature_of
+from isf_portal import scanning
 from isf_portal.celery import app
 from organisations import permissions as organisation_permissions
 from organisations.selectors import memberships_of, open_invitations, steering_seat_of
@@ -68,7 +69,9 @@ def ping(request):
 
 
 def healthz(request):
-    """200 when the database and the broker answer; 503 naming whichever does not."""
+    """200 when the database and the broker answer; 503 naming whichever does not. ClamAV is
+    reported (not configured, ok or unreachable) but does not decide the status: without it
+    the portal serves every page, and uploads are refused with "try again" until it is back."""
     checks = {"database": "ok", "broker": "ok"}
     try:
         with connection.cursor() as cursor:
@@ -84,7 +87,8 @@ def healthz(request):
         checks["broker"] = "unreachable"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
+        {"status": "ok" if healthy else "unavailable", **checks, "clamav": scanning.status()},
+        status=200 if healthy else 503,
     )
 
 

@@ -28,9 +28,12 @@ def _key(user_id) -> str:
 
 
 def navigation(user) -> dict:
-    """{'organisations': [{'slug', 'short_name', 'roles'}], 'steering': bool, 'unread': int}"""
+    """{'organisations': [{'slug', 'short_name', 'roles'}], 'steering': bool, 'insight': bool,
+    'unread': int}"""
     data = cache.get(_key(user.pk))
     if data is None:
+        held = list(memberships_of(user=user))
+        steering = steering_seat_of(user=user) is not None
         data = {
             "organisations": [
                 {
@@ -38,9 +41,11 @@ def navigation(user) -> dict:
                     "short_name": m.organisation.short_name,
                     "roles": list(m.role_labels),
                 }
-                for m in memberships_of(user=user)
+                for m in held
             ],
-            "steering": steering_seat_of(user=user) is not None,
+            "steering": steering,
+            # The insight link: insight/permissions.py POLICY decides what its page shows.
+            "insight": steering or user.is_staff or any(m.is_governance_officer for m in held),
             "unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
         }
         cache.set(_key(user.pk), data, timeout=settings.NAVIGATION_CACHE_SECONDS)

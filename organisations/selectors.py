@@ -1,5 +1,6 @@
 """Reads that more than one caller needs."""
 
+from django.db.models import Max
 from django.utils.formats import date_format
 
 from .models import Delegation, Invitation, Membership, Organisation, SteeringGroupMember
@@ -88,3 +89,28 @@ def _entry(row, *, subject: str) -> dict:
         "roles": roles,
         "by": row.history_user,
     }
+
+
+# --- The list of every organisation, for filters ---------------------------------------------
+_choices: tuple[tuple, list[tuple[int, str]]] = ((), [])
+
+
+def organisations_version() -> tuple:
+    """The organisations list's version: its latest recorded change (a new, renamed or
+    removed organisation writes a history row; its id and time, so a rolled-back id used
+    again is still a new version), for what caches a list of organisations."""
+    latest = Organisation.history.aggregate(id=Max("history_id"), at=Max("history_date"))
+    return (latest["id"], latest["at"])
+
+
+def organisation_choices() -> tuple[tuple, list[tuple[int, str]]]:
+    """(version, [(id, name), ...] of every organisation by name). One small query a call: the
+    list itself is read again only when the version changes (kept in this process)."""
+    global _choices
+    version = organisations_version()
+    if _choices[0] != version:
+        _choices = (
+            version,
+            list(Organisation.objects.order_by("name").values_list("id", "name")),
+        )
+    return _choices

@@ -1,5 +1,6 @@
 """`make bench` at a tiny scale, so its code cannot rot: the same seeding, gunicorn under wrk,
-query counts at two sizes, the fan-out through a real worker and the PDF render."""
+query counts at two sizes, the realistic mix with comments written while it runs, the fan-out
+through a real worker and the PDF render."""
 
 import json
 import os
@@ -33,6 +34,7 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_scale(tmp_path):
             "tiny",
             "--duration",
             "1",
+            "--fresh",
             "--output",
             str(output),
         ],
@@ -61,6 +63,40 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_scale(tmp_path):
         assert results[f"rps_{name}"]["value"] > 0, name
         assert results[f"rps_{name}"]["errors"] == 0, name
         assert results[f"queries_flat_{name}"]["value"] == 1.0, results[f"queries_flat_{name}"]
+    # The realistic mix: signed-in people of several organisations, every URL one they may
+    # see (all answered 200), and at 1 and 10 writes/s the comments reached the database.
+    population = results["mix_population"]
+    assert population["people"] == 40 and population["organisations"] > 5
+    assert population["urls"] >= 400 and population["distinct_urls"] > 50
+    assert set(population["mix_percent"]) == {
+        "proposal",
+        "home",
+        "dashboard",
+        "agreement",
+        "review",
+        "register",
+        "register_search",
+        "notifications",
+    }
+    for rate in (0, 1, 10):
+        mix = results[f"mix_w{rate}_rps"]
+        assert mix["errors"] == 0 and mix["not_200"] == 0, mix
+        assert results[f"mix_w{rate}_throughput_ratio"]["denominator"] > 0
+        writes = results[f"mix_writes_w{rate}"]
+        assert writes["made"] == writes["stored"], writes
+        assert set(writes["statuses"]) <= {"302"}, writes
+    assert sum(results[f"mix_w{rate}_rps"]["requests"] for rate in (0, 1, 10)) > 0
+    assert results["mix_writes_w0"]["made"] == 0
+    assert results["mix_writes_w10"]["made"] > results["mix_writes_w1"]["made"] > 0
+    assert "target" in results["mix_w10_throughput_ratio"]
+    for kind in population["mix_percent"]:
+        # Each type's first URL answered 200 before its load (the run stops otherwise); on a
+        # busy machine a 1 s load may finish no request, but none may fail.
+        page = results[f"mix_page_{kind}_rps"]
+        assert page["not_200"] == 0 and page["errors"] == 0, kind
+    assert "Realistic mix: 40 signed-in people" in run.stdout
+    # Each page's in-process CPU (benchmarks/pages.py, where present) ran without error.
+    assert "page_costs_error" not in results, results.get("page_costs_error")
     assert results["fanout_time"]["decisions"] == 5
     assert results["fanout_emails_sent_time"]["value"] >= results["fanout_time"]["value"]
     assert results["agreement_pdf"]["value"] > 0

@@ -26,6 +26,7 @@ from ..models import (
     AgreementStatus,
 )
 from ..permissions import Action, agreement_grant_parties, holders
+from ..search import detail_text
 from .clauses import ClauseBook
 from .content import build_content, plain_text
 
@@ -82,6 +83,7 @@ def agreement_create(*, version_id: int) -> Agreement | None:
             version=version,
             previous=previous,
             content=content,
+            search_detail=detail_text(snapshot),
             has_special_category="special" in codes,
             has_criminal_offence="criminal" in codes,
             start_date=_parse(snapshot.get("start_date")),

@@ -25,7 +25,9 @@ def generate(version_id: int) -> None:
 @shared_task(
     name="agreements.seal",
     base=OutboxBackedTask,
-    autoretry_for=(OperationalError,),
+    # A timestamp authority or revocation service that did not answer: retried (then the
+    # outbox redispatches), never sealed to a lesser PAdES level instead.
+    autoretry_for=(OperationalError, sealing.SealingServiceUnavailable),
     retry_backoff=True,
     max_retries=8,
 )

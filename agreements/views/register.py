@@ -5,7 +5,6 @@ timeline (the parties and the steering group; anyone else gets 404)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from isf_portal.domain import DomainError
+from isf_portal.search import page_counted
 
 from .. import external, lifecycle, permissions, register
 from ..events import agreement_chain
@@ -64,9 +64,9 @@ def register_list(request):
     """Every agreement's summary, searchable, filtered (active by default), sorted, paged."""
     form = RegisterFilterForm(request.GET)
     filters = form.filters()
-    page = Paginator(register.register_entries(filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    entries = register.register_entries(filters=filters, user=request.user)
+    # The page and its count in one query: the search runs once.
+    page = page_counted(entries, request.GET.get("page"), PAGE_SIZE)
     rows = list(page.object_list)
     viewable = permissions.visible_ids(user=request.user, agreement_ids=[a.pk for a in rows])
     entries = [
@@ -101,7 +101,7 @@ def register_csv(request):
     """The register as CSV with the same filters and order as the page (every matching row,
     not just one page). Cells that would start a spreadsheet formula are neutralised."""
     filters = RegisterFilterForm(request.GET).filters()
-    rows = register.csv_rows(register.register_entries(filters=filters))
+    rows = register.csv_rows(register.register_entries(filters=filters, user=request.user))
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="agreement-register-{stamp}.csv"'

@@ -6,7 +6,6 @@ choose defaults. README.md lists every variable.
 
 import base64
 import hashlib
-import os
 from pathlib import Path
 
 import environ
@@ -65,6 +64,7 @@ INSTALLED_APPS = [
     "notifications",
     "sharing_requests",
     "agreements",
+    "insight",
 ]
 
 MIDDLEWARE = [
@@ -220,20 +220,12 @@ REVIEW_REMINDER_WORKING_DAYS = env.int("REVIEW_REMINDER_WORKING_DAYS", default=5
 REVIEW_ESCALATION_WORKING_DAYS = env.int("REVIEW_ESCALATION_WORKING_DAYS", default=10)
 
 # --- Agreements ---------------------------------------------------------------------------
-# The electronic seal on signed agreements (agreements/sealing.py). Production names a key and
-# certificate: a PKCS#12 file in SEALING_KEY_FILE, or a PEM/DER key there with its certificate
-# in SEALING_CERT_FILE. Without one, a key and self-signed certificate are generated on first
-# use in SEALING_LOCAL_DIR (outside the media storage, never served).
-SEALING_KEY_FILE = env.str("SEALING_KEY_FILE", default="")
-SEALING_CERT_FILE = env.str("SEALING_CERT_FILE", default="")
-SEALING_KEY_PASSWORD = env.str("SEALING_KEY_PASSWORD", default="")
+# The electronic seal on signed agreements: its key, certificate, timestamp authority, trust
+# roots and PKCS#11 token are read in settings/sealing.py. Without a key, one and a self-signed
+# certificate are generated on first use in SEALING_LOCAL_DIR (outside the media storage).
+from .sealing import *  # noqa: E402,F403
+
 SEALING_LOCAL_DIR = Path(env.str("SEALING_LOCAL_DIR", default=str(VAR_DIR / "private" / "sealing")))
-for _name in ("SEALING_KEY_FILE", "SEALING_CERT_FILE"):
-    _value = vars()[_name]
-    if _value and not (Path(_value).is_file() and os.access(_value, os.R_OK)):
-        raise ImproperlyConfigured(f"{_name} names {_value!r}, which is not a readable file.")
-if SEALING_CERT_FILE and not SEALING_KEY_FILE:
-    raise ImproperlyConfigured("SEALING_CERT_FILE is set without SEALING_KEY_FILE (the key).")
 # The verify page (open to anyone): largest PDF accepted, checks a person and an IP address may
 # make per window (an office behind one address gets more than a person), and the bounds on
 # the work one check may take: objects and revisions in the file, seconds in the checking
@@ -245,6 +237,12 @@ AGREEMENT_VERIFY_WINDOW_SECONDS = env.int("AGREEMENT_VERIFY_WINDOW_SECONDS", def
 AGREEMENT_VERIFY_MAX_OBJECTS = env.int("AGREEMENT_VERIFY_MAX_OBJECTS", default=20000)
 AGREEMENT_VERIFY_MAX_REVISIONS = env.int("AGREEMENT_VERIFY_MAX_REVISIONS", default=10)
 AGREEMENT_VERIFY_TIMEOUT = env.float("AGREEMENT_VERIFY_TIMEOUT", default=5.0)
+
+# clamd scans every upload (isf_portal/scanning.py): a Unix socket (preferred) or a host and port.
+CLAMAV_SOCKET = env.str("CLAMAV_SOCKET", default="")
+CLAMAV_HOST = env.str("CLAMAV_HOST", default="")
+CLAMAV_PORT = env.int("CLAMAV_PORT", default=3310)
+CLAMAV_TIMEOUT = env.float("CLAMAV_TIMEOUT", default=10.0)
 
 # --- Caches -----------------------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://isf-portal")}

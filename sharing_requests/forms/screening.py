@@ -2,11 +2,10 @@
 DPIA an upload, so these keep their own forms; the reference's wording is declared in
 questions.py."""
 
-import zipfile
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from isf_portal import uploads
 from isf_portal.forms import GovukForm
 
 from ..choices import DPIA_INDICATORS
@@ -79,9 +78,14 @@ class DpiaForm(RevisionMixin, GovukForm):
             return None
         if upload.size > DPIA_MAX_BYTES:
             raise forms.ValidationError(_("The DPIA must be 10 MB or smaller"))
-        kind = sniff_document(upload)
-        if kind is None:
-            raise forms.ValidationError(_("The DPIA must be a PDF or a Word (.docx) file"))
+        try:
+            kind = uploads.checked_kind(upload, kinds=(uploads.PDF, uploads.DOCX))
+        except uploads.UploadRefused as refusal:
+            if refusal.code == "kind":
+                raise forms.ValidationError(
+                    _("The DPIA must be a PDF or a Word (.docx) file")
+                ) from None
+            raise forms.ValidationError(refusal.message) from None
         upload.isf_extension = kind
         return upload
 
@@ -95,23 +99,3 @@ class DpiaForm(RevisionMixin, GovukForm):
         ):
             self.add_error("dpia_reference", _("Enter the DPIA reference or attach the DPIA"))
         return data
-
-
-def sniff_document(upload) -> str | None:
-    """'pdf' or 'docx' by the file's content, whatever its name says; None otherwise."""
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(upload) as archive:
-                names = set(archive.namelist())
-        except zipfile.BadZipFile:
-            return None
-        finally:
-            upload.seek(0)
-        if "[Content_Types].xml" in names and "word/document.xml" in names:
-            return "docx"
-    return None

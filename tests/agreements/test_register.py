@@ -252,6 +252,18 @@ def test_seed_demo_shows_agreements_in_every_state_and_runs_twice_safely():
     assert Agreement.objects.filter(is_external=True).count() == 5
     awaiting = Agreement.objects.get(status=AgreementStatus.AWAITING_SIGNATURES)
     assert awaiting.title == "Travel support for care leavers" and awaiting.draft_pdf
+    # The README's walk through: a legal gateway finds it for its parties' people only.
+    from organisations.models import User
+
+    search = RegisterFilters(q="localism act", status=register.ANY_STATUS)
+    for email, titles in (
+        ("mark.hughes@salford.example", ["Travel support for care leavers"]),
+        ("emma.taylor@tfgm.example", ["Travel support for care leavers"]),
+        ("lee.morris@manchester.example", []),
+    ):
+        user = User.objects.get(email=email)
+        shown = register.register_entries(filters=search, user=user)
+        assert [a.title for a in shown] == titles, email
     counts = (Agreement.objects.count(), AgreementEvent.objects.count())
     out = io.StringIO()
     call_command("seed_demo", stdout=out)

@@ -6,7 +6,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from agreements.models import AgreementStatus
+from tests.agreements.register_builders import make_agreement
 from tests.browser.conftest import assert_accessible, sign_in
+from tests.factories import TEST_PASSWORD, OrganisationFactory, member_of
 
 pytestmark = [pytest.mark.browser]
 
@@ -105,4 +108,52 @@ def test_record_and_review_pages(page: Page, live_server, demo_data):
         "the agreement continues"
     )
     expect(page.locator(".govuk-summary-list")).to_contain_text("1 April 2099")
+    assert_accessible(page)
+
+
+@pytest.fixture
+def region(transactional_db):
+    """Agreements like the demo's, between Greater Manchester partners, and a partner to sign
+    in as (party to one of them)."""
+    salford = OrganisationFactory(name="Salford City Council", short_name="Salford", slug="sfd")
+    fire = OrganisationFactory(
+        name="Greater Manchester Fire and Rescue Service", short_name="GMFRS", slug="gmfrs"
+    )
+    housing = OrganisationFactory(name="Salix Homes", short_name="Salix", slug="salix")
+    make_agreement(salford, fire, title="Fire-risk referrals for vulnerable residents")
+    make_agreement(fire, housing, title="Hoarding: referrals to the multi-agency panel")
+    make_agreement(salford, housing, title="Tenancy sustainment referrals")
+    make_agreement(salford, fire, title="Safe and well visits", status=AgreementStatus.EXPIRED)
+    return member_of(housing, email="rosa.ruiz@salix.example")
+
+
+def test_register_search_matches_each_word(page: Page, live_server, region):
+    """Issue #12 item 5: two words that each match used to find nothing."""
+    sign_in(page, live_server, region.email, password=TEST_PASSWORD)
+    page.goto(f"{live_server.url}/agreements/")
+    search = page.get_by_role("textbox", name="Search")
+
+    search.fill("fire risk")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(rows(page)).to_have_count(1)
+    expect(rows(page).first).to_contain_text("Fire-risk referrals for vulnerable residents")
+    expect(page.locator("#register-table caption")).to_contain_text("1 agreement")
+    expect(search).to_have_value("fire risk")
+    assert_accessible(page)
+
+    search.fill("hoarding referrals")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(rows(page)).to_have_count(1)
+    expect(rows(page).first).to_contain_text("Hoarding: referrals to the multi-agency panel")
+    # Rosa's organisation is a party: the reference opens the agreement.
+    expect(rows(page).first.get_by_role("link", name=re.compile(r"^DSA-"))).to_be_visible()
+    assert_accessible(page)
+
+    # Words in any order, and in a party's name.
+    search.fill("referrals GMFRS")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(rows(page)).to_have_count(2)
+    search.fill("hoarding fire-risk")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.get_by_text("No agreements match these filters.")).to_be_visible()
     assert_accessible(page)

@@ -17,7 +17,12 @@ from tests.factories import SteeringGroupMemberFactory, UserFactory, member_of
 def test_healthz_answers_200_when_database_and_broker_answer(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "broker": "ok",
+        "clamav": "not configured",
+    }
 
 
 @pytest.mark.django_db
@@ -28,7 +33,12 @@ def test_healthz_answers_503_naming_the_broker_when_it_refuses(client, monkeypat
     monkeypatch.setattr(celery_app, "connection_for_write", broken_connection)
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "database": "ok", "broker": "unreachable"}
+    assert response.json() == {
+        "status": "unavailable",
+        "database": "ok",
+        "broker": "unreachable",
+        "clamav": "not configured",
+    }
 
 
 def closed_port() -> int:

@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from organisations.models import Role
+from tests import upload_files
 from tests.conftest import (  # noqa: F401 (re-exported for the tests here)
     PARTNER_CONTACT,
     PARTNER_IG,
@@ -22,8 +23,8 @@ from tests.conftest import (  # noqa: F401 (re-exported for the tests here)
 )
 from tests.factories import member_of
 
-# Minimal documents, real by content.
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# Minimal documents, real by content (uploads are parsed in full: isf_portal/uploads.py).
+PDF_BYTES = upload_files.pdf()
 
 
 def docx_bytes() -> bytes:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from agreements import demo as agreements_demo
+from insight import demo as history_demo
 from organisations import demo
 from sharing_requests import demo as proposals_demo
 
@@ -18,10 +19,13 @@ class Command(BaseCommand):
         counts["proposals"] = proposals_demo.seed()
         # After the proposals: the approved one's agreement awaits signatures.
         counts["agreements"] = agreements_demo.seed()
+        # A year of history behind the insight page: proposals decided, signed, still waiting.
+        counts["history"] = history_demo.seed()
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data ready: {organisations} organisations, {people} people, "
-                "{proposals} new proposals, {agreements} new agreements. "
+                "{proposals} new proposals, {agreements} new agreements, "
+                "{history} proposals of the past year. "
                 "Every demo account's password is '{password}'.".format(
                     password=demo.DEMO_PASSWORD, **counts
                 )

@@ -1,0 +1,53 @@
+"""Searching agreements: the one query behind the register's search box and its CSV, and
+the one the API, the public register and the "what already exists" check reuse.
+
+Every word of the search must be found (isf_portal/search.py: words match independently,
+the same on SQLite and PostgreSQL) in what the searcher may see of the agreement:
+
+- anyone: its reference, its title, and its parties' names and short names (the register's
+  summary, which every signed-in partner sees);
+- someone who may read the agreement (its parties' members and the steering group,
+  permissions.py's VIEW row), also: its data items and its parties' legal gateways.
+
+So a word found only in the data items of an agreement the searcher may not read finds
+nothing, and the results never reveal more than the register's summary. A caller without a
+user (the public register) searches the summary only.
+
+On PostgreSQL the columns searched have GIN trigram indexes (migrations 0003 and
+0005_search_detail): the party names' index finds the matching parties once per word,
+whatever the number of agreements.
+"""
+
+from django.db.models import Q
+
+from isf_portal.search import contains_any, every_word, search_words
+
+from . import permissions
+from .models import AgreementParty
+
+SUMMARY_FIELDS = ("reference", "title")
+PARTY_FIELDS = ("name", "short_name")
+
+
+def detail_text(snapshot: dict) -> str:
+    """An agreement's searchable detail, from the frozen version it was generated from: the
+    names of its data items and its parties' legal powers or statutory gateways."""
+    lines = [item.get("name") or "" for item in snapshot.get("data_items", [])]
+    for party in snapshot.get("participants", []):
+        lines += [basis.get("legal_power") or "" for basis in party.get("lawful_bases", [])]
+    return "\n".join(dict.fromkeys(line.strip() for line in lines if line and line.strip()))
+
+
+def agreements_matching(text: str, *, user=None) -> Q:
+    """The condition on Agreement that the search `text` selects, for `user` (None: the
+    summary only). Empty text selects everything."""
+    readable = permissions.visible_to(user=user) if user is not None else None
+
+    def match(word: str) -> Q:
+        parties = AgreementParty.objects.filter(contains_any(word, *PARTY_FIELDS))
+        found = contains_any(word, *SUMMARY_FIELDS) | Q(pk__in=parties.values("agreement_id"))
+        if readable is not None:
+            found |= Q(search_detail__icontains=word, pk__in=readable)
+        return found
+
+    return every_word(search_words(text), match)

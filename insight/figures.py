@@ -1,0 +1,378 @@
+"""The insight page's figures, each computed in the database over the proposals in scope.
+
+Every figure is a `Figure`: a title, a description screen readers announce with its chart,
+columns and rows (the data table and the CSV are the same rows), and the bars its chart
+draws. Times are in working days (insight.calendar), medians and 90th percentiles come from
+insight.stats."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import TruncQuarter
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agreements.models import Agreement, AgreementStatus, Signature
+from organisations.models import Organisation
+from sharing_requests.choices import ProposalStatus, Section
+from sharing_requests.models import (
+    DataItem,
+    OrganisationDecision,
+    Participant,
+    Proposal,
+    ReviewRound,
+)
+from sharing_requests.models.rounds import DecisionStatus
+from sharing_requests.workdays import latest_start_with
+
+from .calendar import calendar_ensure, day, working_days
+from .stats import spreads
+
+
+@dataclass
+class Scope:
+    """What the figures cover: proposals an organisation takes part in (or all), with a
+    participant of a sector, with data of a category, and events since a date."""
+
+    since: date | None = None
+    organisation: Organisation | None = None
+    sector: str = ""
+    category: str = ""
+    today: date = field(default_factory=timezone.localdate)
+
+    def proposals(self):
+        proposals = Proposal.objects.all()
+        if self.organisation is not None:
+            proposals = proposals.filter(
+                Exists(
+                    Participant.objects.filter(
+                        proposal=OuterRef("pk"), organisation=self.organisation
+                    )
+                )
+            )
+        if self.sector:
+            proposals = proposals.filter(
+                Exists(
+                    Participant.objects.filter(
+                        proposal=OuterRef("pk"), organisation__sector=self.sector
+                    )
+                )
+            )
+        if self.category:
+            proposals = proposals.filter(
+                Exists(DataItem.objects.filter(proposal=OuterRef("pk"), category=self.category))
+            )
+        return proposals
+
+    def since_q(self, field_name: str) -> Q:
+        if self.since is None:
+            return Q()
+        start = timezone.make_aware(datetime.combine(self.since, time.min))
+        return Q(**{f"{field_name}__gte": start})
+
+
+@dataclass
+class Bar:
+    label: str
+    values: tuple  # one value per series, None where there is none
+
+
+@dataclass
+class Figure:
+    slug: str
+    title: str
+    description: str
+    columns: list[str]
+    rows: list[list]
+    series: list[str] = field(default_factory=list)  # the chart's series names
+    bars: list[Bar] = field(default_factory=list)
+    unit: str = ""
+
+
+def quarter_label(value) -> str:
+    if value is None:
+        return ""
+    local = timezone.localtime(value) if isinstance(value, datetime) else value
+    return _("Q%(quarter)s %(year)s") % {"quarter": (local.month - 1) // 3 + 1, "year": local.year}
+
+
+def _number(value):
+    return None if value is None else round(value, 1)
+
+
+def _spread_figure(slug, title, description, rows_in, what) -> Figure:
+    rows = [[quarter_label(s.group), s.count, _number(s.median), _number(s.p90)] for s in rows_in]
+    return Figure(
+        slug=slug,
+        title=title,
+        description=description,
+        columns=[_("Quarter"), what, _("Median (working days)"), _("90th percentile")],
+        rows=rows,
+        series=[_("Median"), _("90th percentile")],
+        bars=[Bar(row[0], (row[2], row[3])) for row in rows],
+        unit=_("working days"),
+    )
+
+
+def decision_times(scope: Scope) -> Figure:
+    rounds = ReviewRound.objects.filter(
+        Q(closed_at__isnull=False) & scope.since_q("closed_at"),
+        proposal__in=scope.proposals().values("pk"),
+    ).exclude(outcome="withdrawn")
+    found = spreads(rounds, working_days("opened_at", "closed_at"), TruncQuarter("closed_at"))
+    return _spread_figure(
+        "decision-times",
+        _("Time from submission to decision"),
+        _(
+            "Working days from a proposal's submission for review to the round's decision, by "
+            "the quarter the decision was made: median and 90th percentile."
+        ),
+        found,
+        _("Decisions"),
+    )
+
+
+def signing_times(scope: Scope) -> Figure:
+    last_signature = Signature.objects.filter(agreement=OuterRef("pk")).order_by("-signed_at")
+    agreements = Agreement.objects.filter(
+        Q(activated_at__isnull=False) & scope.since_q("activated_at"),
+        is_external=False,
+        proposal__in=scope.proposals().values("pk"),
+    ).annotate(last_signed_at=Subquery(last_signature.values("signed_at")[:1]))
+    found = spreads(
+        agreements.filter(last_signed_at__isnull=False),
+        working_days("created_at", "last_signed_at"),
+        TruncQuarter("activated_at"),
+    )
+    return _spread_figure(
+        "signing-times",
+        _("Time from approval to the last signature"),
+        _(
+            "Working days from a proposal's approval (its agreement prepared) to the last "
+            "party's signature, by the quarter the agreement came into force."
+        ),
+        found,
+        _("Agreements"),
+    )
+
+
+def stages_now(scope: Scope) -> Figure:
+    proposals = scope.proposals()
+    today = day(scope.today)
+    open_round = ReviewRound.objects.filter(proposal=OuterRef("pk"), closed_at__isnull=True)
+    last_round = ReviewRound.objects.filter(proposal=OuterRef("pk")).order_by("-number")
+    stages = [
+        (_("Draft"), proposals.filter(status=ProposalStatus.DRAFT), "created_at"),
+        (
+            _("In review"),
+            proposals.filter(status=ProposalStatus.IN_REVIEW).annotate(
+                entered=Subquery(open_round.values("opened_at")[:1])
+            ),
+            "entered",
+        ),
+        (
+            _("Changes requested"),
+            proposals.filter(status=ProposalStatus.CHANGES_REQUESTED).annotate(
+                entered=Subquery(last_round.values("closed_at")[:1])
+            ),
+            "entered",
+        ),
+        (
+            _("Awaiting signatures"),
+            Agreement.objects.filter(
+                status=AgreementStatus.AWAITING_SIGNATURES,
+                proposal__in=proposals.values("pk"),
+            ),
+            "created_at",
+        ),
+    ]
+    rows = []
+    for label, queryset, entered in stages:
+        found = spreads(
+            queryset.filter(**{f"{entered}__isnull": False}), working_days(entered, today)
+        )
+        spread = found[0] if found else None
+        rows.append(
+            [
+                label,
+                spread.count if spread else 0,
+                _number(spread.median) if spread else None,
+                _number(spread.p90) if spread else None,
+            ]
+        )
+    return Figure(
+        slug="stages",
+        title=_("Proposals at each stage now"),
+        description=_(
+            "How many proposals are at each stage today, and for how many working "
+            "days they have been there: median and 90th percentile."
+        ),
+        columns=[_("Stage"), _("Proposals"), _("Median (working days)"), _("90th percentile")],
+        rows=rows,
+        series=[_("Proposals")],
+        bars=[Bar(row[0], (row[1],)) for row in rows],
+        unit=_("proposals"),
+    )
+
+
+def overdue_cutoff(today: date) -> datetime:
+    """A decision still pending in a round opened before this is overdue (the steering
+    list's rule: REVIEW_ESCALATION_WORKING_DAYS working days)."""
+    cutoff = latest_start_with(settings.REVIEW_ESCALATION_WORKING_DAYS, today)
+    return timezone.make_aware(datetime.combine(cutoff + timedelta(days=1), time.min))
+
+
+def organisations(scope: Scope, limit: int = 10) -> Figure:
+    """Which organisations take longest to decide and to sign, with their overdue decisions."""
+    in_scope = scope.proposals().values("pk")
+    decisions = OrganisationDecision.objects.filter(
+        Q(decided_at__isnull=False) & scope.since_q("decided_at"),
+        round__proposal__in=in_scope,
+    )
+    deciding = {
+        s.group: s
+        for s in spreads(decisions, working_days("round__opened_at", "decided_at"), "organisation")
+    }
+    signatures = Signature.objects.filter(
+        scope.since_q("signed_at"), agreement__proposal__in=in_scope
+    )
+    signing = {
+        s.group: s
+        for s in spreads(
+            signatures, working_days("agreement__created_at", "signed_at"), "party__organisation"
+        )
+    }
+    overdue = dict(
+        OrganisationDecision.objects.filter(
+            status=DecisionStatus.PENDING,
+            round__closed_at__isnull=True,
+            round__opened_at__lt=overdue_cutoff(scope.today),
+            round__proposal__in=in_scope,
+        )
+        .order_by()
+        .values_list("organisation")
+        .annotate(n=Count("pk"))
+    )
+    names = dict(
+        Organisation.objects.filter(pk__in=set(deciding) | set(signing) | set(overdue))
+        .order_by()
+        .values_list("pk", "name")
+    )
+    rows = []
+    for pk, name in names.items():
+        decide, sign = deciding.get(pk), signing.get(pk)
+        rows.append(
+            [
+                name,
+                decide.count if decide else 0,
+                _number(decide.median) if decide else None,
+                _number(decide.p90) if decide else None,
+                overdue.get(pk, 0),
+                sign.count if sign else 0,
+                _number(sign.median) if sign else None,
+            ]
+        )
+    rows.sort(key=lambda row: (-(row[2] or -1), -row[4], row[0]))
+    return Figure(
+        slug="organisations",
+        title=_("Organisations that take longest to decide"),
+        description=_(
+            "Each organisation's median working days to decide on a proposal in "
+            "review and to sign an agreement, with its decisions overdue now "
+            "(pending for more than %(days)s working days). The chart shows the %(n)s "
+            "slowest to decide."
+        )
+        % {"days": settings.REVIEW_ESCALATION_WORKING_DAYS, "n": limit},
+        columns=[
+            _("Organisation"),
+            _("Decisions"),
+            _("Median to decide (working days)"),
+            _("90th percentile to decide"),
+            _("Overdue now"),
+            _("Signatures"),
+            _("Median to sign (working days)"),
+        ],
+        rows=rows,
+        series=[_("Median to decide"), _("Median to sign")],
+        bars=[Bar(row[0], (row[2], row[6])) for row in rows[:limit] if row[2] is not None],
+        unit=_("working days"),
+    )
+
+
+def rounds_per_proposal(scope: Scope) -> Figure:
+    counted = (
+        ReviewRound.objects.filter(proposal=OuterRef("pk"))
+        .order_by()
+        .values("proposal")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    proposals = scope.proposals().filter(
+        Q(submitted_at__isnull=False) & scope.since_q("submitted_at")
+    )
+    found = Counter(
+        dict(
+            proposals.annotate(round_count=Subquery(counted))
+            .filter(round_count__isnull=False)
+            .order_by()
+            .values_list("round_count")
+            .annotate(n=Count("pk"))
+        )
+    )
+    buckets = [(_("1 round"), found.get(1, 0)), (_("2 rounds"), found.get(2, 0))]
+    buckets.append((_("3 rounds"), found.get(3, 0)))
+    buckets.append((_("4 or more"), sum(n for rounds, n in found.items() if rounds >= 4)))
+    rows = [[label, n] for label, n in buckets]
+    return Figure(
+        slug="rounds",
+        title=_("Review rounds per proposal"),
+        description=_("How many review rounds proposals submitted in the period needed."),
+        columns=[_("Rounds"), _("Proposals")],
+        rows=rows,
+        series=[_("Proposals")],
+        bars=[Bar(label, (n,)) for label, n in rows],
+        unit=_("proposals"),
+    )
+
+
+def sections_sent_back(scope: Scope) -> Figure:
+    decisions = OrganisationDecision.objects.filter(
+        Q(status=DecisionStatus.CHANGES_REQUESTED) & scope.since_q("decided_at"),
+        round__proposal__in=scope.proposals().values("pk"),
+    )
+    counts = Counter()
+    for sections in decisions.values_list("sections", flat=True).iterator():
+        counts.update(set(sections or []))
+    labels = dict(Section.choices)
+    rows = [
+        [str(labels.get(key, key)), n]
+        for key, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    return Figure(
+        slug="sections",
+        title=_("Sections most often sent back"),
+        description=_("How many decisions asking for changes named each section of the proposal."),
+        columns=[_("Section"), _("Requests for changes")],
+        rows=rows,
+        series=[_("Requests for changes")],
+        bars=[Bar(label, (n,)) for label, n in rows],
+        unit=_("requests"),
+    )
+
+
+FIGURES = {
+    "decision-times": decision_times,
+    "signing-times": signing_times,
+    "stages": stages_now,
+    "organisations": organisations,
+    "rounds": rounds_per_proposal,
+    "sections": sections_sent_back,
+}
+
+
+def figures_all(scope: Scope) -> list[Figure]:
+    calendar_ensure(scope.today)
+    return [build(scope) for build in FIGURES.values()]

@@ -1,0 +1,33 @@
+"""Who sees insight: steering group members and portal administrators see the whole
+region; each organisation's governance officers see the proposals their organisation takes
+part in. Everyone else gets 404 (the page's existence is no secret, but its figures are)."""
+
+from enum import StrEnum
+
+from django.http import Http404
+
+from organisations.models import Organisation, Role
+from organisations.permissions import Rule, by_rule, memberships, roles
+
+
+class Action(StrEnum):
+    VIEW_REGION = "view_region"  # every proposal in Greater Manchester
+    VIEW_ORGANISATION = "view_organisation"  # the proposals one organisation takes part in
+
+
+POLICY: dict[Action, Rule] = {
+    Action.VIEW_REGION: Rule(steering=True, staff=True),
+    Action.VIEW_ORGANISATION: Rule(roles=roles(Role.GOVERNANCE_OFFICER), scope="organisation"),
+}
+
+
+def insight_reach(request) -> list[Organisation] | None:
+    """None for the whole region, else the organisations whose figures the person may see
+    (never empty: someone with none gets 404)."""
+    if by_rule(request, POLICY[Action.VIEW_REGION], []):
+        return None
+    rule = POLICY[Action.VIEW_ORGANISATION]
+    allowed = [m.organisation for m in memberships(request).values() if rule.allows(m)]
+    if not allowed:
+        raise Http404
+    return sorted(allowed, key=lambda organisation: organisation.name)

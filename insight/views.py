@@ -1,0 +1,64 @@
+"""/insight/: where proposals get stuck and how long each step takes, for the steering group
+(the whole region) and each organisation's governance officers (their own organisation)."""
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from agreements.register import neutralise
+
+from .calendar import calendar_ensure
+from .charts import bar_chart
+from .figures import FIGURES, Scope, figures_all
+from .forms import InsightFilterForm
+from .permissions import insight_reach
+
+
+def _scope(request) -> tuple[Scope, InsightFilterForm]:
+    reach = insight_reach(request)
+    form = InsightFilterForm(request.GET, reach=reach)
+    return Scope(**form.values()), form
+
+
+@login_required
+@require_GET
+def insight(request):
+    scope, form = _scope(request)
+    figures = [(figure, bar_chart(figure)) for figure in figures_all(scope)]
+    query = request.GET.urlencode()
+    return render(
+        request,
+        "insight/insight.html",
+        {
+            "form": form,
+            "scope": scope,
+            "figures": figures,
+            "query": query,
+            "region": form.reach is None,
+            "is_filtered": bool(request.GET),
+        },
+    )
+
+
+@login_required
+@require_GET
+def figure_csv(request, slug):
+    build = FIGURES.get(slug)
+    if build is None:
+        raise Http404
+    scope, _form = _scope(request)
+    calendar_ensure(scope.today)
+    figure = build(scope)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="insight-{slug}-{stamp}.csv"'
+    response["Cache-Control"] = "no-store"
+    writer = csv.writer(response)
+    writer.writerow([neutralise(column) for column in figure.columns])
+    for row in figure.rows:
+        writer.writerow([neutralise("" if cell is None else cell) for cell in row])
+    return response

@@ -1,0 +1,122 @@
+"""What someone typed into a search box, as a database query: the generic part of every
+search in the portal (the agreement register's is agreements/search.py).
+
+- **Words match independently.** "fire risk" is two words, and an object matches when each
+  word is found somewhere in the fields searched, in any order, as part of a longer word or
+  not: it finds "Fire-risk referrals" and "Risk of fire". Punctuation separates words.
+- **One meaning on both databases.** Each word is Django's `icontains` (`UPPER(column) LIKE
+  UPPER('%word%')`), so SQLite (the embedded default) and PostgreSQL return the same rows.
+  On PostgreSQL a GIN trigram index on the same `UPPER(column::text)` expression serves each
+  word of three letters or more (`trigram_indexes`, in the app's migrations); SQLite scans,
+  which is fine at its scale.
+- **A page and its total in one query** (`page_counted`): the count rides on the page's rows
+  as a window function, so an expensive search runs once, not once to count and again for the
+  page.
+"""
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+
+from django.core.paginator import Page, Paginator
+from django.db import migrations, transaction
+from django.db.models import Count, Q, QuerySet, Window
+
+logger = logging.getLogger(__name__)
+
+# More words than this add nothing but cost: the rest are ignored.
+MAX_WORDS = 8
+
+_WORD = re.compile(r"\w+")
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a search, in order, each once (whatever its case), at most MAX_WORDS."""
+    words: dict[str, str] = {}
+    for word in _WORD.findall(text or ""):
+        words.setdefault(word.casefold(), word)
+    return list(words.values())[:MAX_WORDS]
+
+
+def contains_any(word: str, *fields: str) -> Q:
+    """The word appears in at least one of the fields (any case)."""
+    match = Q()
+    for field in fields:
+        match |= Q(**{f"{field}__icontains": word})
+    return match
+
+
+def every_word(words: Iterable[str], match: Callable[[str], Q]) -> Q:
+    """Each word matches, by `match(word)`: the condition an object found by these words
+    meets. No words: everything matches."""
+    condition = Q()
+    for word in words:
+        condition &= match(word)
+    return condition
+
+
+# --- A page and its count --------------------------------------------------------------------
+def page_counted(queryset: QuerySet, number, per_page: int) -> Page:
+    """The page `number` of `queryset` (an ordered queryset), like Paginator.get_page: a bad
+    or missing number is page 1, a number past the end the last page. One query reads the
+    page's rows and the total together; only a number past the end costs two more."""
+    paginator = Paginator(queryset, per_page)
+    try:
+        number = max(int(number), 1)
+    except (TypeError, ValueError):
+        number = 1
+    offset = (number - 1) * per_page
+    rows = list(queryset.annotate(_total=Window(Count("pk")))[offset : offset + per_page])
+    if rows:
+        paginator.count = rows[0]._total  # count is a cached_property: set, never queried
+    elif number > 1:
+        return paginator.get_page(number)  # past the end: Django counts and takes the last
+    else:
+        paginator.count = 0
+    return Page(rows, number, paginator)
+
+
+# --- PostgreSQL's trigram indexes, for the migrations ----------------------------------------
+# GIN's "fast update" parks new rows in a pending list that every search reads in full until
+# a vacuum merges it: after a bulk load (13,900 parties) the planner rightly judged the index
+# slower than a sequential scan (15 ms a word) and ignored it. The searched tables are written
+# a few rows a day, so the indexes are updated in place instead.
+_NO_PENDING_LIST = "fastupdate = off"
+
+
+def trigram_indexes(*indexes: tuple[str, str, str]) -> migrations.RunPython:
+    """A migration operation making GIN trigram indexes on UPPER(column::text), the
+    expression `icontains` compares, for (index name, table, column) triples, without a
+    pending list; an index of that name that exists already is switched to the same. PostgreSQL
+    only; nothing on SQLite. Without the right to create pg_trgm (a managed database) the
+    search still works, unindexed, and the migration says so in the log."""
+
+    def create(apps, schema_editor):
+        connection = schema_editor.connection
+        if connection.vendor != "postgresql":
+            return
+        try:
+            with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+                cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        except Exception as exc:  # no right to create it: the search works, only slower
+            logger.warning("pg_trgm not available (%s): not indexed", exc)
+            return
+        with connection.cursor() as cursor:
+            for name, table, column in indexes:
+                cursor.execute(
+                    f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" '
+                    f'USING gin ((UPPER("{column}"::text)) gin_trgm_ops) '
+                    f"WITH ({_NO_PENDING_LIST})"
+                )
+                cursor.execute(f'ALTER INDEX "{name}" SET ({_NO_PENDING_LIST})')
+                cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [name])
+
+    def drop(apps, schema_editor):
+        connection = schema_editor.connection
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            for name, _table, _column in indexes:
+                cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+    return migrations.RunPython(create, drop, elidable=False)

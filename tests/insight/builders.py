@@ -1,0 +1,70 @@
+"""A fixed history for the insight tests: proposals submitted through the services, then
+their rounds, decisions and agreements moved to known dates, so every figure can be worked
+out by hand (working days across the August and Christmas bank holidays of 2025)."""
+
+from datetime import date, datetime, time
+
+from django.utils import timezone
+
+from agreements.models import Agreement, AgreementParty, AgreementStatus, Signature
+from sharing_requests import services
+from sharing_requests.models import OrganisationDecision, ReviewRound
+from sharing_requests.rounds import rounds
+from tests.agreements.proposal_builders import build_proposal
+
+TODAY = date(2026, 1, 15)
+
+
+def at(day: date, hour: int = 10) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def in_review(*, lead, partners, author, title, submitted: date) -> ReviewRound:
+    """A proposal submitted on `submitted` with its round open (decisions pending)."""
+    p = build_proposal(lead=lead, partners=partners, author=author, title=title)
+    version = services.proposal_submit(proposal=p, by=author)
+    round_ = rounds.round_open(version_id=version.pk)
+    type(p).objects.filter(pk=p.pk).update(submitted_at=at(submitted), created_at=at(submitted))
+    ReviewRound.objects.filter(pk=round_.pk).update(opened_at=at(submitted))
+    return round_
+
+
+def decide(round_, organisation, *, on: date, status="approved", sections=()):
+    OrganisationDecision.objects.filter(round=round_, organisation=organisation).update(
+        status=status, decided_at=at(on), sections=list(sections)
+    )
+
+
+def close(round_, *, on: date, outcome="approved"):
+    ReviewRound.objects.filter(pk=round_.pk).update(closed_at=at(on, 16), outcome=outcome)
+
+
+def signed_agreement(proposal, *, approved: date, signatures: list, reference: str):
+    """An agreement of `proposal` prepared on `approved`, signed on the given days by the
+    given (organisation, user) pairs, in force after the last."""
+    agreement = Agreement.objects.create(
+        reference=reference,
+        title=proposal.title,
+        proposal=proposal,
+        status=AgreementStatus.ACTIVE,
+    )
+    last = max(day for day, _organisation, _user in signatures)
+    Agreement.objects.filter(pk=agreement.pk).update(
+        created_at=at(approved), activated_at=at(last, 17)
+    )
+    for n, (day, organisation, user) in enumerate(signatures):
+        party = AgreementParty.objects.create(
+            agreement=agreement, organisation=organisation, name=organisation.name, is_lead=n == 0
+        )
+        signature = Signature.objects.create(
+            agreement=agreement,
+            party=party,
+            capacity="siro",
+            signer=user,
+            name=user.full_name,
+            job_title="SIRO",
+            organisation_name=organisation.name,
+            pdf_sha256="0" * 64,
+        )
+        Signature.objects.filter(pk=signature.pk).update(signed_at=at(day, 11))
+    return agreement
