@@ -53,7 +53,9 @@ from pyhanko_certvalidator.errors import InsufficientRevinfoError, PathError, Va
 
 from isf_portal.domain import audit
 from notifications.models import NotificationKind
+from sharing_requests.notices import lead_tell
 
+from . import permissions
 from .events import agreement_locked, timeline_add
 from .lifecycle import on_activated, tell_parties
 from .models import Agreement, AgreementStatus, SealingCertificate
@@ -355,4 +357,23 @@ def agreement_seal(*, agreement_id: int) -> Agreement:
             context={},
             url=reverse("agreements:detail", args=[agreement.reference]),
         )
+        _tell_proposal_lead(agreement)
     return agreement
+
+
+def _tell_proposal_lead(agreement: Agreement) -> None:
+    """The people who wrote the proposal hear that its agreement is sealed (those told above
+    as a party's governance officers are not told twice)."""
+    told = set(
+        permissions.holders(permissions.Action.OVERSEE, agreement).values_list("user_id", flat=True)
+    )
+    lead_tell(
+        agreement.proposal,
+        kind=NotificationKind.AGREEMENT,
+        title=_("%(ref)s is signed and sealed: %(title)s")
+        % {"ref": agreement.reference, "title": agreement.title},
+        url=reverse("agreements:detail", args=[agreement.reference]),
+        template="agreement_sealed",
+        context={"agreement": agreement, "lead": True},
+        exclude=told,
+    )

@@ -172,9 +172,12 @@ class DelegationForm(GovukForm):
 
     def __init__(self, *args, organisation, approver, **kwargs):
         super().__init__(*args, **kwargs)
-        # Colleagues who could not delegate themselves: those who can need no delegation.
+        # Colleagues the DEPUTISE row allows (not read-only members) who could not delegate
+        # themselves: those who can need no delegation.
         self.fields["delegate"].queryset = (
-            User.objects.filter(memberships__organisation=organisation, is_active=True)
+            User.objects.filter(
+                pk__in=holders(Action.DEPUTISE, organisation).values("user_id"), is_active=True
+            )
             .exclude(pk__in=holders(Action.DELEGATE, organisation).values("user_id"))
             .exclude(pk=approver.pk)
             .order_by("full_name")

@@ -94,12 +94,17 @@ class Action(StrEnum):
     VIEW = "view"  # its page, members and history
     MANAGE = "manage"  # details, invitations, members' roles, removing members
     DELEGATE = "delegate"  # an approver lets a colleague decide for them
+    DEPUTISE = "deputise"  # may be that colleague (a role-holder, never a read-only member)
 
 
 POLICY: dict[Action, Rule] = {
     Action.VIEW: Rule(roles=roles(ANY_MEMBERSHIP), scope="organisation", staff=True),
     Action.MANAGE: Rule(roles=roles(Role.ORG_ADMIN), scope="organisation", staff=True),
     Action.DELEGATE: Rule(roles=roles(Role.APPROVER), scope="organisation"),
+    Action.DEPUTISE: Rule(
+        roles=roles(Role.MEMBER, Role.SIGNATORY, Role.GOVERNANCE_OFFICER, Role.ORG_ADMIN),
+        scope="organisation",
+    ),
 }
 
 

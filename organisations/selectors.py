@@ -1,8 +1,9 @@
 """Reads that more than one caller needs."""
 
 from django.db.models import Max
+from django.utils.formats import date_format
 
-from .models import Invitation, Membership, Organisation, SteeringGroupMember
+from .models import Delegation, Invitation, Membership, Organisation, SteeringGroupMember
 
 
 def memberships_of(*, user):
@@ -45,6 +46,10 @@ def organisation_timeline(
         "history_user", "user"
     )[:limit]:
         entries.append(_entry(row, subject=getattr(row.user, "full_name", "") or "a former user"))
+    for row in Delegation.history.filter(organisation_id=organisation.pk).select_related(
+        "history_user", "approver", "delegate"
+    )[:limit]:
+        entries.append(_entry(row, subject=_delegation_subject(row)))
     invitations = Invitation.history.filter(organisation_id=organisation.pk)
     for row in invitations.select_related("history_user")[:limit] if with_invitations else []:
         entries.append(_entry(row, subject=row.email))
@@ -61,8 +66,18 @@ REASON_TEXT = {
     "isf.membership.roles_changed": "Roles changed",
     "isf.membership.removed": "Removed from the organisation",
     "isf.membership.granted": "Roles granted",
+    "isf.delegation.created": "Delegation given",
+    "isf.delegation.revoked": "Delegation ended",
 }
 TYPE_TEXT = {"+": "Created", "~": "Changed", "-": "Deleted"}
+
+
+def _delegation_subject(row) -> str:
+    def name(user):
+        return getattr(user, "full_name", "") or "a former user"
+
+    starts, ends = date_format(row.starts_on, "j F Y"), date_format(row.ends_on, "j F Y")
+    return f"{name(row.approver)} to {name(row.delegate)}, {starts} to {ends}"
 
 
 def _entry(row, *, subject: str) -> dict:

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from isf_portal.domain import DomainError, audit
-from notifications.services import email_send
+from notifications.models import NotificationKind
+from notifications.services import email_send, notify
 
 from . import permissions
 from .models import Delegation, Invitation, Membership, Organisation, Role, User
@@ -287,6 +288,14 @@ def delegation_create(
                 _("%(name)s is an approver already and can decide without a delegation")
                 % {"name": delegate.full_name}
             )
+        if not permissions.POLICY[permissions.Action.DEPUTISE].allows(colleague):
+            raise DomainError(
+                _(
+                    "%(name)s is a read-only member of %(org)s and cannot decide: choose a "
+                    "colleague with a role"
+                )
+                % {"name": delegate.full_name, "org": organisation.name}
+            )
         if ends_on < starts_on:
             raise DomainError(_("The end date must be on or after the start date"))
         if starts_on < timezone.localdate():
@@ -300,7 +309,24 @@ def delegation_create(
         )
         audit(delegation, reason="isf.delegation.created", by=approver)
         delegation.save()
+        _tell_delegate(
+            delegation,
+            title=_("%(name)s has delegated their approvals for %(org)s to you")
+            % {"name": approver.full_name, "org": organisation.name},
+        )
     return delegation
+
+
+def _tell_delegate(delegation, *, title: str) -> None:
+    """The delegate hears of a delegation given or ended: in the portal and by e-mail."""
+    notify(
+        user=delegation.delegate,
+        kind=NotificationKind.OTHER,
+        title=title,
+        url=reverse("home"),
+        template="delegation",
+        context={"delegation": delegation, "ended": delegation.revoked_at is not None},
+    )
 
 
 def delegation_revoke(*, delegation, by: User):
@@ -313,4 +339,9 @@ def delegation_revoke(*, delegation, by: User):
         d.revoked_at = timezone.now()
         audit(d, reason="isf.delegation.revoked", by=by)
         d.save(update_fields=["revoked_at"])
+        _tell_delegate(
+            d,
+            title=_("%(name)s's delegation of their approvals for %(org)s to you has ended")
+            % {"name": d.approver.full_name, "org": d.organisation.name},
+        )
     return d

@@ -101,6 +101,33 @@ def data_flags(proposal) -> dict:
     }
 
 
+def dpia_indicators_shown(proposal) -> dict[str, list[str]]:
+    """The screening indicators the proposal's data items already show, each with the names of
+    the items that show it: special category, criminal offence or health and care data is
+    "sensitive" whatever the screening says."""
+    sensitive = [
+        i.name
+        for i in proposal.data_items.all()
+        if i.category in (DataCategory.SPECIAL, DataCategory.CRIMINAL) or i.is_health_or_care
+    ]
+    return {"sensitive": sensitive} if sensitive else {}
+
+
+def dpia_contradiction(chosen, shown: dict[str, list[str]]) -> str | None:
+    """Why a screening answer with `chosen` indicators contradicts the data items, or None."""
+    missing = [key for key in shown if key not in set(chosen or [])]
+    if not missing:
+        return None
+    labels = {key: str(label) for key, label, _hint, _decisive in DPIA_INDICATORS}
+    return _(
+        "Your data items include special category, criminal offence or health and care data "
+        "(%(items)s): select '%(indicator)s'"
+    ) % {
+        "items": ", ".join(name for key in missing for name in shown[key]),
+        "indicator": "', '".join(labels[key] for key in missing),
+    }
+
+
 def basis_problems(basis, flags: dict) -> list[str]:
     """What is wrong or missing in one party's lawful basis, as sentences."""
     problems = []
@@ -215,6 +242,15 @@ def section_problems(proposal, section: str) -> list[Problem]:
                 "confidentiality-edit",
             )
         need(p.dpia_screened, _("Answer the DPIA screening questions"), "screening")
+        contradiction = p.dpia_screened and dpia_contradiction(
+            p.dpia_indicators, dpia_indicators_shown(p)
+        )
+        if contradiction:
+            need(
+                False,
+                _("Answer the DPIA screening again: %(why)s") % {"why": contradiction},
+                "screening",
+            )
         if p.dpia_screened and dpia_outcome(p)["required"]:
             need(
                 p.dpia_reference.strip() or p.dpia_file,

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from organisations.models import Delegation, Organisation, User
+from organisations.services import delegation_create
 
 from . import services
 from .choices import Section
@@ -640,7 +641,9 @@ def _delegation():
     today = timezone.localdate()
     tom, helen = _user("tom.booth@manchester.example"), _user("helen.clarke@manchester.example")
     if not Delegation.objects.filter(approver=tom, delegate=helen).exists():
-        Delegation.objects.create(
+        # Through the service, as Tom would: audited (the organisation's history shows it)
+        # and Helen told.
+        delegation_create(
             organisation=_org("manchester"),
             approver=tom,
             delegate=helen,

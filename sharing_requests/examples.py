@@ -144,6 +144,11 @@ def proposal_fill(
             by=by,
         )
     if screening is not None:
+        if special or health or any(i.get("category") == DataCategory.CRIMINAL for i in items):
+            # What the items show is ticked, as the screening page requires (#12 item 8); in
+            # place of the default answer, so the outcome stays one indicator (no DPIA).
+            given = [] if screening is SCREENING else screening
+            screening = [*given, *([] if "sensitive" in given else ["sensitive"])]
         update(
             Section.PRACTICAL,
             {"dpia_screened": True, "dpia_indicators": screening, **plain[Section.PRACTICAL]},

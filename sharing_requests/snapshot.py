@@ -119,6 +119,50 @@ def build(p) -> dict:
     }
 
 
+def _keyed(rows) -> dict[str, str]:
+    """(name, line) pairs as {key: line}, a repeated name keyed by its occurrence."""
+    keyed, seen = {}, {}
+    for name, line in rows:
+        seen[name] = seen.get(name, 0) + 1
+        keyed[name if seen[name] == 1 else f"{name} ({seen[name]})"] = line
+    return keyed
+
+
+def list_items(snap: dict) -> dict[str, dict[str, str]]:
+    """The repeating lists of a frozen version, by their row label: each item's line, keyed
+    by what names it (a data item's name, an outcome's or action's description), so that
+    'what changed' can name the item added, removed or changed rather than the whole list."""
+    return {
+        "Measurable outcomes": _keyed(
+            (
+                o["description"],
+                f"{o['description']}: {o['measure']}"
+                + (f" (target {o['target']})" if o.get("target") else ""),
+            )
+            for o in snap.get("outcomes", [])
+        ),
+        "Data items": _keyed(
+            (
+                i["name"],
+                f"{i['name']}: {i['category']}, {i['identifiability'].lower()}"
+                + (", health or care" if i.get("is_health_or_care") else "")
+                + f". {i['necessity']}",
+            )
+            for i in snap.get("data_items", [])
+        ),
+        "Actions": _keyed(
+            (
+                a["description"],
+                f"{a['description']} ({a['owner_name']}"
+                + (f", {a['owner_organisation']}" if a.get("owner_organisation") else "")
+                + (f", by {a['due_date']}" if a.get("due_date") else "")
+                + ")",
+            )
+            for a in snap.get("actions", [])
+        ),
+    }
+
+
 def section_texts(snap: dict) -> dict[str, list[tuple[str, str]]]:
     """A frozen version as readable (question, answer) pairs per section: what reviewers see
     and what 'what changed since the last round' compares."""
@@ -140,29 +184,15 @@ def section_texts(snap: dict) -> dict[str, list[tuple[str, str]]]:
 
     parties = snap.get("participants", [])
     dpia = snap.get("dpia", {})
+    listed = list_items(snap)
     return {
         "purpose": [
             *declared("purpose", vision=snap.get("vision", {}).get("text", "")),
-            (
-                "Measurable outcomes",
-                lines(
-                    f"{o['description']}: {o['measure']}"
-                    + (f" (target {o['target']})" if o.get("target") else "")
-                    for o in snap.get("outcomes", [])
-                ),
-            ),
+            ("Measurable outcomes", lines(listed["Measurable outcomes"].values())),
         ],
         "needs": [
             *declared("needs"),
-            (
-                "Data items",
-                lines(
-                    f"{i['name']}: {i['category']}, {i['identifiability'].lower()}"
-                    + (", health or care" if i.get("is_health_or_care") else "")
-                    + f". {i['necessity']}"
-                    for i in snap.get("data_items", [])
-                ),
-            ),
+            ("Data items", lines(listed["Data items"].values())),
         ],
         "who": [
             (
@@ -205,16 +235,7 @@ def section_texts(snap: dict) -> dict[str, list[tuple[str, str]]]:
             *declared("confidentiality"),
             ("DPIA screening", dpia.get("explanation", "")),
             ("DPIA", lines([dpia.get("reference", ""), dpia.get("file_name", "")])),
-            (
-                "Actions",
-                lines(
-                    f"{a['description']} ({a['owner_name']}"
-                    + (f", {a['owner_organisation']}" if a.get("owner_organisation") else "")
-                    + (f", by {a['due_date']}" if a.get("due_date") else "")
-                    + ")"
-                    for a in snap.get("actions", [])
-                ),
-            ),
+            ("Actions", lines(listed["Actions"].values())),
         ],
         "how": declared("how"),
         "review": declared("review"),
@@ -223,17 +244,37 @@ def section_texts(snap: dict) -> dict[str, list[tuple[str, str]]]:
 
 
 def changes_between(old: dict, new: dict) -> dict[str, list[dict]]:
-    """Per section, the answers that differ between two frozen versions."""
+    """Per section, the answers that differ between two frozen versions; in a repeating list
+    (data items, outcomes, actions) each item added, removed or changed, with `change` set to
+    "added", "removed" or "changed"."""
     before, after = section_texts(old), section_texts(new)
+    old_lists, new_lists = list_items(old), list_items(new)
     changed = {}
     for section, rows in after.items():
         old_rows = dict(before.get(section, []))
         new_rows = dict(rows)
-        diffs = [
-            {"label": label, "old": old_rows.get(label, ""), "new": new_rows.get(label, "")}
-            for label in list(new_rows) + [k for k in old_rows if k not in new_rows]
-            if old_rows.get(label, "") != new_rows.get(label, "")
-        ]
+        diffs = []
+        for label in list(new_rows) + [k for k in old_rows if k not in new_rows]:
+            if old_rows.get(label, "") == new_rows.get(label, ""):
+                continue
+            if label in new_lists:
+                diffs.extend(_item_changes(label, old_lists[label], new_lists[label]))
+            else:
+                diffs.append(
+                    {"label": label, "old": old_rows.get(label, ""), "new": new_rows.get(label, "")}
+                )
         if diffs:
             changed[section] = diffs
     return changed
+
+
+def _item_changes(label: str, old: dict[str, str], new: dict[str, str]) -> list[dict]:
+    diffs = []
+    for key in list(new) + [k for k in old if k not in new]:
+        if old.get(key) == new.get(key):
+            continue
+        change = "added" if key not in old else "removed" if key not in new else "changed"
+        diffs.append(
+            {"label": label, "old": old.get(key, ""), "new": new.get(key, ""), "change": change}
+        )
+    return diffs

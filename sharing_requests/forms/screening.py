@@ -9,6 +9,7 @@ from isf_portal import uploads
 from isf_portal.forms import GovukForm
 
 from ..choices import DPIA_INDICATORS
+from ..completeness import dpia_contradiction
 from ..questions import question
 from .base import RevisionMixin
 
@@ -27,13 +28,19 @@ class ScreeningForm(RevisionMixin, GovukForm):
         error_messages={"required": _("Select which indicators apply, or select 'None of these'")},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, shown=None, **kwargs):
+        """`shown`: the indicators the proposal's answers already show (completeness.
+        dpia_indicators_shown), pre-ticked with the reason in their hint, and required."""
         super().__init__(*args, **kwargs)
+        self.shown = shown or {}
         field = self.fields["indicators"]
         field.choices = [(key, label) for key, label, _hint, _d in DPIA_INDICATORS] + [
             (NONE_OF_THESE, _("None of these"))
         ]
         field.choice_hints = {key: str(hint) for key, _label, hint, _d in DPIA_INDICATORS if hint}
+        for key, items in self.shown.items():
+            because = _("Your data items show this: %(items)s.") % {"items": ", ".join(items)}
+            field.choice_hints[key] = f"{field.choice_hints.get(key, '')} {because}".strip()
 
     def clean_indicators(self):
         chosen = self.cleaned_data["indicators"]
@@ -41,7 +48,11 @@ class ScreeningForm(RevisionMixin, GovukForm):
             raise forms.ValidationError(
                 _("Select the indicators that apply, or 'None of these', not both")
             )
-        return [c for c in chosen if c != NONE_OF_THESE]
+        chosen = [c for c in chosen if c != NONE_OF_THESE]
+        contradiction = dpia_contradiction(chosen, self.shown)
+        if contradiction:
+            raise forms.ValidationError(contradiction)
+        return chosen
 
 
 class DpiaForm(RevisionMixin, GovukForm):

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organisations.models import Delegation, Membership
+from organisations.permissions import POLICY as ORGANISATION_POLICY
+from organisations.permissions import Action as OrganisationAction
 from organisations.permissions import steering_seats
 
 from ..models import DecisionStatus, OrganisationDecision, Proposal, ReviewRound
@@ -30,9 +32,12 @@ def delegations_in_force(*, today=None):
         revoked_at__isnull=True, starts_on__lte=today, ends_on__gte=today
     ).filter(
         Exists(deciders().filter(user=OuterRef("approver"), organisation=OuterRef("organisation"))),
+        # A read-only member cannot decide, delegated or not (the DEPUTISE row).
         Exists(
             Membership.objects.filter(
-                user=OuterRef("delegate"), organisation=OuterRef("organisation")
+                ORGANISATION_POLICY[OrganisationAction.DEPUTISE].holders_q(),
+                user=OuterRef("delegate"),
+                organisation=OuterRef("organisation"),
             )
         ),
     )

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from isf_portal.domain import DomainError, audit
 from notifications.models import NotificationKind
 from notifications.services import notify
-from organisations.models import Membership, Organisation
+from organisations.models import Organisation
 
 from ..choices import ProposalStatus, Section
 from ..events import proposal_event, proposal_locked, proposal_status_change
@@ -29,7 +29,7 @@ from ..models import (
     SteeringVote,
     VoteChoice,
 )
-from ..permissions import POLICY, Action
+from ..notices import lead_tell
 from ..workdays import add_working_days
 from .access import (
     approvers_by_organisation,
@@ -306,30 +306,18 @@ def _close(review: ReviewRound, p: Proposal, outcome: str, *, by) -> None:
 
 
 def _tell_lead(p: Proposal, *, kind, title, context, url=None, body=""):
-    """The proposer's organisation hears of each decision and the outcome: the submitter and
-    those of the lead organisation who may edit the proposal (the EDIT row: they answer what
-    the round asks for), with its IG mailbox copied."""
-    users = {
-        m.user
-        for m in Membership.objects.filter(
-            POLICY[Action.EDIT].holders_q(),
-            organisation=p.lead_organisation,
-            user__is_active=True,
-        ).select_related("user")
-    }
-    if p.submitted_by:
-        users.add(p.submitted_by)
-    for user in sorted(users, key=lambda u: u.pk):
-        notify(
-            user=user,
-            kind=kind,
-            title=title,
-            url=url or round_url(p),
-            template="review_update",
-            context={"proposal": p, **context},
-            body=body,
-            cc=[p.lead_organisation.ig_mailbox],
-        )
+    """The proposer's organisation hears of each decision and the outcome (notices.lead_tell:
+    the submitter and those of the lead organisation who may edit the proposal, who answer
+    what the round asks for), with its IG mailbox copied."""
+    lead_tell(
+        p,
+        kind=kind,
+        title=title,
+        url=url or round_url(p),
+        template="review_update",
+        context=context,
+        body=body,
+    )
 
 
 # --- Leaving the round --------------------------------------------------------------------

@@ -12,6 +12,7 @@ from .. import permissions
 from ..choices import EDITABLE_STATUSES, ProposalStatus
 from ..events import proposal_event, proposal_locked
 from ..models import Endorsement, Proposal, VisionComment
+from ..notices import lead_tell_activity
 
 
 def comment_add(*, proposal: Proposal, organisation: Organisation, text: str, by) -> VisionComment:
@@ -30,6 +31,13 @@ def comment_add(*, proposal: Proposal, organisation: Organisation, text: str, by
             kind="comment",
             description=_("Comment on the vision statement from %(org)s") % {"org": organisation},
             organisation=organisation,
+        )
+        lead_tell_activity(
+            p,
+            title=_("%(org)s commented on the vision statement of %(ref)s")
+            % {"org": organisation.name, "ref": p.reference},
+            quote=text,
+            by=by,
         )
     return comment
 
@@ -60,6 +68,12 @@ def endorse(*, proposal: Proposal, organisation: Organisation, by) -> Endorsemen
             kind="endorsement",
             description=_("Vision statement endorsed for %(org)s") % {"org": organisation},
             organisation=organisation,
+        )
+        lead_tell_activity(
+            p,
+            title=_("%(org)s endorsed the vision statement of %(ref)s")
+            % {"org": organisation.name, "ref": p.reference},
+            by=by,
         )
     return endorsement
 

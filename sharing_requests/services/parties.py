@@ -2,16 +2,15 @@
 the draft) and removing them."""
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from isf_portal.domain import DomainError, audit
-from notifications.services import email_send
 
 from .. import permissions
 from ..choices import Section
 from ..events import proposal_event, proposal_locked
 from ..models import Participant, Proposal
+from ..notices import invited_tell
 from .sections import require_editable, revision_check, section_touch
 
 
@@ -51,23 +50,13 @@ def participant_save(
                 by=by,
                 kind="partner_invited",
                 description=_("%(org)s invited to take part") % {"org": instance.organisation},
-                organisation=instance.organisation,
+                # The organisation the actor acted for (the lead's people invite), not the
+                # one invited: the timeline shows it as "by <name>, <organisation>".
+                organisation=p.lead_organisation,
             )
-            _notify_invited(p, instance, by=by)
+            invited_tell(p, instance, by=by)
         section_touch(p, Section.WHO, by=by)
     return instance
-
-
-def _notify_invited(proposal, participant, *, by):
-    url = reverse("requests:detail", args=[proposal.reference])
-    email_send(
-        to=participant.contact_email,
-        cc=[participant.organisation.ig_mailbox],
-        subject=_("%(org)s has invited you to a data-sharing proposal: %(title)s")
-        % {"org": proposal.lead_organisation.name, "title": proposal.title},
-        template="proposal_invited",
-        context={"proposal": proposal, "participant": participant, "by": by, "path": url},
-    )
 
 
 def participant_remove(*, proposal: Proposal, instance: Participant, by):
@@ -85,6 +74,6 @@ def participant_remove(*, proposal: Proposal, instance: Participant, by):
             by=by,
             kind="partner_removed",
             description=_("%(org)s removed from the proposal") % {"org": organisation},
-            organisation=organisation,
+            organisation=p.lead_organisation,
         )
         section_touch(p, Section.WHO, by=by)

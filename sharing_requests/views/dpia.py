@@ -6,8 +6,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from .. import permissions, services
-from ..choices import Section
-from ..completeness import dpia_outcome
+from ..choices import DPIA_INDICATOR_CHOICES, Section
+from ..completeness import dpia_indicators_shown, dpia_outcome
 from ..forms import DpiaForm, ScreeningForm
 from .common import (
     editing_proposal,
@@ -24,9 +24,11 @@ from .common import (
 def screening_edit(request, proposal):
     revision = services.section_revision(proposal, Section.PRACTICAL)
     initial = {"revision": revision}
-    if proposal.dpia_screened:
-        initial["indicators"] = proposal.dpia_indicators or ["none"]
-    form = ScreeningForm(request.POST or None, initial=initial)
+    shown = dpia_indicators_shown(proposal)  # pre-ticked, and required (#12 item 8)
+    if proposal.dpia_screened or shown:
+        ticked = set(proposal.dpia_indicators or []) | set(shown)
+        initial["indicators"] = [k for k, _l in DPIA_INDICATOR_CHOICES if k in ticked] or ["none"]
+    form = ScreeningForm(request.POST or None, initial=initial, shown=shown)
     if request.method == "POST" and form.is_valid():
         saved = save_section(
             form,

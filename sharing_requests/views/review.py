@@ -103,7 +103,12 @@ def _review_context(request, proposal, *, decision_forms=None, vote_form=None, e
             if decision.status != DecisionStatus.PENDING:
                 continue
             capacity = decision_capacity(user=request.user, decision=decision)
-            if capacity is None or proposal.submitted_by_id == request.user.pk:
+            if capacity is None:
+                continue
+            if proposal.submitted_by_id == request.user.pk:
+                # Said, not silently left out (#12 item 12): an approver or delegate who
+                # submitted the proposal sees why there is no form.
+                capacities.append({"decision": decision, "capacity": capacity, "refused": True})
                 continue
             form = (decision_forms or {}).get(decision.pk) or DecisionForm(prefix=f"d{decision.pk}")
             capacities.append({"decision": decision, "capacity": capacity, "form": form})

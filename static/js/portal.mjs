@@ -98,3 +98,35 @@ for (const form of document.querySelectorAll("form[data-isf-warn-unsaved]")) {
     }
   });
 }
+
+// The vision statement's live preview stays in view (issue #12 item 17). On a tablet or wider
+// the stylesheet keeps it in a sticky column beside the fields; on a narrower screen it is
+// moved after the field being typed in (and back before the fields on widening). Either way,
+// if its end is below the window, the page scrolls up just enough to show it, never so far
+// that the field being typed in leaves the window.
+function keepPreviewInView(panel, form) {
+  const home = panel.parentElement;
+  const narrow = window.matchMedia("(max-width: 40.0525em)");
+  let field = null;
+  const reveal = () => {
+    if (!field) return;
+    const over = panel.getBoundingClientRect().bottom - window.innerHeight;
+    const room = field.getBoundingClientRect().top - 10;
+    if (over > 0 && room > 0) window.scrollBy(0, Math.min(over, room));
+  };
+  form.addEventListener("input", (event) => {
+    field = event.target.closest(".govuk-form-group");
+    if (!field) return;
+    if (narrow.matches && field.nextElementSibling !== panel) field.after(panel);
+    reveal();
+  });
+  // The preview grows as htmx swaps in the new text: keep showing it whole.
+  panel.addEventListener("htmx:afterSwap", reveal);
+  narrow.addEventListener("change", () => {
+    if (!narrow.matches && panel.parentElement !== home) home.prepend(panel);
+  });
+}
+
+const visionPanel = document.getElementById("vision-preview-panel");
+const visionForm = document.getElementById("vision-form");
+if (visionPanel && visionForm) keepPreviewInView(visionPanel, visionForm);

@@ -210,3 +210,12 @@ def test_the_sealed_pdf_keeps_its_tags_and_has_a_signature_page(signed, org_a, o
     first = " ".join((reader.pages[0].extract_text() or "").split())
     assert "Signed and sealed" in first
     assert verify_pdf(pdf).verdict == Verdict.SEALED
+
+
+def test_sealing_tells_the_proposals_lead(signed, member_a):
+    """Issue #12 item 13: the people who wrote the proposal hear that it is sealed."""
+    sealing.agreement_seal(agreement_id=signed.pk)
+
+    told = Notification.objects.get(user=member_a, kind=NotificationKind.AGREEMENT)
+    assert told.url == f"/agreements/{signed.reference}/"
+    assert "sealed" in told.title

@@ -465,6 +465,44 @@ def test_vision_preview_updates_as_the_author_types_without_a_page_load(page, li
     assert draft.vision.for_who == ""  # the preview saves nothing
 
 
+IN_VIEW = """(selector) => {
+    const box = document.querySelector(selector).getBoundingClientRect();
+    return box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 320])
+def test_vision_preview_stays_in_view_while_the_lower_fields_are_typed(
+    page, live_server, draft, width
+):
+    """Issue #12 item 17: beside the fields (a sticky column) on a wide screen, after the
+    field being typed in on a narrow one."""
+    sign_in(page, live_server, AUTHOR)
+    page.set_viewport_size({"width": width, "height": 720})
+    page.goto(f"{live_server.url}/proposals/{draft.reference}/vision/")
+    on_page(page, "Vision statement")
+    preview = page.get_by_role("status", name="Preview")
+
+    for label, value in VISION.items():
+        page.get_by_label(label).press_sequentially(value[:12])
+        expect(preview).to_contain_text(value[:12])
+        assert page.evaluate(IN_VIEW, "#vision-preview"), f"preview out of view after {label}"
+    last = page.get_by_label("What is the benefit over today?")
+    if width < 641:
+        # Right after the field being typed in, so the field and the preview are seen together.
+        follows = page.evaluate(
+            """() => {
+                const field = document.getElementById("id_benefit").closest(".govuk-form-group");
+                return field.nextElementSibling === document.getElementById("vision-preview-panel");
+            }"""
+        )
+        assert follows
+    expect(last).to_be_focused()
+    page.set_viewport_size({"width": 1280, "height": 720})
+    assert_accessible(page)
+
+
 @pytest.mark.browser
 def test_vision_preview_and_save_work_without_javascript(new_page, live_server, draft):
     page = new_page(java_script_enabled=False)

@@ -143,3 +143,50 @@ def test_a_body_that_is_not_a_public_authority_is_not_warned(complete_proposal, 
     )
     html = browser(member_a).get(url("check", p)).content.decode()
     assert PUBLIC_AUTHORITY_WARNING not in html
+
+
+# --- What the data items already show (issue #12 item 8) ------------------------------------
+SENSITIVE = "Special category, criminal offence or other highly personal data"
+
+
+def with_item(proposal, by, **fields):
+    from sharing_requests.examples import DATA_ITEM
+    from sharing_requests.models import DataItem
+
+    return DataItem.objects.create(proposal=proposal, **{**DATA_ITEM, **fields})
+
+
+@pytest.mark.parametrize("category", ["criminal", "special"])
+def test_none_of_these_is_refused_when_the_data_items_are_sensitive(proposal, member_a, category):
+    with_item(proposal, member_a, name="Offending history", category=category)
+    response = browser(member_a).post(
+        url("screening", proposal), {"indicators": ["none"], "revision": ""}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "govuk-error-summary" in html
+    assert "Offending history" in html
+    p = fresh(proposal)
+    assert p.dpia_screened is False
+
+
+def test_the_screening_pre_ticks_what_the_data_items_show(proposal, member_a):
+    with_item(proposal, member_a, name="Diagnoses", category="personal", is_health_or_care=True)
+    html = browser(member_a).get(url("screening", proposal)).content.decode()
+    box = html.split('value="sensitive"', 1)[1].split(">", 1)[0]
+    assert "checked" in box
+    assert "Diagnoses" in html  # says why it is ticked
+    response = browser(member_a).post(
+        url("screening", proposal), {"indicators": ["sensitive", "tracking"], "revision": ""}
+    )
+    assert response.status_code == 302
+    assert fresh(proposal).dpia_indicators == ["sensitive", "tracking"]
+
+
+def test_a_screening_the_items_later_contradict_is_not_complete(proposal, member_a):
+    browser(member_a).post(url("screening", proposal), {"indicators": ["none"], "revision": ""})
+    assert fresh(proposal).dpia_screened is True
+    with_item(proposal, member_a, name="Convictions", category="criminal")
+    problems = section_problems(fresh(proposal), Section.PRACTICAL)
+    problems = " ".join(str(p.message) for p in problems)
+    assert "DPIA screening" in problems and "Convictions" in problems

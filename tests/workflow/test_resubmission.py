@@ -125,3 +125,62 @@ def test_the_first_round_shows_no_changes_section(in_review, approver_b, client_
     page = client_for(approver_b).get(url("review", in_review)).content.decode()
     assert "What changed since" not in page
     assert "This is the first round." in page
+
+
+def test_what_changed_lists_the_data_item_added_removed_or_changed_not_the_whole_list(
+    wf, in_review, org_a, org_b, member_a, approver_a, approver_b, client_for
+):
+    """Issue #12 item 11."""
+    from sharing_requests.examples import DATA_ITEM
+    from sharing_requests.models import DataItem
+
+    send_back(wf, in_review, org_a, org_b, approver_a, approver_b)
+    p = fresh(in_review)
+    kept_names = [i.name for i in p.data_items.all()]
+    for n in range(3):
+        services.item_save(
+            proposal=p,
+            section=Section.NEEDS,
+            instance=DataItem(),
+            data={**DATA_ITEM, "name": f"Unchanged item {n}"},
+            by=member_a,
+            kind="dataitem",
+        )
+    wf.submit(fresh(p), by=member_a)
+    send_back(wf, fresh(p), org_a, org_b, approver_a, approver_b)
+    p = fresh(p)
+    services.item_save(
+        proposal=p,
+        section=Section.NEEDS,
+        instance=DataItem(),
+        data={**DATA_ITEM, "name": "GP practice"},
+        by=member_a,
+        kind="dataitem",
+    )
+    changed = p.data_items.get(name="Unchanged item 1")
+    services.item_save(
+        proposal=p,
+        section=Section.NEEDS,
+        instance=changed,
+        data={**DATA_ITEM, "name": "Unchanged item 1", "identifiability": "pseudonymised"},
+        by=member_a,
+        kind="dataitem",
+    )
+    services.item_remove(
+        proposal=p,
+        section=Section.NEEDS,
+        instance=p.data_items.get(name="Unchanged item 2"),
+        by=member_a,
+        kind="dataitem",
+    )
+    wf.submit(fresh(p), by=member_a)
+
+    page = client_for(approver_b).get(url("review", p)).content.decode()
+    changes = page.split("What changed since round 2", 1)[1].split("The proposal as submitted")[0]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", changes))
+    assert "Added: GP practice" in text
+    assert "Removed: Unchanged item 2" in text
+    assert "Unchanged item 1" in text and "Pseudonymised".lower() in text.lower()
+    assert "Unchanged item 0" not in text  # an item that did not change is not repeated
+    for name in kept_names:
+        assert name not in text
