@@ -15,6 +15,7 @@ runs against the database DATABASE_URL names (seed it first, e.g. with `make ben
 """
 
 import argparse
+import functools
 import os
 import secrets
 import shutil
@@ -163,12 +164,20 @@ class _SqlClock:
             self.queries += 1
 
 
+@functools.cache
+def _handler():
+    """One WSGI application per process, as a gunicorn worker has (loading it reads every
+    static file's headers, which is no part of a request)."""
+    from django.core.handlers.wsgi import WSGIHandler
+
+    return WSGIHandler()
+
+
 def measure(url: str, user, *, renders: int = 30, warm: int = 3) -> dict:
     """One page's costs: medians over `renders` requests after `warm` unmeasured ones."""
-    from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
 
-    handler = WSGIHandler()
+    handler = _handler()
     cookie = _session_cookie(user) if user is not None else ""
     cpu, wall, sql, queries = [], [], [], []
 

@@ -141,6 +141,31 @@ def has_steering_seat(request_or_user) -> bool:
     return seated
 
 
+def granted_codenames(request_or_user, grant_model, obj) -> frozenset[str]:
+    """The codenames the user's groups are granted on `obj` in `grant_model` (an app's
+    guardian table with a direct foreign key): one query, kept on the request for the rest of
+    it. Superusers hold only what their groups hold, like everyone else (guardian would grant
+    them everything), and direct user grants are not used by the portal."""
+    user = _user(request_or_user)
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    owner = request_or_user if hasattr(request_or_user, "user") else None
+    key = (grant_model._meta.label, obj.pk)
+    cached = getattr(owner, "_isf_grants", None) if owner is not None else None
+    if cached is not None and key in cached:
+        return cached[key]
+    found = frozenset(
+        grant_model.objects.filter(content_object_id=obj.pk, group__user=user).values_list(
+            "permission__codename", flat=True
+        )
+    )
+    if owner is not None:
+        if cached is None:
+            cached = owner._isf_grants = {}
+        cached[key] = found
+    return found
+
+
 def allowed_at(request_or_user, rule: Rule, organisation_ids) -> list[int]:
     """Of these organisations, those where the user holds one of the rule's roles."""
     organisation_ids = list(organisation_ids)

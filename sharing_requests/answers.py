@@ -29,7 +29,8 @@ def answers_context(*, proposal) -> dict:
     participants = list(
         proposal.participants.select_related("organisation").prefetch_related("lawful_bases")
     )
-    flags = data_flags(proposal)
+    data_items = list(proposal.data_items.all())
+    flags = data_flags(proposal, data_items)
     bases = []
     for party in participants:
         by_direction = {b.direction: b for b in party.lawful_bases.all()}
@@ -47,7 +48,7 @@ def answers_context(*, proposal) -> dict:
     return {
         "vision": proposal.vision,
         "outcomes": list(proposal.outcomes.all()),
-        "data_items": list(proposal.data_items.all()),
+        "data_items": data_items,
         "participants": participants,
         "bases": bases,
         "flags": flags,

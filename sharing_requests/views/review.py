@@ -251,21 +251,22 @@ def steering_reviews(request):
         overdue_after_working_days=settings.REVIEW_ESCALATION_WORKING_DAYS, today=today
     )
     page = Paginator(proposals, 25).get_page(request.GET.get("page"))
+    decisions, votes = selectors.round_details(p.round_id for p in page if p.round_id)
     rows = []
     opening_rule = RoundRule.from_settings()
     for proposal in page:
-        current = proposal.open_rounds[0] if proposal.open_rounds else None
-        opened = timezone.localdate(current.opened_at) if current else today
+        opened = timezone.localdate(proposal.opened_at) if proposal.opened_at else today
         rows.append(
             {
                 "proposal": proposal,
-                "round": current,
                 "days": working_days_between(opened, today),
-                "decisions": list(current.decisions.all()) if current else [],
+                "decisions": decisions.get(proposal.round_id, []),
                 "overdue": proposal.overdue,
-                "votes": current.vote_count if current else 0,
+                "votes": votes.get(proposal.round_id, 0),
                 "vote_required": (
-                    RoundRule.from_stored(current.rule) if current else opening_rule
+                    RoundRule.from_stored(proposal.round_rule)
+                    if proposal.round_id
+                    else opening_rule
                 ).steering_vote_required,
             }
         )

@@ -52,7 +52,10 @@ def proposal_detail(request, reference):
             completed=completed,
             timeline=selectors.timeline(proposal=proposal),
             comment_organisations=permissions.comment_organisations(request, proposal),
-            current_round=proposal.rounds.prefetch_related("decisions__organisation").first(),
+            # The page names the round and its outcome only: no decisions are read.
+            current_round=proposal.rounds.only(
+                "proposal_id", "number", "outcome", "closed_at"
+            ).first(),
             change_request_list=list(
                 {d.pk: d for found in requests_by_section.values() for d in found}.values()
             ),
