@@ -120,25 +120,30 @@ def memberships(request_or_user) -> dict[int, Membership]:
         return cached
     found = {
         m.organisation_id: m
-        for m in Membership.objects.filter(user=user).select_related("organisation")
+        for m in Membership.objects.filter(user=user).select_related("organisation").order_by()
     }
     if owner is not None:
         owner._isf_memberships = found
     return found
 
 
-def has_steering_seat(request_or_user) -> bool:
+def steering_seat(request_or_user) -> SteeringGroupMember | None:
+    """The user's steering group seat (with its organisation), or None. Given a request, read
+    once and kept on it for the rest of the request."""
     user = _user(request_or_user)
     if not user.is_authenticated or not user.is_active:
-        return False
+        return None
     owner = request_or_user if hasattr(request_or_user, "user") else None
-    cached = getattr(owner, "_isf_steering_seat", None) if owner is not None else None
-    if cached is not None:
-        return cached
-    seated = SteeringGroupMember.objects.filter(user=user).exists()
+    if owner is not None and hasattr(owner, "_isf_steering_seat"):
+        return owner._isf_steering_seat
+    seat = SteeringGroupMember.objects.filter(user=user).select_related("organisation").first()
     if owner is not None:
-        owner._isf_steering_seat = seated
-    return seated
+        owner._isf_steering_seat = seat
+    return seat
+
+
+def has_steering_seat(request_or_user) -> bool:
+    return steering_seat(request_or_user) is not None
 
 
 def granted_codenames(request_or_user, grant_model, obj) -> frozenset[str]:

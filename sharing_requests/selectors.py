@@ -11,9 +11,12 @@ from django.db.models import (
     FilteredRelation,
     OuterRef,
     Q,
+    Subquery,
     Value,
     When,
+    Window,
 )
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from . import permissions
@@ -24,6 +27,7 @@ from .models import (
     OrganisationDecision,
     Participant,
     Proposal,
+    SectionState,
     SteeringVote,
 )
 from .workdays import latest_start_with
@@ -35,20 +39,61 @@ def proposals_visible_to(*, user):
     return permissions.objects_for(user, permissions.Action.VIEW)
 
 
+def own_proposals(*, user, lead_ids, limit: int = 10) -> dict[str, list]:
+    """The user's organisations' drafts and proposals sent back for changes (those led by
+    `lead_ids`), newest activity first, at most `limit` of each: one query."""
+    found = {ProposalStatus.DRAFT: [], ProposalStatus.CHANGES_REQUESTED: []}
+    if not lead_ids:
+        return found
+    rows = (
+        proposals_visible_to(user=user)
+        .filter(lead_organisation_id__in=lead_ids, status__in=list(found))
+        .select_related("lead_organisation")
+        .only("reference", "title", "status", "lead_organisation__short_name")
+        .annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=[F("status")],
+                order_by=[F("last_activity_at").desc(), F("pk").desc()],
+            )
+        )
+        .filter(place__lte=limit)
+        .order_by("-last_activity_at", "-pk")
+    )
+    for proposal in rows:
+        found[proposal.status].append(proposal)
+    return found
+
+
 def dashboard(*, user, status: str = "", organisation_id: int | None = None):
+    """The proposals the dashboard lists, newest activity first, with the columns it shows.
+
+    `sections_completed` is a subquery in the select list: the database works it out for
+    the page's rows only, after choosing them, not for every visible proposal (a grouped
+    join counted the sections of all of them before taking a page)."""
+    completed = (
+        SectionState.objects.filter(proposal=OuterRef("pk"), status=SectionStatus.COMPLETED)
+        .order_by()
+        .values("proposal")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     queryset = (
         proposals_visible_to(user=user)
         .select_related("lead_organisation")
-        .annotate(
-            sections_completed=Count("sections", filter=Q(sections__status=SectionStatus.COMPLETED))
+        .only(
+            "reference",
+            "title",
+            "status",
+            "last_activity_at",
+            "lead_organisation__short_name",
         )
+        .annotate(sections_completed=Coalesce(Subquery(completed), 0))
         .order_by("-last_activity_at", "-pk")
     )
     if status:
         queryset = queryset.filter(status=status)
     if organisation_id:
-        # EXISTS, not a join: joining the participants multiplied the rows that
-        # sections_completed counts (2 participants showed "2 of 7" for one section).
         takes_part = Participant.objects.filter(
             proposal=OuterRef("pk"), organisation_id=organisation_id
         )
