@@ -63,6 +63,8 @@ def _granted(request_or_user, codename: str, agreement: Agreement) -> bool:
 
 
 def _party_ids(agreement: Agreement) -> list[int]:
+    if "parties" in getattr(agreement, "_prefetched_objects_cache", {}):
+        return [party.organisation_id for party in agreement.parties.all()]
     return list(agreement.parties.values_list("organisation_id", flat=True))
 
 
