@@ -67,6 +67,8 @@ def _granted(request_or_user, codename: str, proposal: Proposal) -> bool:
 
 
 def _party_ids(proposal: Proposal) -> list[int]:
+    if "participants" in getattr(proposal, "_prefetched_objects_cache", {}):
+        return [party.organisation_id for party in proposal.participants.all()]
     return list(proposal.participants.values_list("organisation_id", flat=True))
 
 

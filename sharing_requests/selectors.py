@@ -165,6 +165,7 @@ def round_details(round_ids) -> tuple[dict[int, list], dict[int, int]]:
         .select_related("organisation")
         .only("round_id", "status", "organisation__name", "organisation__short_name")
     ):
+        decision.status_label = DecisionStatus(decision.status).label
         decisions.setdefault(decision.round_id, []).append(decision)
     votes = dict(
         SteeringVote.objects.filter(round_id__in=round_ids)

@@ -4,7 +4,7 @@ from django import template
 from django.urls import reverse
 from django.utils import formats
 
-from ..choices import STATUS_TAG_CLASSES, Section
+from ..choices import STATUS_TAG_CLASSES, ProposalStatus, Section
 from ..questions import Part, entries
 from ..rounds.rule import RoundRule
 
@@ -18,7 +18,8 @@ def status_tag_class(status: str) -> str:
 
 @register.inclusion_tag("sharing_requests/includes/status_tag.html")
 def proposal_status(proposal):
-    return {"status": proposal.status, "label": proposal.get_status_display()}
+    # The enum's label: get_status_display() rebuilds a dict of every choice on each call.
+    return {"status": proposal.status, "label": ProposalStatus(proposal.status).label}
 
 
 @register.filter

@@ -15,7 +15,7 @@ from tests.workflow.conftest import build_proposal
 PAGES = {
     "home": 5,
     "dashboard": 4,
-    "proposal": 16,
+    "proposal": 15,
     "review": 11,
     "steering_list": 6,
     "notifications": 3,
