@@ -8,12 +8,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from notifications.models import Notification, NotificationKind
+from sharing_requests.choices import ProposalStatus
+from sharing_requests.models import Proposal
 from tests.workflow.conftest import build_proposal
 
 # Queries per page in a warm session (its navigation cached), the same at both sizes and
 # pinned: a change that makes a page read more says why here.
 PAGES = {
     "home": 5,
+    "home_author": 5,
     "dashboard": 4,
     "proposal": 15,
     "review": 11,
@@ -55,6 +58,7 @@ def test_page_queries_do_not_grow_with_the_data(
     )
     pages = {
         "home": (approver_b, reverse("home")),
+        "home_author": (member_a, reverse("home")),
         "dashboard": (member_a, reverse("requests:list")),
         "proposal": (member_a, reverse("requests:detail", args=[first.reference])),
         "review": (approver_b, reverse("requests:review", args=[first.reference])),
@@ -72,3 +76,28 @@ def test_page_queries_do_not_grow_with_the_data(
 
     assert large == small
     assert small == PAGES
+
+
+@pytest.mark.django_db
+def test_home_lists_the_newest_drafts_and_those_sent_back_in_one_read(
+    org_a, org_b, member_a, client_for
+):
+    from sharing_requests import selectors
+
+    sent_back = build_proposal(lead=org_a, partners=[org_b], by=member_a, title="Sent back")
+    # What a round that requested changes leaves (the home page reads the status only).
+    Proposal.objects.filter(pk=sent_back.pk).update(status=ProposalStatus.CHANGES_REQUESTED)
+    for i in range(7):
+        build_proposal(lead=org_a, partners=[org_b], by=member_a, title=f"Draft {i}")
+
+    html = client_for(member_a).get(reverse("home")).content.decode()
+
+    back = html.split("Sent back to your organisation for changes", 1)[1].split("</ul>", 1)[0]
+    assert "Sent back" in back and "Draft" not in back
+    drafts = html.split("Drafts your organisation is writing", 1)[1].split("</ul>", 1)[0]
+    assert [f"Draft {i}" in drafts for i in range(7)] == [False, False] + [True] * 5
+    assert drafts.index("Draft 6") < drafts.index("Draft 2")  # newest activity first
+    with CaptureQueriesContext(connection) as queries:
+        own = selectors.own_proposals(user=member_a, lead_ids=[org_a.pk], limit=3)
+    assert len(queries) == 1
+    assert [p.title for p in own["draft"]] == ["Draft 6", "Draft 5", "Draft 4"]
