@@ -16,7 +16,6 @@ from django.apps import apps as global_apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
-from guardian.core import ObjectPermissionChecker
 
 from organisations.models import Membership, Organisation, Role
 from organisations.permissions import (
@@ -25,6 +24,7 @@ from organisations.permissions import (
     Rule,
     allowed_at,
     by_rule,
+    granted_codenames,
     memberships,
     roles,
 )
@@ -59,23 +59,13 @@ POLICY: dict[Action, Rule] = {
 
 # --- Asking the table ------------------------------------------------------------------------
 def _granted(request_or_user, codename: str, agreement: Agreement) -> bool:
-    user = getattr(request_or_user, "user", request_or_user)
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        # Superusers see what their organisations are party to, like everyone else.
-        return AgreementGroupObjectPermission.objects.filter(
-            content_object=agreement, permission__codename=codename, group__user=user
-        ).exists()
-    if not hasattr(request_or_user, "user"):
-        return ObjectPermissionChecker(user).has_perm(codename, agreement)
-    checker = getattr(request_or_user, "_isf_agreement_checker", None)
-    if checker is None:
-        checker = request_or_user._isf_agreement_checker = ObjectPermissionChecker(user)
-    return checker.has_perm(codename, agreement)
+    # Superusers see what their organisations are party to, like everyone else.
+    return codename in granted_codenames(request_or_user, AgreementGroupObjectPermission, agreement)
 
 
 def _party_ids(agreement: Agreement) -> list[int]:
+    if "parties" in getattr(agreement, "_prefetched_objects_cache", {}):
+        return [party.organisation_id for party in agreement.parties.all()]
     return list(agreement.parties.values_list("organisation_id", flat=True))
 
 

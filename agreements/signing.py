@@ -10,6 +10,7 @@ per party and capacity) backs this up.
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from isf_portal.domain import DomainError, audit
 from notifications.models import NotificationKind
 from notifications.services import notify
 from organisations.models import SignatoryCapacity
+from organisations.permissions import memberships
 from outbox.services import outbox_enqueue
 from sharing_requests.rounds.rounds import proposal_send_back
 
@@ -90,18 +92,45 @@ def missing_signatures(agreement: Agreement) -> list[tuple[AgreementParty, str]]
     ]
 
 
-def awaiting_signature_of(*, user) -> list[tuple[Agreement, list[Owed]]]:
-    """Agreements waiting for this user's signature (for the home page)."""
-    agreements = Agreement.objects.filter(
-        permissions.POLICY[permissions.Action.SIGN].holders_q(
-            "parties__organisation__memberships__"
-        ),
-        status=AgreementStatus.AWAITING_SIGNATURES,
-        parties__organisation__memberships__user=user,
-    ).distinct()
+def awaiting_signature_of(*, user, request=None) -> list[tuple[Agreement, list[Owed]]]:
+    """Agreements waiting for this user's signature (for the home page): at most three
+    queries, however many wait. Given the request, the memberships it has read are used."""
+    rule = permissions.POLICY[permissions.Action.SIGN]
+    capacities = {
+        pk: m.signatory_capacity for pk, m in memberships(request or user).items() if rule.allows(m)
+    }
+    if not capacities:
+        return []
+    agreements = (
+        Agreement.objects.filter(
+            status=AgreementStatus.AWAITING_SIGNATURES,
+            pk__in=AgreementParty.objects.filter(organisation_id__in=capacities).values(
+                "agreement_id"
+            ),
+        )
+        .only("reference", "title", "status")
+        .prefetch_related(
+            Prefetch(
+                "parties",
+                queryset=AgreementParty.objects.filter(organisation_id__in=capacities),
+                to_attr="own_parties",
+            ),
+            Prefetch(
+                "signatures",
+                queryset=Signature.objects.only("agreement_id", "party_id", "capacity"),
+                to_attr="given",
+            ),
+        )
+    )
     waiting = []
     for agreement in agreements:
-        owed = owed_by(user=user, agreement=agreement)
+        signed = {(s.party_id, s.capacity) for s in agreement.given}
+        owed = [
+            Owed(party=party, capacity=capacities[party.organisation_id])
+            for party in agreement.own_parties
+            if capacities[party.organisation_id] in party.required_signatures
+            and (party.pk, capacities[party.organisation_id]) not in signed
+        ]
         if owed:
             waiting.append((agreement, owed))
     return waiting

@@ -14,11 +14,11 @@ from agreements.signing import awaiting_signature_of
 from isf_portal import scanning
 from isf_portal.celery import app
 from organisations import permissions as organisation_permissions
-from organisations.selectors import memberships_of, open_invitations, steering_seat_of
+from organisations.selectors import open_invitations
 from sharing_requests import permissions as proposal_permissions
 from sharing_requests.choices import ProposalStatus
 from sharing_requests.rounds.reads import awaiting_decision
-from sharing_requests.selectors import proposals_visible_to
+from sharing_requests.selectors import own_proposals
 
 logger = logging.getLogger(__name__)
 
@@ -30,35 +30,41 @@ def home(request):
     """Signed in: what waits for the user. Signed out: what the service is, and sign-in."""
     if not request.user.is_authenticated:
         return render(request, "start.html")
-    memberships = list(memberships_of(user=request.user))
+    # The memberships and the steering seat are read once, and the permission checks below
+    # use the same copies (kept on the request).
+    memberships = sorted(
+        (
+            m
+            for m in organisation_permissions.memberships(request).values()
+            if m.organisation.is_active
+        ),
+        key=lambda m: m.organisation.name,
+    )
     manage = organisation_permissions.POLICY[organisation_permissions.Action.MANAGE]
     admin_of = [m.organisation for m in memberships if manage.allows(m)]
     waiting_invitations = []
     for organisation in admin_of:
         waiting_invitations.extend(open_invitations(organisation=organisation))
-    decisions, votes = awaiting_decision(user=request.user, limit=HOME_LIST_LIMIT + 1)
-    signatures = awaiting_signature_of(user=request.user)
+    decisions, votes = awaiting_decision(
+        user=request.user, limit=HOME_LIST_LIMIT + 1, request=request
+    )
+    signatures = awaiting_signature_of(user=request.user, request=request)
     start = proposal_permissions.POLICY[proposal_permissions.Action.START]
     lead_ids = [m.organisation_id for m in memberships if start.allows(m)]
-    own = (
-        proposals_visible_to(user=request.user)
-        .filter(lead_organisation_id__in=lead_ids)
-        .select_related("lead_organisation")
-        .order_by("-last_activity_at")
-    )
+    own = own_proposals(user=request.user, lead_ids=lead_ids)
     return render(
         request,
         "home.html",
         {
             "memberships": memberships,
-            "steering_seat": steering_seat_of(user=request.user),
+            "steering_seat": organisation_permissions.steering_seat(request),
             "waiting_invitations": waiting_invitations,
             "decisions": decisions[:HOME_LIST_LIMIT],
             "votes": votes[:HOME_LIST_LIMIT],
             "more_waiting": len(decisions) > HOME_LIST_LIMIT or len(votes) > HOME_LIST_LIMIT,
             "signatures": signatures,
-            "sent_back": list(own.filter(status=ProposalStatus.CHANGES_REQUESTED)[:10]),
-            "drafts": list(own.filter(status=ProposalStatus.DRAFT)[:5]),
+            "sent_back": own[ProposalStatus.CHANGES_REQUESTED][:10],
+            "drafts": own[ProposalStatus.DRAFT][:5],
             "can_start": bool(lead_ids),
         },
     )

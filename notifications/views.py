@@ -6,15 +6,22 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from .models import Email, Notification
+from .models import Email, Notification, NotificationKind
 from .signals import notifications_read
 
 
 @login_required
 def notification_list(request):
-    page = Paginator(Notification.objects.filter(user=request.user), 25).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        Notification.objects.filter(user=request.user).only(
+            "kind", "title", "body", "url", "created_at", "read_at"
+        ),
+        25,
+    ).get_page(request.GET.get("page"))
+    # Labels looked up once, not by get_kind_display() (a dict of every choice per call).
+    labels = dict(NotificationKind.choices)
+    for notification in page:
+        notification.kind_label = labels.get(notification.kind, notification.kind)
     return render(request, "notifications/list.html", {"page": page})
 
 

@@ -125,25 +125,55 @@ def memberships(request_or_user) -> dict[int, Membership]:
         return cached
     found = {
         m.organisation_id: m
-        for m in Membership.objects.filter(user=user).select_related("organisation")
+        for m in Membership.objects.filter(user=user).select_related("organisation").order_by()
     }
     if owner is not None:
         owner._isf_memberships = found
     return found
 
 
-def has_steering_seat(request_or_user) -> bool:
+def steering_seat(request_or_user) -> SteeringGroupMember | None:
+    """The user's steering group seat (with its organisation), or None. Given a request, read
+    once and kept on it for the rest of the request."""
     user = _user(request_or_user)
     if not user.is_authenticated or not user.is_active:
-        return False
+        return None
     owner = request_or_user if hasattr(request_or_user, "user") else None
-    cached = getattr(owner, "_isf_steering_seat", None) if owner is not None else None
-    if cached is not None:
-        return cached
-    seated = SteeringGroupMember.objects.filter(user=user).exists()
+    if owner is not None and hasattr(owner, "_isf_steering_seat"):
+        return owner._isf_steering_seat
+    seat = SteeringGroupMember.objects.filter(user=user).select_related("organisation").first()
     if owner is not None:
-        owner._isf_steering_seat = seated
-    return seated
+        owner._isf_steering_seat = seat
+    return seat
+
+
+def has_steering_seat(request_or_user) -> bool:
+    return steering_seat(request_or_user) is not None
+
+
+def granted_codenames(request_or_user, grant_model, obj) -> frozenset[str]:
+    """The codenames the user's groups are granted on `obj` in `grant_model` (an app's
+    guardian table with a direct foreign key): one query, kept on the request for the rest of
+    it. Superusers hold only what their groups hold, like everyone else (guardian would grant
+    them everything), and direct user grants are not used by the portal."""
+    user = _user(request_or_user)
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    owner = request_or_user if hasattr(request_or_user, "user") else None
+    key = (grant_model._meta.label, obj.pk)
+    cached = getattr(owner, "_isf_grants", None) if owner is not None else None
+    if cached is not None and key in cached:
+        return cached[key]
+    found = frozenset(
+        grant_model.objects.filter(content_object_id=obj.pk, group__user=user).values_list(
+            "permission__codename", flat=True
+        )
+    )
+    if owner is not None:
+        if cached is None:
+            cached = owner._isf_grants = {}
+        cached[key] = found
+    return found
 
 
 def allowed_at(request_or_user, rule: Rule, organisation_ids) -> list[int]:

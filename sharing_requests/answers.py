@@ -1,9 +1,11 @@
 """Reads behind the pages that show a proposal's answers: the answers summary (the task list,
 a section's page, check your answers, print) and the reasons the last round sent back."""
 
+from django.db.models import Prefetch
+
 from .choices import DPIA_INDICATORS, Direction, ProposalStatus
 from .completeness import basis_warnings, data_flags, dpia_outcome
-from .models import DecisionStatus
+from .models import DecisionStatus, Participant
 
 
 def change_requests(*, proposal) -> dict:
@@ -24,12 +26,22 @@ def change_requests(*, proposal) -> dict:
     return found
 
 
+# The parties with what the answers show of them. A page that also checks permissions on the
+# proposal's parties reads them once with prefetch_related_objects([proposal], PARTICIPANTS).
+PARTICIPANTS = Prefetch(
+    "participants",
+    queryset=Participant.objects.select_related("organisation").prefetch_related("lawful_bases"),
+)
+
+
 def answers_context(*, proposal) -> dict:
     """Everything the answers summary (check answers, print, read-only view) shows."""
-    participants = list(
-        proposal.participants.select_related("organisation").prefetch_related("lawful_bases")
-    )
-    flags = data_flags(proposal)
+    if "participants" in getattr(proposal, "_prefetched_objects_cache", {}):
+        participants = list(proposal.participants.all())  # read by the page (PARTICIPANTS)
+    else:
+        participants = list(PARTICIPANTS.queryset.filter(proposal=proposal))
+    data_items = list(proposal.data_items.all())
+    flags = data_flags(proposal, data_items)
     bases = []
     for party in participants:
         by_direction = {b.direction: b for b in party.lawful_bases.all()}
@@ -47,7 +59,7 @@ def answers_context(*, proposal) -> dict:
     return {
         "vision": proposal.vision,
         "outcomes": list(proposal.outcomes.all()),
-        "data_items": list(proposal.data_items.all()),
+        "data_items": data_items,
         "participants": participants,
         "bases": bases,
         "flags": flags,

@@ -92,8 +92,10 @@ def dpia_outcome(proposal) -> dict:
     }
 
 
-def data_flags(proposal) -> dict:
-    items = list(proposal.data_items.all())
+def data_flags(proposal, items=None) -> dict:
+    """What the data items hold that the lawful bases must answer for. `items`: the
+    proposal's data items, if already read."""
+    items = list(proposal.data_items.all()) if items is None else items
     return {
         "special": any(i.category == DataCategory.SPECIAL for i in items),
         "criminal": any(i.category == DataCategory.CRIMINAL for i in items),

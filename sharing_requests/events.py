@@ -31,10 +31,13 @@ def proposal_status_change(
     proposal_event(p, by=by, kind=kind, description=description, organisation=organisation)
 
 
-def proposal_chain(proposal) -> audit_chain.ChainReport:
-    """Whether the proposal's timeline is as it was written."""
+def proposal_chain(proposal, events=None) -> audit_chain.ChainReport:
+    """Whether the proposal's timeline is as it was written. `events`: every one of its
+    events, already read (in any order); otherwise they are read here."""
     return audit_chain.verify(
-        proposal.events.order_by("sequence"),
+        proposal.events.order_by("sequence")
+        if events is None
+        else sorted(events, key=lambda event: event.sequence),
         head=proposal.events_head,
         count=proposal.events_count,
         domain=audit_chain.PROPOSAL,

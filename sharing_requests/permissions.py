@@ -15,7 +15,6 @@ from django.apps import apps as global_apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
-from guardian.core import ObjectPermissionChecker
 
 from organisations.models import Organisation, Role
 from organisations.permissions import (
@@ -24,6 +23,7 @@ from organisations.permissions import (
     Rule,
     allowed_at,
     by_rule,
+    granted_codenames,
     has_steering_seat,
     memberships,
     roles,
@@ -62,31 +62,13 @@ POLICY: dict[Action, Rule] = {
 
 
 # --- Asking the table ------------------------------------------------------------------------
-def checker(request_or_user) -> ObjectPermissionChecker:
-    """One guardian permission cache per request."""
-    user = getattr(request_or_user, "user", request_or_user)
-    if not hasattr(request_or_user, "user"):
-        return ObjectPermissionChecker(user)
-    existing = getattr(request_or_user, "_isf_perm_checker", None)
-    if existing is None:
-        existing = request_or_user._isf_perm_checker = ObjectPermissionChecker(user)
-    return existing
-
-
 def _granted(request_or_user, codename: str, proposal: Proposal) -> bool:
-    user = getattr(request_or_user, "user", request_or_user)
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        # Guardian grants superusers everything; the portal's rule is that nobody outside the
-        # parties (and the steering group once submitted) sees a proposal, administrators too.
-        return ProposalGroupObjectPermission.objects.filter(
-            content_object=proposal, permission__codename=codename, group__user=user
-        ).exists()
-    return checker(request_or_user).has_perm(codename, proposal)
+    return codename in granted_codenames(request_or_user, ProposalGroupObjectPermission, proposal)
 
 
 def _party_ids(proposal: Proposal) -> list[int]:
+    if "participants" in getattr(proposal, "_prefetched_objects_cache", {}):
+        return [party.organisation_id for party in proposal.participants.all()]
     return list(proposal.participants.values_list("organisation_id", flat=True))
 
 

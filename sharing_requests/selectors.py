@@ -8,13 +8,15 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     OuterRef,
-    Prefetch,
     Q,
     Subquery,
     Value,
     When,
+    Window,
 )
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from . import permissions
@@ -25,7 +27,8 @@ from .models import (
     OrganisationDecision,
     Participant,
     Proposal,
-    ReviewRound,
+    SectionState,
+    SteeringVote,
 )
 from .workdays import latest_start_with
 
@@ -36,20 +39,61 @@ def proposals_visible_to(*, user):
     return permissions.objects_for(user, permissions.Action.VIEW)
 
 
+def own_proposals(*, user, lead_ids, limit: int = 10) -> dict[str, list]:
+    """The user's organisations' drafts and proposals sent back for changes (those led by
+    `lead_ids`), newest activity first, at most `limit` of each: one query."""
+    found = {ProposalStatus.DRAFT: [], ProposalStatus.CHANGES_REQUESTED: []}
+    if not lead_ids:
+        return found
+    rows = (
+        proposals_visible_to(user=user)
+        .filter(lead_organisation_id__in=lead_ids, status__in=list(found))
+        .select_related("lead_organisation")
+        .only("reference", "title", "status", "lead_organisation__short_name")
+        .annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=[F("status")],
+                order_by=[F("last_activity_at").desc(), F("pk").desc()],
+            )
+        )
+        .filter(place__lte=limit)
+        .order_by("-last_activity_at", "-pk")
+    )
+    for proposal in rows:
+        found[proposal.status].append(proposal)
+    return found
+
+
 def dashboard(*, user, status: str = "", organisation_id: int | None = None):
+    """The proposals the dashboard lists, newest activity first, with the columns it shows.
+
+    `sections_completed` is a subquery in the select list: the database works it out for
+    the page's rows only, after choosing them, not for every visible proposal (a grouped
+    join counted the sections of all of them before taking a page)."""
+    completed = (
+        SectionState.objects.filter(proposal=OuterRef("pk"), status=SectionStatus.COMPLETED)
+        .order_by()
+        .values("proposal")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     queryset = (
         proposals_visible_to(user=user)
         .select_related("lead_organisation")
-        .annotate(
-            sections_completed=Count("sections", filter=Q(sections__status=SectionStatus.COMPLETED))
+        .only(
+            "reference",
+            "title",
+            "status",
+            "last_activity_at",
+            "lead_organisation__short_name",
         )
+        .annotate(sections_completed=Coalesce(Subquery(completed), 0))
         .order_by("-last_activity_at", "-pk")
     )
     if status:
         queryset = queryset.filter(status=status)
     if organisation_id:
-        # EXISTS, not a join: joining the participants multiplied the rows that
-        # sections_completed counts (2 participants showed "2 of 7" for one section).
         takes_part = Participant.objects.filter(
             proposal=OuterRef("pk"), organisation_id=organisation_id
         )
@@ -70,39 +114,64 @@ class Timeline(list):
 
 def timeline(*, proposal, limit: int = 200) -> Timeline:
     events = Timeline(proposal.events.select_related("actor", "organisation")[:limit])
-    events.chain = proposal_chain(proposal)
+    # Fewer than the limit: these are all its events, and the chain is checked on them
+    # rather than on a second read of the same rows.
+    events.chain = proposal_chain(proposal, events if len(events) < limit else None)
     return events
 
 
 def in_review(*, overdue_after_working_days: int, today):
     """Proposals in review for the steering group's list, the overdue ones first (a decision
     still pending after the escalation period), then the longest in review. Ordered in SQL so
-    the list can be paginated however many proposals are in review."""
+    the list can be paginated however many proposals are in review.
+
+    The open round (at most one a proposal) is joined once, so its opening time and the
+    overdue flag are worked out in one pass over the proposals in review. Each row carries
+    `round_id`, `opened_at`, `round_rule` and `overdue`; `round_details` reads what the page
+    shows of its rows' rounds."""
     cutoff = latest_start_with(overdue_after_working_days, today)
     opened_before = timezone.make_aware(datetime.combine(cutoff + timedelta(days=1), time.min))
-    open_round = ReviewRound.objects.filter(proposal=OuterRef("pk"), closed_at__isnull=True)
     pending = OrganisationDecision.objects.filter(
-        round__proposal=OuterRef("pk"),
-        round__closed_at__isnull=True,
-        status=DecisionStatus.PENDING,
-    )
-    rounds = (
-        ReviewRound.objects.filter(closed_at__isnull=True)
-        .annotate(vote_count=Count("votes"))
-        .prefetch_related("decisions__organisation")
+        round_id=OuterRef("open_round__id"), status=DecisionStatus.PENDING
     )
     return (
         Proposal.objects.filter(status=ProposalStatus.IN_REVIEW)
+        .annotate(
+            open_round=FilteredRelation("rounds", condition=Q(rounds__closed_at__isnull=True))
+        )
         .only("reference", "title", "status", "lead_organisation__short_name")
         .select_related("lead_organisation")
         .annotate(
-            opened_at=Subquery(open_round.values("opened_at")[:1]),
+            round_id=F("open_round__id"),
+            opened_at=F("open_round__opened_at"),
+            round_rule=F("open_round__rule"),
             overdue=Case(
-                When(Exists(pending) & Q(opened_at__lt=opened_before), then=Value(True)),
+                When(Q(opened_at__lt=opened_before) & Exists(pending), then=Value(True)),
                 default=Value(False),
                 output_field=BooleanField(),
             ),
         )
-        .prefetch_related(Prefetch("rounds", queryset=rounds, to_attr="open_rounds"))
         .order_by("-overdue", F("opened_at").asc(nulls_last=True), "reference")
     )
+
+
+def round_details(round_ids) -> tuple[dict[int, list], dict[int, int]]:
+    """For a page of rounds: their decisions by round id, each with its organisation's names,
+    and their steering votes' counts by round id. Two queries, whatever the page's size."""
+    round_ids = list(round_ids)
+    decisions: dict[int, list] = {}
+    for decision in (
+        OrganisationDecision.objects.filter(round_id__in=round_ids)
+        .select_related("organisation")
+        .only("round_id", "status", "organisation__name", "organisation__short_name")
+    ):
+        decision.status_label = DecisionStatus(decision.status).label
+        decisions.setdefault(decision.round_id, []).append(decision)
+    votes = dict(
+        SteeringVote.objects.filter(round_id__in=round_ids)
+        .order_by()
+        .values("round_id")
+        .annotate(n=Count("pk"))
+        .values_list("round_id", "n")
+    )
+    return decisions, votes

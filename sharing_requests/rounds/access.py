@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from organisations.models import Delegation, Membership
 from organisations.permissions import POLICY as ORGANISATION_POLICY
 from organisations.permissions import Action as OrganisationAction
-from organisations.permissions import steering_seats
+from organisations.permissions import memberships, steering_seats
 
 from ..models import DecisionStatus, OrganisationDecision, Proposal, ReviewRound
 from ..permissions import POLICY, Action, may
@@ -53,12 +53,13 @@ def active_delegation(*, user, organisation, today=None, not_for=None):
     return delegations.select_related("approver").order_by("pk").first()
 
 
-def decision_capacity(*, user, decision) -> tuple[str, object] | None:
+def decision_capacity(*, user, decision, request=None) -> tuple[str, object] | None:
     """('approver', None) or ('delegate', approver) if `user` may decide for the decision's
-    organisation; None otherwise."""
+    organisation; None otherwise. Given the request, the memberships it has read are used."""
     if not user.is_authenticated:
         return None
-    if deciders().filter(user=user, organisation_id=decision.organisation_id).exists():
+    held = memberships(request or user).get(decision.organisation_id)
+    if POLICY[Action.DECIDE].allows(held):
         return ("approver", None)
     delegation = active_delegation(
         user=user,

@@ -2,16 +2,19 @@
 
 from django.db.models import Q
 
+from organisations.permissions import memberships
+
 from ..models import DecisionStatus, OrganisationDecision, ReviewRound
-from ..permissions import Action, may
-from .access import deciders, delegations_in_force
+from ..permissions import POLICY, Action, may
+from .access import delegations_in_force
 
 
-def awaiting_decision(*, user, limit: int | None = None):
+def awaiting_decision(*, user, limit: int | None = None, request=None):
     """The decisions and votes waiting for this user, in every capacity they hold, oldest
     first (at most `limit` of each). Rounds whose rule needs no steering vote wait for no
-    vote."""
-    org_ids = set(deciders().filter(user=user).values_list("organisation_id", flat=True))
+    vote. Given the request, the memberships and seat it has read are used."""
+    decide = POLICY[Action.DECIDE]
+    org_ids = {pk for pk, m in memberships(request or user).items() if decide.allows(m)}
     org_ids |= set(
         delegations_in_force().filter(delegate=user).values_list("organisation_id", flat=True)
     )
@@ -32,7 +35,7 @@ def awaiting_decision(*, user, limit: int | None = None):
         .order_by("round__opened_at", "pk")
     )
     votes = ReviewRound.objects.none()
-    if may(user, Action.VOTE):
+    if may(request or user, Action.VOTE):
         votes = (
             ReviewRound.objects.filter(closed_at__isnull=True, steering_outcome="")
             # A rule recorded before the setting existed has no key: the vote was required.

@@ -3,8 +3,9 @@ import datetime
 from django import template
 from django.urls import reverse
 from django.utils import formats
+from django.utils.html import format_html
 
-from ..choices import STATUS_TAG_CLASSES, Section
+from ..choices import STATUS_TAG_CLASSES, ProposalStatus, Section
 from ..questions import Part, entries
 from ..rounds.rule import RoundRule
 
@@ -16,9 +17,16 @@ def status_tag_class(status: str) -> str:
     return STATUS_TAG_CLASSES.get(status, "govuk-tag--grey")
 
 
-@register.inclusion_tag("sharing_requests/includes/status_tag.html")
+@register.simple_tag
 def proposal_status(proposal):
-    return {"status": proposal.status, "label": proposal.get_status_display()}
+    """The proposal's status as a GOV.UK tag. Built here rather than by an included template
+    (a list renders one per row; a template's context and render cost more than the tag), and
+    labelled from the enum: get_status_display() rebuilds a dict of every choice on each call."""
+    return format_html(
+        '<strong class="govuk-tag {}">{}</strong>',
+        status_tag_class(proposal.status),
+        ProposalStatus(proposal.status).label,
+    )
 
 
 @register.filter

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from isf_portal.domain import DomainError
-from organisations.selectors import memberships_of
+from organisations.permissions import memberships
 
 from .. import permissions, selectors, services
 from ..choices import STATUS_TAG_CLASSES, ProposalStatus, Section
@@ -21,7 +21,11 @@ def proposal_list(request):
     status = request.GET.get("status", "")
     if status not in ProposalStatus.values:
         status = ""
-    organisations = [m.organisation for m in memberships_of(user=request.user)]
+    # The memberships the permission checks read for this request (may_start_any below).
+    organisations = sorted(
+        (m.organisation for m in memberships(request).values() if m.organisation.is_active),
+        key=lambda organisation: organisation.name,
+    )
     try:
         organisation_id = int(request.GET.get("organisation") or 0) or None
     except ValueError:

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,7 +20,7 @@ from isf_portal.forms import GovukForm
 
 from .. import permissions, selectors
 from ..choices import STATUS_TAG_CLASSES, ProposalStatus, Section
-from ..models import DecisionStatus, OrganisationDecision, VoteChoice
+from ..models import DecisionStatus, OrganisationDecision, SteeringVote, VoteChoice
 from ..rounds.access import decision_capacity, decision_refusal, vote_refusal
 from ..rounds.rounds import decision_record, vote_record
 from ..rounds.rule import RoundRule, rule_description
@@ -90,10 +91,13 @@ def _review_context(request, proposal, *, decision_forms=None, vote_form=None, e
     closed, or the organisation has decided meanwhile)."""
     rounds = list(
         proposal.rounds.select_related("version").prefetch_related(
-            "decisions__organisation",
-            "decisions__decided_by",
-            "decisions__on_behalf_of",
-            "votes__member",
+            Prefetch(
+                "decisions",
+                queryset=OrganisationDecision.objects.select_related(
+                    "organisation", "decided_by", "on_behalf_of"
+                ),
+            ),
+            Prefetch("votes", queryset=SteeringVote.objects.select_related("member")),
         )
     )
     current = rounds[0] if rounds else None
@@ -102,7 +106,7 @@ def _review_context(request, proposal, *, decision_forms=None, vote_form=None, e
         for decision in current.decisions.all():
             if decision.status != DecisionStatus.PENDING:
                 continue
-            capacity = decision_capacity(user=request.user, decision=decision)
+            capacity = decision_capacity(user=request.user, decision=decision, request=request)
             if capacity is None:
                 continue
             if proposal.submitted_by_id == request.user.pk:
@@ -256,21 +260,22 @@ def steering_reviews(request):
         overdue_after_working_days=settings.REVIEW_ESCALATION_WORKING_DAYS, today=today
     )
     page = Paginator(proposals, 25).get_page(request.GET.get("page"))
+    decisions, votes = selectors.round_details(p.round_id for p in page if p.round_id)
     rows = []
     opening_rule = RoundRule.from_settings()
     for proposal in page:
-        current = proposal.open_rounds[0] if proposal.open_rounds else None
-        opened = timezone.localdate(current.opened_at) if current else today
+        opened = timezone.localdate(proposal.opened_at) if proposal.opened_at else today
         rows.append(
             {
                 "proposal": proposal,
-                "round": current,
                 "days": working_days_between(opened, today),
-                "decisions": list(current.decisions.all()) if current else [],
+                "decisions": decisions.get(proposal.round_id, []),
                 "overdue": proposal.overdue,
-                "votes": current.vote_count if current else 0,
+                "votes": votes.get(proposal.round_id, 0),
                 "vote_required": (
-                    RoundRule.from_stored(current.rule) if current else opening_rule
+                    RoundRule.from_stored(proposal.round_rule)
+                    if proposal.round_id
+                    else opening_rule
                 ).steering_vote_required,
             }
         )

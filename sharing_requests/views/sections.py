@@ -3,6 +3,7 @@ sections' other pages: repeating lists (items), parties and lawful bases (partie
 (dpia)."""
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from isf_portal.domain import DomainError
 
 from .. import permissions, selectors, services
-from ..answers import answers_context, change_requests
+from ..answers import PARTICIPANTS, answers_context, change_requests
 from ..choices import Section, SectionStatus
 from ..completeness import section_problems
 from ..forms import CompletionForm, page_form
@@ -29,6 +30,8 @@ from .common import (
 def proposal_detail(request, reference):
     """The task list for the lead's members; a read-only summary for everyone else."""
     proposal = permissions.proposal_for(request, reference)
+    # The parties, read once for the answers and the permission checks on them.
+    prefetch_related_objects([proposal], PARTICIPANTS)
     states = selectors.section_states(proposal=proposal)
     tasks = [
         {
@@ -52,7 +55,10 @@ def proposal_detail(request, reference):
             completed=completed,
             timeline=selectors.timeline(proposal=proposal),
             comment_organisations=permissions.comment_organisations(request, proposal),
-            current_round=proposal.rounds.prefetch_related("decisions__organisation").first(),
+            # The page names the round and its outcome only: no decisions are read.
+            current_round=proposal.rounds.only(
+                "proposal_id", "number", "outcome", "closed_at"
+            ).first(),
             change_request_list=list(
                 {d.pk: d for found in requests_by_section.values() for d in found}.values()
             ),

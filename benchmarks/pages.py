@@ -1,0 +1,275 @@
+"""What one page costs in the web process: CPU, wall and SQL time, and queries.
+
+For each page type a realistic signed-in user and an object they may see are chosen from the
+seeded database; the page is then requested through the whole middleware stack (a WSGI call
+into Django's handler with the user's session cookie, as gunicorn makes it) in a warm process,
+`renders` times. Reported per page: the median of `time.process_time` (the web process's own
+CPU, not PostgreSQL's), the median wall time, the median time spent waiting for SQL, and the
+number of queries one request makes.
+
+    python -m benchmarks.pages [--renders 30] [--page home ...]
+
+runs against the database DATABASE_URL names (seed it first, e.g. with `make bench`'s
+`--keep-database`), with production settings unless DJANGO_SETTINGS_MODULE says otherwise.
+`benchmarks.run` calls `page_costs()` for its per-page figures.
+"""
+
+import argparse
+import functools
+import os
+import secrets
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from io import BytesIO
+
+PAGES = (
+    "home",
+    "dashboard",
+    "proposal",
+    "review",
+    "steering_list",
+    "agreement",
+    "notifications",
+    "register",
+    "register_search",
+)
+# The issue's target sums these eight pages' CPU medians (153 ms before the work on it).
+SUMMED = tuple(p for p in PAGES if p != "notifications")
+# Notifications a realistic approver has collected: more than one page of the list.
+NOTIFICATIONS_PER_USER = 40
+
+
+def choose_pages() -> dict[str, dict]:
+    """{page: {'url', 'user'}}: one user and one object each, as a real visit would pick."""
+    from agreements.models import Agreement
+    from organisations.models import Membership, SteeringGroupMember
+    from sharing_requests.models import DecisionStatus, OrganisationDecision
+
+    decision = (
+        OrganisationDecision.objects.filter(
+            status=DecisionStatus.PENDING, round__closed_at__isnull=True
+        )
+        .select_related("round__proposal")
+        .order_by("pk")
+        .first()
+    )
+    proposal = decision.round.proposal
+    approver = (
+        Membership.objects.filter(organisation_id=decision.organisation_id, is_approver=True)
+        .exclude(user_id=proposal.submitted_by_id)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+        .user
+    )
+    member = (
+        Membership.objects.filter(organisation_id=proposal.lead_organisation_id, is_member=True)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+        .user
+    )
+    steering = SteeringGroupMember.objects.select_related("user").order_by("pk").first().user
+    agreement = Agreement.objects.order_by("pk").first()
+    party_member = (
+        Membership.objects.filter(organisation_id=agreement.parties.first().organisation_id)
+        .order_by("pk")
+        .first()
+        .user
+    )
+    word = proposal.title.split()[0].lower()
+    _ensure_notifications(approver)
+    return {
+        "home": {"url": "/", "user": approver},
+        "dashboard": {"url": "/proposals/", "user": member},
+        "proposal": {"url": f"/proposals/{proposal.reference}/", "user": member},
+        "review": {"url": f"/proposals/{proposal.reference}/review/", "user": approver},
+        "steering_list": {"url": "/proposals/in-review/", "user": steering},
+        "agreement": {"url": f"/agreements/{agreement.reference}/", "user": party_member},
+        "notifications": {"url": "/notifications/", "user": approver},
+        "register": {"url": "/agreements/", "user": member},
+        "register_search": {"url": f"/agreements/?q={word}", "user": member},
+    }
+
+
+def _ensure_notifications(user) -> None:
+    """The seed sends no notifications: give the chosen approver what a working one has."""
+    from notifications.models import Notification, NotificationKind
+
+    have = Notification.objects.filter(user=user).count()
+    Notification.objects.bulk_create(
+        Notification(
+            user=user,
+            kind=NotificationKind.REVIEW_REQUESTED,
+            title=f"Your decision is needed: ISF-BENCH-{n:05d} Sharing to plan services",
+            url="/proposals/",
+        )
+        for n in range(have, NOTIFICATIONS_PER_USER)
+    )
+
+
+def _session_cookie(user) -> str:
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.utils.module_loading import import_string
+
+    store = import_string(settings.SESSION_ENGINE + ".SessionStore")()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.save()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+
+def _environ(url: str, cookie: str) -> dict:
+    path, _, query = url.partition("?")
+    return {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SCRIPT_NAME": "",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "localhost",
+        "HTTP_COOKIE": cookie,
+        "HTTP_ACCEPT": "text/html",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": BytesIO(),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+
+
+class _SqlClock:
+    """Counts queries and adds up the time spent in them (connection.execute_wrapper)."""
+
+    def __init__(self):
+        self.queries = 0
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.queries += 1
+
+
+@functools.cache
+def _handler():
+    """One WSGI application per process, as a gunicorn worker has (loading it reads every
+    static file's headers, which is no part of a request)."""
+    from django.core.handlers.wsgi import WSGIHandler
+
+    return WSGIHandler()
+
+
+def measure(url: str, user, *, renders: int = 30, warm: int = 3) -> dict:
+    """One page's costs: medians over `renders` requests after `warm` unmeasured ones."""
+    from django.db import connection
+
+    handler = _handler()
+    cookie = _session_cookie(user) if user is not None else ""
+    cpu, wall, sql, queries = [], [], [], []
+
+    def request():
+        status = []
+        body = handler(_environ(url, cookie), lambda s, h, *a: status.append(s))
+        try:
+            b"".join(body)
+        finally:
+            getattr(body, "close", lambda: None)()
+        if not status[0].startswith("200"):
+            raise RuntimeError(f"{url} answered {status[0]}")
+
+    for _ in range(warm):
+        request()
+    for _ in range(renders):
+        clock = _SqlClock()
+        with connection.execute_wrapper(clock):
+            started_cpu, started = time.process_time(), time.perf_counter()
+            request()
+            wall.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
+        sql.append(clock.seconds)
+        queries.append(clock.queries)
+    return {
+        "cpu_ms_median": round(statistics.median(cpu) * 1000, 2),
+        "wall_ms_median": round(statistics.median(wall) * 1000, 2),
+        "sql_ms_median": round(statistics.median(sql) * 1000, 2),
+        "queries": max(queries),
+    }
+
+
+def page_costs(renders: int = 30, pages: dict | None = None, only=None) -> dict[str, dict]:
+    """{page: {'cpu_ms_median', 'wall_ms_median', 'sql_ms_median', 'queries', 'url'}} for
+    every page type (or those in `only`). Needs Django set up on a seeded database."""
+    chosen = pages or choose_pages()
+    return {
+        name: {**measure(page["url"], page["user"], renders=renders), "url": page["url"]}
+        for name, page in chosen.items()
+        if only is None or name in only
+    }
+
+
+def table(costs: dict[str, dict]) -> str:
+    lines = [f"{'page':<16}{'CPU ms':>9}{'wall ms':>9}{'SQL ms':>9}{'queries':>9}"]
+    for name, c in costs.items():
+        lines.append(
+            f"{name:<16}{c['cpu_ms_median']:>9.2f}{c['wall_ms_median']:>9.2f}"
+            f"{c['sql_ms_median']:>9.2f}{c['queries']:>9}"
+        )
+    eight = [c["cpu_ms_median"] for name, c in costs.items() if name in SUMMED]
+    lines.append(f"{'sum of ' + str(len(eight)):<16}{sum(eight):>9.2f}")
+    return "\n".join(lines)
+
+
+def _configure() -> None:
+    """Production settings on plain HTTP, as `make bench` serves them; secrets made up for the
+    run when none are set (nothing is signed that outlives it)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "isf_portal.settings.production")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(60))
+    os.environ.setdefault("AUDIT_CHAIN_KEY", secrets.token_urlsafe(60))
+    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
+    os.environ.setdefault("HTTPS", "false")
+    os.environ.setdefault("EMAIL_URL", "dummymail://")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--renders", type=int, default=30)
+    parser.add_argument("--page", action="append", choices=PAGES, help="only these pages")
+    args = parser.parse_args(argv)
+    _configure()
+    static_root = os.environ.get("STATIC_ROOT") or tempfile.mkdtemp(prefix="isf-pages-static-")
+    os.environ["STATIC_ROOT"] = static_root
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    try:
+        # Production settings serve hashed static files: collect them as a deployment does.
+        call_command(
+            "collectstatic", interactive=False, verbosity=0, ignore_patterns=["ext", "scss"]
+        )
+        print(table(page_costs(renders=args.renders, only=args.page)))
+    finally:
+        if static_root.startswith(tempfile.gettempdir()):
+            shutil.rmtree(static_root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
