@@ -20,7 +20,7 @@ from .models import (
 )
 
 # A change to these changes what a new agreement says: the clause gets a new version.
-VERSIONED_FIELDS = {"title", "body"}
+VERSIONED_FIELDS = {"title", "body", "notice_days"}
 
 
 @admin.register(ClauseTemplate)
@@ -28,7 +28,7 @@ class ClauseTemplateAdmin(SimpleHistoryAdmin):
     list_display = ["title", "key", "version", "order", "updated_at"]
     search_fields = ["key", "title", "body"]
     readonly_fields = ["version", "updated_at"]
-    fields = ["key", "title", "body", "order", "version", "updated_at"]
+    fields = ["key", "title", "body", "notice_days", "order", "version", "updated_at"]
     ordering = ["order", "key"]
 
     def get_readonly_fields(self, request, obj=None):

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 from isf_portal.domain import DomainError
 from organisations.models import SignatoryCapacity
 
-from .. import signing, throttle
+from .. import consents, signing, throttle
 from ..events import agreement_chain
 from ..forms import DeclineForm, SignForm, VerifyForm
 from ..models import AgreementDownload, AgreementStatus
@@ -71,6 +71,7 @@ def _page_context(request, agreement) -> dict:
         "poll_seconds": POLL_SECONDS,
         "previous": agreement.previous if agreement.previous_id else None,
         "variations": list(agreement.variations.all()),
+        "pending": consents.pending_for_page(agreement, request.user),
     }
 
 
