@@ -28,8 +28,14 @@ class ClauseTemplateAdmin(SimpleHistoryAdmin):
     list_display = ["title", "key", "version", "order", "updated_at"]
     search_fields = ["key", "title", "body"]
     readonly_fields = ["version", "updated_at"]
-    fields = ["key", "title", "body", "notice_days", "order", "version", "updated_at"]
+    fields = ["key", "title", "body", "order", "version", "updated_at"]
     ordering = ["order", "key"]
+
+    def get_fields(self, request, obj=None):
+        # The notice period of an agreed termination belongs to the termination clause only.
+        if obj is not None and obj.key == "termination":
+            return ["key", "title", "body", "notice_days", "order", "version", "updated_at"]
+        return self.fields
 
     def get_readonly_fields(self, request, obj=None):
         # Agreements name clauses by key: a key in use never changes.
@@ -175,6 +181,12 @@ class AgreementAdmin(ViewOnlyAdmin, SimpleHistoryAdmin):
             },
         ),
     ]
+
+    def get_fields(self, request, obj=None):
+        # The notice period of an agreed termination belongs to the termination clause only.
+        if obj is not None and obj.key == "termination":
+            return ["key", "title", "body", "notice_days", "order", "version", "updated_at"]
+        return self.fields
 
     def get_readonly_fields(self, request, obj=None):
         return [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]

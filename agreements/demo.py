@@ -39,6 +39,12 @@ EXTERNAL = [
         "start": -400,
         "end": 700,
         "review": 200,
+        # Every party agreed: it ends after the 30 days' notice ("Ending on").
+        "terminate": (
+            0,
+            "Supporting Families outcomes are now reported through the national data return.",
+            ["ruth.adeyemi@gmca.example"],
+        ),
     },
     {
         "title": "Integrated offender management in Salford",
@@ -90,9 +96,10 @@ EXTERNAL = [
         "start": -700,
         "end": 300,
         "review": 20,
-        # Every party agreed: it ends after the 30 days' notice ("Ending on").
+        # A pilot's agreement with no notice period: ended the day every party agreed.
+        "notice_days": 0,
         "terminate": (
-            0,
+            -14,
             "The pilot ended; referrals now go through the home fire safety scheme.",
             ["olu.bakare@onemanchester.example"],
         ),
@@ -163,6 +170,10 @@ def _record(spec) -> Agreement:
         has_criminal_offence=spec["criminal"],
         pdf=SimpleUploadedFile("signed.pdf", pdf, content_type="application/pdf"),
     )
+    if "notice_days" in spec:
+        # Its own terms, as recorded (the portal's default is the termination clause's).
+        agreement.notice_days = spec["notice_days"]
+        agreement.save(update_fields=["notice_days"])
     if "terminate" in spec:
         days, reason, agreeing = spec["terminate"]
         review = lifecycle.agreement_review_open(agreement=agreement, by=by)

@@ -106,6 +106,7 @@ def register_entries(*, filters: RegisterFilters) -> QuerySet[Agreement]:
         "start_date",
         "end_date",
         "review_date",
+        "terminates_on",
         "created_at",
     )
     if filters.status != ANY_STATUS:
