@@ -1,7 +1,8 @@
 """What the lifecycle's services share: who may act, reads, the timeline, telling the
 parties' governance officers."""
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -67,8 +68,34 @@ def previous_for(*, proposal, exclude: Agreement | None = None) -> Agreement | N
     return queryset.order_by("-activated_at", "-pk").first()
 
 
-def timeline(agreement: Agreement, limit: int = 200):
-    return agreement.events.select_related("actor")[:limit]
+@dataclass(frozen=True)
+class DownloadRow:
+    """A recorded download, shown on the timeline like an event (never chained: reading is
+    not a change to the agreement)."""
+
+    kind: str
+    description: str
+    created_at: datetime
+    actor: object
+
+
+def timeline(agreement: Agreement, limit: int = 200, *, downloads: bool = False) -> list:
+    """The agreement's events, newest first; with `downloads` (for those who oversee it, its
+    governance officers) each download of its PDFs among them."""
+    rows = list(agreement.events.select_related("actor")[:limit])
+    if downloads:
+        labels = {"signed": _("the signed PDF"), "draft": _("the draft PDF")}
+        rows += [
+            DownloadRow(
+                kind="downloaded",
+                description=_("Downloaded %(what)s") % {"what": labels.get(d.kind, d.kind)},
+                created_at=d.downloaded_at,
+                actor=d.user,
+            )
+            for d in agreement.downloads.select_related("user").order_by("-downloaded_at")[:limit]
+        ]
+        rows.sort(key=lambda row: row.created_at, reverse=True)
+    return rows[:limit]
 
 
 # --- Helpers --------------------------------------------------------------------------------

@@ -171,7 +171,9 @@ def _lifecycle_context(request, agreement) -> dict:
         "ending": lifecycle.scheduled_termination(agreement),
         "pending": consents.pending_for_page(agreement, request.user),
         "reviews": agreement.reviews.select_related("opened_by", "closed_by"),
-        "events": lifecycle.timeline(agreement),
+        "events": lifecycle.timeline(
+            agreement, downloads=permissions.may(request, Action.OVERSEE, agreement)
+        ),
         "chain": agreement_chain(agreement) if can_manage else None,
         "previous": agreement.previous,
         "variations": agreement.variations.all(),

@@ -4,6 +4,7 @@ from django import template
 from django.urls import reverse
 from django.utils import formats
 
+from .. import permissions
 from ..choices import STATUS_TAG_CLASSES, Section
 from ..questions import Part, entries
 from ..rounds.rule import RoundRule
@@ -19,6 +20,13 @@ def status_tag_class(status: str) -> str:
 @register.inclusion_tag("sharing_requests/includes/status_tag.html")
 def proposal_status(proposal):
     return {"status": proposal.status, "label": proposal.get_status_display()}
+
+
+@register.simple_tag(takes_context=True)
+def may_download_dpia(context, proposal) -> bool:
+    """Whether the person reading the page may download the proposal's DPIA."""
+    request = context.get("request")
+    return bool(request) and permissions.may_download_dpia(request, proposal)
 
 
 @register.filter
