@@ -209,7 +209,7 @@ def csv_rows(queryset: QuerySet[Agreement]) -> Iterator[str]:
                     agreement.reference,
                     agreement.title,
                     "; ".join(party.name for party in agreement.parties.all()),
-                    agreement.get_status_display(),
+                    agreement.status_label,
                     _("Yes") if agreement.is_external else _("No"),
                     "; ".join(categories_of(agreement)),
                     _iso(agreement.start_date),
