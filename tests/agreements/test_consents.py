@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from agreements import consents, lifecycle
+from agreements.generation import services as generation
 from agreements.generation.clauses import ClauseBook
 from agreements.models import (
     AgreementStatus,
@@ -194,3 +195,15 @@ def test_the_last_party_agreeing_through_the_page_schedules_the_end(
     assert "Only an active agreement is reviewed" not in text
     register = client_for(governance_b).get(reverse("agreements:register"))
     assert "Ending on 1 January 2098" in register.content.decode()
+
+
+def test_a_new_agreement_states_and_keeps_the_clauses_notice_period(approved_version):
+    ClauseTemplate.objects.filter(key="termination").update(notice_days=45)
+    agreement = generation.agreement_generate(version_id=approved_version.pk)
+    assert agreement.notice_days == 45
+    termination = next(s for s in agreement.content["sections"] if s["key"] == "termination")
+    paragraphs = [p for block in termination["blocks"] for p in block.get("paragraphs", [])]
+    assert (
+        "If every party agrees to end this agreement early, it ends 45 days after the last "
+        "party agrees, or on a later date they agree." in paragraphs
+    )
