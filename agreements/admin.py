@@ -20,7 +20,7 @@ from .models import (
 )
 
 # A change to these changes what a new agreement says: the clause gets a new version.
-VERSIONED_FIELDS = {"title", "body"}
+VERSIONED_FIELDS = {"title", "body", "notice_days"}
 
 
 @admin.register(ClauseTemplate)
@@ -30,6 +30,12 @@ class ClauseTemplateAdmin(SimpleHistoryAdmin):
     readonly_fields = ["version", "updated_at"]
     fields = ["key", "title", "body", "order", "version", "updated_at"]
     ordering = ["order", "key"]
+
+    def get_fields(self, request, obj=None):
+        # The notice period of an agreed termination belongs to the termination clause only.
+        if obj is not None and obj.key == "termination":
+            return ["key", "title", "body", "notice_days", "order", "version", "updated_at"]
+        return self.fields
 
     def get_readonly_fields(self, request, obj=None):
         # Agreements name clauses by key: a key in use never changes.
@@ -175,6 +181,12 @@ class AgreementAdmin(ViewOnlyAdmin, SimpleHistoryAdmin):
             },
         ),
     ]
+
+    def get_fields(self, request, obj=None):
+        # The notice period of an agreed termination belongs to the termination clause only.
+        if obj is not None and obj.key == "termination":
+            return ["key", "title", "body", "notice_days", "order", "version", "updated_at"]
+        return self.fields
 
     def get_readonly_fields(self, request, obj=None):
         return [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]

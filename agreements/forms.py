@@ -397,3 +397,56 @@ OUTCOME_FORMS = {
     ReviewOutcome.VARY: VaryForm,
     ReviewOutcome.TERMINATE: TerminateForm,
 }
+
+
+class ConsentAnswerForm(GovukForm):
+    """A party's answer to what another party proposes (consents.py)."""
+
+    messages = {
+        "party": (gettext_lazy("Select the party you are answering for"), gettext_lazy("Party")),
+        "answer": (gettext_lazy("Select whether your organisation agrees"), gettext_lazy("Answer")),
+        "comment": (gettext_lazy("Give the reason for declining"), gettext_lazy("Reason")),
+    }
+
+    party = forms.TypedChoiceField(
+        label=gettext_lazy("Which party are you answering for?"),
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Select the party you are answering for")},
+    )
+    answer = forms.ChoiceField(
+        label=gettext_lazy("Does your organisation agree?"),
+        choices=[
+            ("agree", gettext_lazy("Yes, we agree")),
+            ("decline", gettext_lazy("No, we decline")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Select whether your organisation agrees")},
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("Comment"),
+        help_text=gettext_lazy("Needed if you decline: the other parties read it."),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, parties, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["party"]
+        field.choices = [(p.pk, p.name) for p in parties]
+        self.only_party = parties[0].pk if len(parties) == 1 else None
+        if self.only_party is not None:
+            # One party to answer for: nothing to choose (the question names it).
+            field.required = False
+            field.widget = forms.HiddenInput()
+            self.fields["answer"].label = _("Does %(party)s agree?") % {"party": parties[0].name}
+
+    def clean_party(self):
+        return self.only_party or self.cleaned_data["party"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("answer") == "decline" and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Give the reason for declining"))
+        return data

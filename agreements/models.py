@@ -3,6 +3,7 @@ each party, sealed, and kept in a register with their review and end dates."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
 from simple_history.models import HistoricalRecords
@@ -22,6 +23,13 @@ class ClauseTemplate(models.Model):
     body = models.TextField(help_text=_("Plain text; a blank line starts a new paragraph."))
     version = models.PositiveIntegerField(default=1, editable=False)
     order = models.PositiveIntegerField(default=0)
+    notice_days = models.PositiveIntegerField(
+        default=30,
+        help_text=_(
+            "Read from the termination clause only: the days of notice after every party "
+            "agrees to end an agreement before it ends."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
@@ -95,6 +103,11 @@ class Agreement(ChainHead):
     # Its data items and legal gateways as one text, for the register's search by those who
     # may read the agreement (search.py). Derived from the frozen version, so not audited.
     search_detail = models.TextField(blank=True, editable=False)
+    # Days of notice after every party agrees to end it (the termination clause's, copied at
+    # generation so a later change to the clause library never changes an old agreement).
+    notice_days = models.PositiveIntegerField(default=30)
+    # Every party agreed to end it on this date; it stays active until then (the daily task).
+    terminates_on = models.DateField(null=True, blank=True)
 
     history = HistoricalRecords(excluded_fields=(*HEAD_FIELDS, "search_detail"))
 
@@ -104,6 +117,14 @@ class Agreement(ChainHead):
 
     def __str__(self):
         return f"{self.reference}: {self.title}"
+
+    @property
+    def status_label(self) -> str:
+        """The status as people read it: an active agreement that every party agreed to end
+        says when it ends."""
+        if self.status == AgreementStatus.ACTIVE and self.terminates_on:
+            return _("Ending on %(date)s") % {"date": date_format(self.terminates_on, "j F Y")}
+        return self.get_status_display()
 
 
 class AgreementGroupObjectPermission(GroupObjectPermissionBase):
@@ -269,4 +290,78 @@ class LifecycleReminder(models.Model):
             models.UniqueConstraint(
                 fields=["agreement", "days_before", "review_date"], name="lifecycle_reminder_once"
             )
+        ]
+
+
+class ConsentKind(models.TextChoices):
+    """What the parties are asked to agree to (agreements/consents.py; each kind's handler
+    carries it out once every party has agreed)."""
+
+    TERMINATE = "terminate", _("End the agreement")
+    VARY = "vary", _("Vary the agreement")
+
+
+class ConsentStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the parties")
+    AGREED = "agreed", _("Every party agreed")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    LAPSED = "lapsed", _("Lapsed: the agreement ended")
+
+
+class ConsentRequest(models.Model):
+    """One party asks every party of an agreement to agree to something (a kind): pending
+    until every party has agreed, then carried out; a party that declines, or the proposer
+    withdrawing, ends it."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(max_length=20, choices=ConsentKind.choices)
+    status = models.CharField(
+        max_length=20, choices=ConsentStatus.choices, default=ConsentStatus.PENDING
+    )
+    party = models.ForeignKey(
+        AgreementParty, on_delete=models.PROTECT, related_name="+", help_text=_("Proposed by")
+    )
+    proposed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    # The date asked for, where the kind has one (terminate: the date it ends).
+    proposed_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "kind"],
+                condition=models.Q(status="pending"),
+                name="one_pending_consent_per_kind",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+
+class ConsentResponse(models.Model):
+    """One party's answer, given by its governance officer or signatory."""
+
+    request = models.ForeignKey(ConsentRequest, on_delete=models.CASCADE, related_name="responses")
+    party = models.ForeignKey(AgreementParty, on_delete=models.PROTECT, related_name="+")
+    agreed = models.BooleanField()
+    by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(blank=True)
+    answered_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["answered_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "party"], name="one_answer_per_party")
         ]

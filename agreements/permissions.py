@@ -39,17 +39,28 @@ from .models import Agreement, AgreementGroupObjectPermission, AgreementParty
 
 
 class Action(StrEnum):
-    VIEW = "view"  # its page, its status, the draft and the signed PDF
+    VIEW = "view"  # its page, its status, its timeline and the signed PDF
+    DOCUMENTS = "documents"  # the draft PDF (and the proposal's DPIA, see DOCUMENTS_LEAD)
+    DOCUMENTS_LEAD = "documents_lead"  # the same, for the members of its proposal's lead
     SIGN = "sign"  # sign or decline for a party, in a capacity it requires (signing.py)
-    MANAGE = "manage"  # open and close its reviews: continue, vary, terminate
+    MANAGE = "manage"  # open and close its reviews: continue, propose to vary or terminate
+    CONSENT = "consent"  # agree or decline, for a party, what another party proposes
     RECORD_EXTERNAL = "record_external"  # record an agreement signed outside the portal
-    OVERSEE = "oversee"  # told, for a party, of its sealing, reviews and end (tell_parties)
+    OVERSEE = "oversee"  # told of its sealing, reviews and end; sees who downloaded it
 
 
+# Decided (issue #12): every member of a party reads the agreement and downloads the signed
+# PDF (they work under its terms); the draft PDF and the DPIA are for the party's
+# signatories, approvers and governance officers and the proposal's lead members.
 POLICY: dict[Action, Rule] = {
     Action.VIEW: Rule(roles=roles(ANY_MEMBERSHIP), steering=True, grant="view_agreement"),
+    Action.DOCUMENTS: Rule(
+        roles=roles(Role.SIGNATORY, Role.APPROVER, Role.GOVERNANCE_OFFICER), steering=True
+    ),
+    Action.DOCUMENTS_LEAD: Rule(roles=roles(Role.MEMBER), scope="lead"),
     Action.SIGN: Rule(roles=roles(Role.SIGNATORY)),
     Action.MANAGE: Rule(roles=roles(Role.GOVERNANCE_OFFICER, Role.APPROVER), active_only=True),
+    Action.CONSENT: Rule(roles=roles(Role.GOVERNANCE_OFFICER, Role.SIGNATORY), active_only=True),
     Action.RECORD_EXTERNAL: Rule(
         roles=roles(Role.GOVERNANCE_OFFICER), scope="organisation", active_only=True
     ),
@@ -69,10 +80,20 @@ def _party_ids(agreement: Agreement) -> list[int]:
     return list(agreement.parties.values_list("organisation_id", flat=True))
 
 
+def _lead_ids(agreement: Agreement) -> list[int]:
+    return list(agreement.parties.filter(is_lead=True).values_list("organisation_id", flat=True))
+
+
 def may(request_or_user, action: Action, agreement: Agreement) -> bool:
     rule = POLICY[action]
     if rule.grant:
         return _granted(request_or_user, rule.grant, agreement)
+    if action == Action.DOCUMENTS:
+        return by_rule(request_or_user, rule, _party_ids(agreement)) or may(
+            request_or_user, Action.DOCUMENTS_LEAD, agreement
+        )
+    if rule.scope == "lead":
+        return by_rule(request_or_user, rule, _lead_ids(agreement))
     return by_rule(request_or_user, rule, _party_ids(agreement))
 
 

@@ -109,6 +109,7 @@ def register_entries(*, filters: RegisterFilters, user=None) -> QuerySet[Agreeme
         "start_date",
         "end_date",
         "review_date",
+        "terminates_on",
         "created_at",
     )
     if filters.status != ANY_STATUS:
@@ -205,7 +206,7 @@ def csv_rows(queryset: QuerySet[Agreement]) -> Iterator[str]:
                     agreement.reference,
                     agreement.title,
                     "; ".join(party.name for party in agreement.parties.all()),
-                    agreement.get_status_display(),
+                    agreement.status_label,
                     _("Yes") if agreement.is_external else _("No"),
                     "; ".join(categories_of(agreement)),
                     _iso(agreement.start_date),

@@ -1,6 +1,6 @@
-from .views import agreement, register
+from .views import agreement, consents, register
 
 app_name = "agreements"
 
 # Each views module owns its URL list, so the two halves of the app grow independently.
-urlpatterns = [*register.urlpatterns, *agreement.urlpatterns]
+urlpatterns = [*register.urlpatterns, *consents.urlpatterns, *agreement.urlpatterns]

@@ -70,7 +70,10 @@ class InvitationForm(GovukForm):
 class MembershipRolesForm(GovukForm):
     roles = RolesField(
         required=False,
-        help_text=_("Select all that apply. Someone with no roles can only read."),
+        help_text=_(
+            "Select all that apply. Someone with no roles can only read: the proposals and "
+            "agreements, and the signed PDF of an agreement."
+        ),
     )
 
 

@@ -164,11 +164,21 @@ class Role(models.TextChoices):
 
 
 ROLE_HINTS = {
-    Role.MEMBER: _("Drafts and submits proposals, invites partners, answers change requests."),
-    Role.APPROVER: _("Decides for the organisation on proposals it takes part in."),
-    Role.SIGNATORY: _("Signs agreements for the organisation (SIRO, Caldicott Guardian)."),
+    Role.MEMBER: _(
+        "Drafts and submits proposals, invites partners, answers change requests; for its "
+        "organisation's own proposals, downloads the DPIA and the draft agreement."
+    ),
+    Role.APPROVER: _(
+        "Decides for the organisation on proposals it takes part in; downloads their DPIAs "
+        "and draft agreements."
+    ),
+    Role.SIGNATORY: _(
+        "Signs agreements for the organisation (SIRO, Caldicott Guardian), downloads their "
+        "drafts and DPIAs, and agrees for it to end or vary an agreement."
+    ),
     Role.GOVERNANCE_OFFICER: _(
-        "Sees all the organisation's proposals and agreements and downloads signed agreements."
+        "Sees all the organisation's proposals and agreements, downloads their drafts and "
+        "DPIAs, agrees for it to end or vary an agreement and sees who downloaded it."
     ),
     Role.ORG_ADMIN: _("Invites colleagues, assigns roles and keeps the organisation's details."),
 }

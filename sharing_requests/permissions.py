@@ -46,6 +46,7 @@ class Action(StrEnum):
     DECIDE = "decide"  # decide for a party organisation in a review round (review.py)
     VOTE = "vote"  # vote in a review round (review.py)
     STEERING_LIST = "steering_list"  # the steering group's list of proposals in review
+    DPIA = "dpia"  # download its attached DPIA (the lead's members too: EDIT)
 
 
 POLICY: dict[Action, Rule] = {
@@ -58,6 +59,12 @@ POLICY: dict[Action, Rule] = {
     Action.DECIDE: Rule(roles=roles(Role.APPROVER)),
     Action.VOTE: Rule(steering=True),
     Action.STEERING_LIST: Rule(steering=True),
+    # Decided (issue #12): the DPIA is for the parties' signatories, approvers and governance
+    # officers, the lead's members (who write it: may_download_dpia adds EDIT) and the
+    # steering group that votes on it; read-only members do not download it.
+    Action.DPIA: Rule(
+        roles=roles(Role.SIGNATORY, Role.APPROVER, Role.GOVERNANCE_OFFICER), steering=True
+    ),
 }
 
 
@@ -86,6 +93,12 @@ def may(request_or_user, action: Action, proposal: Proposal | None = None) -> bo
     if rule.grant and proposal is not None:
         return _granted(request_or_user, rule.grant, proposal)
     return by_rule(request_or_user, rule, _scope_ids(rule, proposal))
+
+
+def may_download_dpia(request_or_user, proposal: Proposal) -> bool:
+    return may(request_or_user, Action.DPIA, proposal) or may(
+        request_or_user, Action.EDIT, proposal
+    )
 
 
 def may_start(request_or_user, organisation: Organisation) -> bool:

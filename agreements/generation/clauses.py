@@ -8,6 +8,9 @@ from ..models import ClauseTemplate
 
 logger = logging.getLogger(__name__)
 
+# Days of notice of an agreed termination when the clause library has no termination clause.
+NOTICE_DAYS = 30
+
 
 def _paragraphs(text: str) -> list[str]:
     return [p.strip() for p in str(text or "").replace("\r\n", "\n").split("\n\n") if p.strip()]
@@ -43,6 +46,12 @@ class ClauseBook:
             "title": clause.title,
             "paragraphs": _paragraphs(clause.body),
         }
+
+    def notice_days(self) -> int:
+        """The days of notice after every party agrees to end the agreement: the termination
+        clause's, 30 if the library has none."""
+        clause = self.clauses.get("termination")
+        return clause.notice_days if clause else NOTICE_DAYS
 
     def title(self, key: str, default: str) -> str:
         clause = self.clauses.get(key)

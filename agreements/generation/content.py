@@ -6,6 +6,7 @@ import datetime
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from organisations.models import SignatoryCapacity
 from sharing_requests.models import Proposal
@@ -316,6 +317,19 @@ def build_content(
         clauses.title("termination", _("Termination and exit")),
         _rows(*_declared(snapshot, "termination")),
         clauses.block("termination"),
+        {
+            "kind": "text",
+            "paragraphs": [
+                ngettext(
+                    "If every party agrees to end this agreement early, it ends %(days)s day "
+                    "after the last party agrees, or on a later date they agree.",
+                    "If every party agrees to end this agreement early, it ends %(days)s days "
+                    "after the last party agrees, or on a later date they agree.",
+                    clauses.notice_days(),
+                )
+                % {"days": clauses.notice_days()}
+            ],
+        },
     )
     section(
         "non-compliance",

@@ -89,6 +89,7 @@ def agreement_create(*, version_id: int) -> Agreement | None:
             start_date=_parse(snapshot.get("start_date")),
             end_date=_parse(snapshot.get("end_date")),
             review_date=_parse(snapshot.get("review_date")),
+            notice_days=clauses.notice_days(),
         )
         audit(agreement, reason="isf.agreement.generated")
         agreement.save()

@@ -4,10 +4,12 @@ continue, vary or terminate, and a new version replacing the old.
 Allowed moves (AgreementStatus):
 
     active ──end date passed (daily)──────────▶ expired
-    active ──review: terminate, date today/past─▶ terminated
-    active ──review: terminate, future date────▶ active until that date, then terminated (daily)
     active ──review: continue──────────────────▶ active, with a new review date
-    active ──review: vary──────────────────────▶ active; its proposal goes back for changes
+    active ──review: propose to terminate──────▶ active, pending until every party agrees
+                 (consents.py), then "Ending on" the later of the date asked for and the
+                 notice period after the last agreement; terminated on it (daily)
+    active ──review: propose to vary───────────▶ active, pending until every party agrees;
+                 then its proposal goes back for changes
     active ──the new version becomes active────▶ superseded            (on_activated)
 
 Each write is one guarded function: lock the agreement row, check, change, audit, put it on
@@ -16,12 +18,13 @@ rows written in the same transaction and sent from the outbox after commit.
 """
 
 from ..events import timeline_add
+from ..notices import lifecycle_url
 from .common import (
     IN_PREPARATION,
     REMINDER_DAYS,
     NotAllowed,
-    lifecycle_url,
     open_agreement_review,
+    pending_change,
     previous_for,
     scheduled_termination,
     tell_parties,
@@ -39,6 +42,8 @@ from .reviews import (
     agreement_review_terminate,
     agreement_review_vary,
     on_activated,
+    termination_agreed,
+    variation_agreed,
 )
 
 __all__ = [
@@ -56,9 +61,12 @@ __all__ = [
     "lifecycle_url",
     "on_activated",
     "open_agreement_review",
+    "pending_change",
     "previous_for",
     "scheduled_termination",
     "tell_parties",
+    "termination_agreed",
     "timeline",
     "timeline_add",
+    "variation_agreed",
 ]

@@ -1,24 +1,23 @@
 """What the lifecycle's services share: who may act, reads, the timeline, telling the
 parties' governance officers."""
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from django.conf import settings
-from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from isf_portal.domain import DomainError, audit
 from notifications.models import NotificationKind
-from notifications.services import email_send, notify
 
-from .. import permissions
+from .. import consents, permissions
 from ..models import (
     Agreement,
     AgreementReview,
     AgreementStatus,
-    ReviewOutcome,
+    ConsentKind,
 )
+from ..notices import tell_parties
 
 # Review-date reminders go this many days before the review date, once each per date.
 REMINDER_DAYS = (60, 14)
@@ -36,21 +35,22 @@ class NotAllowed(DomainError):
 
 
 # --- Reading --------------------------------------------------------------------------------
-def lifecycle_url(agreement: Agreement) -> str:
-    return reverse("agreements:lifecycle", args=[agreement.reference])
-
-
 def open_agreement_review(agreement: Agreement) -> AgreementReview | None:
     return agreement.reviews.filter(closed_at__isnull=True).select_related("opened_by").first()
 
 
-def scheduled_termination(agreement: Agreement) -> AgreementReview | None:
-    """A review that ended in termination from a date still to come, if there is one."""
+def scheduled_termination(agreement: Agreement) -> date | None:
+    """The date every party agreed the agreement ends, while it is still in force."""
     if agreement.status != AgreementStatus.ACTIVE:
         return None
+    return agreement.terminates_on
+
+
+def pending_change(agreement: Agreement):
+    """A proposal to end or vary the agreement still waiting for the parties, if any."""
     return (
-        agreement.reviews.filter(outcome=ReviewOutcome.TERMINATE, end_date__isnull=False)
-        .order_by("-closed_at")
+        consents.pending(agreement)
+        .filter(kind__in=[ConsentKind.TERMINATE, ConsentKind.VARY])
         .first()
     )
 
@@ -68,8 +68,34 @@ def previous_for(*, proposal, exclude: Agreement | None = None) -> Agreement | N
     return queryset.order_by("-activated_at", "-pk").first()
 
 
-def timeline(agreement: Agreement, limit: int = 200):
-    return agreement.events.select_related("actor")[:limit]
+@dataclass(frozen=True)
+class DownloadRow:
+    """A recorded download, shown on the timeline like an event (never chained: reading is
+    not a change to the agreement)."""
+
+    kind: str
+    description: str
+    created_at: datetime
+    actor: object
+
+
+def timeline(agreement: Agreement, limit: int = 200, *, downloads: bool = False) -> list:
+    """The agreement's events, newest first; with `downloads` (for those who oversee it, its
+    governance officers) each download of its PDFs among them."""
+    rows = list(agreement.events.select_related("actor")[:limit])
+    if downloads:
+        labels = {"signed": _("the signed PDF"), "draft": _("the draft PDF")}
+        rows += [
+            DownloadRow(
+                kind="downloaded",
+                description=_("Downloaded %(what)s") % {"what": labels.get(d.kind, d.kind)},
+                created_at=d.downloaded_at,
+                actor=d.user,
+            )
+            for d in agreement.downloads.select_related("user").order_by("-downloaded_at")[:limit]
+        ]
+        rows.sort(key=lambda row: row.created_at, reverse=True)
+    return rows[:limit]
 
 
 # --- Helpers --------------------------------------------------------------------------------
@@ -95,70 +121,6 @@ def _require_active(agreement: Agreement) -> None:
         )
 
 
-def tell_parties(
-    agreement: Agreement,
-    *,
-    kind: str,
-    title: str,
-    template: str,
-    context: dict,
-    exclude=None,
-    url: str | None = None,
-) -> int:
-    """Tell those who oversee it for each party (the OVERSEE row: its governance officers),
-    their organisation's IG mailbox copied. A party with nobody to tell on the portal hears
-    through its IG mailbox, or its DPO. The link goes to `url`, by default the agreement's
-    lifecycle page."""
-    told = 0
-    seen = {exclude.pk} if exclude is not None else set()
-    url = url or lifecycle_url(agreement)
-    parties = agreement.parties.select_related("organisation")
-    for party in parties:
-        organisation = party.organisation
-        officers = [
-            m.user
-            for m in permissions.holders(permissions.Action.OVERSEE, agreement, party=party)
-            .filter(user__is_active=True)
-            .select_related("user")
-        ]
-        party_context = {
-            **context,
-            "agreement": agreement,
-            "party": party,
-            "organisation": organisation,
-        }
-        if not officers:
-            address = organisation.ig_mailbox or organisation.dpo_email
-            if address:
-                email_send(
-                    to=address,
-                    subject=title,
-                    template=template,
-                    context={**party_context, "url": _absolute(url), "title": title},
-                )
-                told += 1
-            continue
-        for user in officers:
-            if user.pk in seen:
-                continue
-            seen.add(user.pk)
-            notify(
-                user=user,
-                kind=kind,
-                title=title,
-                url=url,
-                template=template,
-                context=party_context,
-                cc=[organisation.ig_mailbox],
-            )
-            told += 1
-    return told
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_URL + path
-
-
 def _tell_update(agreement: Agreement, *, message: str, reason: str = "", exclude=None) -> None:
     tell_parties(
         agreement,
@@ -172,7 +134,9 @@ def _tell_update(agreement: Agreement, *, message: str, reason: str = "", exclud
 
 
 def _close_open_reviews(agreement: Agreement, *, reason: str) -> None:
-    """An agreement that ends closes any review still open on it, without an outcome."""
+    """An agreement that ends closes any review still open on it, without an outcome, and
+    what the parties were still asked to agree to lapses."""
+    consents.consents_lapse(agreement)
     for review in AgreementReview.objects.select_for_update().filter(
         agreement=agreement, closed_at__isnull=True
     ):

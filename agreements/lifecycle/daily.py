@@ -10,7 +10,7 @@ from isf_portal.domain import audit
 from notifications.models import NotificationKind
 
 from ..events import agreement_locked, timeline_add
-from ..models import Agreement, AgreementStatus, LifecycleReminder, ReviewOutcome
+from ..models import Agreement, AgreementStatus, LifecycleReminder
 from .common import (
     REMINDER_DAYS,
     _close_open_reviews,
@@ -52,10 +52,10 @@ def agreement_end_as_scheduled(*, agreement_id: int, today: date | None = None) 
     with transaction.atomic():
         a = agreement_locked(agreement_id)
         ending = scheduled_termination(a)
-        if ending is None or ending.end_date > today:
+        if ending is None or ending > today:
             return False
-        # Decided at the review (on the timeline then); ended now by the daily task.
-        _terminate(a, by=None, reason=ending.reason, end_date=ending.end_date)
+        # Agreed by every party (on the timeline then); ended now by the daily task.
+        _terminate(a, by=None, reason=a.end_reason, end_date=ending)
     return True
 
 
@@ -68,6 +68,8 @@ def agreement_review_reminders(*, agreement_id: int, today: date | None = None) 
         a = agreement_locked(agreement_id)
         if a.status != AgreementStatus.ACTIVE or a.review_date is None:
             return False
+        if a.end_date and a.review_date > a.end_date:
+            return False  # it ends before then: no review is due
         remaining = (a.review_date - today).days
         due = [days for days in REMINDER_DAYS if 0 < remaining <= days]
         if not due:
@@ -104,15 +106,9 @@ def lifecycle_daily(*, today: date | None = None) -> dict:
     the second run finds nothing to do."""
     today = today or timezone.localdate()
     counts = {"terminated": 0, "expired": 0, "reminders": 0}
-    ending = (
-        Agreement.objects.filter(
-            status=AgreementStatus.ACTIVE,
-            reviews__outcome=ReviewOutcome.TERMINATE,
-            reviews__end_date__lte=today,
-        )
-        .values_list("pk", flat=True)
-        .distinct()
-    )
+    ending = Agreement.objects.filter(
+        status=AgreementStatus.ACTIVE, terminates_on__lte=today
+    ).values_list("pk", flat=True)
     for pk in list(ending):
         counts["terminated"] += agreement_end_as_scheduled(agreement_id=pk, today=today)
     past_end = Agreement.objects.filter(status=AgreementStatus.ACTIVE, end_date__lt=today)

@@ -1,7 +1,7 @@
-"""Reviews of an active agreement (continue, vary, terminate) and a new version replacing the
-old one (on_activated)."""
+"""Reviews of an active agreement (continue; vary and terminate, proposed to every party and
+carried out once all agree: consents.py) and a new version replacing the old (on_activated)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,8 +11,16 @@ from isf_portal.domain import DomainError, audit
 from sharing_requests.choices import ProposalStatus
 from sharing_requests.rounds.rounds import proposal_send_back
 
+from .. import consents
 from ..events import agreement_locked, timeline_add
-from ..models import Agreement, AgreementReview, AgreementStatus, ReviewOutcome
+from ..models import (
+    Agreement,
+    AgreementReview,
+    AgreementStatus,
+    ConsentKind,
+    ConsentRequest,
+    ReviewOutcome,
+)
 from .common import (
     IN_PREPARATION,
     _close_open_reviews,
@@ -21,6 +29,7 @@ from .common import (
     _require_manager,
     _tell_update,
     open_agreement_review,
+    pending_change,
     previous_for,
     scheduled_termination,
 )
@@ -40,7 +49,7 @@ def agreement_review_open(*, agreement: Agreement, by) -> AgreementReview:
         if ending is not None:
             raise DomainError(
                 _("This agreement has been terminated from %(date)s: it cannot be reviewed.")
-                % {"date": _date(ending.end_date)}
+                % {"date": _date(ending)}
             )
         review = AgreementReview(agreement=a, opened_by=by)
         audit(review, reason="isf.agreement.review_opened", by=by)
@@ -84,6 +93,7 @@ def agreement_review_continue(
     the future and no later than its end date. Reminders follow the new date."""
     with transaction.atomic():
         a, r = _locked_open_review(review, by)
+        _require_nothing_pending(a)
         today = timezone.localdate()
         if new_review_date is None or new_review_date <= today:
             raise DomainError(_("The new review date must be in the future."))
@@ -122,71 +132,64 @@ def agreement_review_continue(
     return a
 
 
-def agreement_review_vary(*, review: AgreementReview, by, reason: str) -> Agreement:
-    """The review ends in vary: the agreement's proposal goes back to its authors as *changes
-    requested*; the new version goes through review and signing again. The agreement stays in
-    force until the new version is active, which then supersedes it (on_activated)."""
+def _require_nothing_pending(a: Agreement) -> None:
+    waiting = pending_change(a)
+    if waiting is not None:
+        raise DomainError(
+            _("%(what)s is already waiting for the parties to agree.")
+            % {"what": consents.summary(waiting)}
+        )
+
+
+def variation_problem(a: Agreement) -> str:
+    """Why the agreement cannot be varied now ('' if it can)."""
+    if a.proposal_id is None:
+        return _(
+            "This agreement was signed outside the portal, so there is no proposal to "
+            "vary. Start a new proposal for the new version, or terminate this one."
+        )
+    in_preparation = (
+        Agreement.objects.filter(proposal_id=a.proposal_id, status__in=IN_PREPARATION)
+        .exclude(pk=a.pk)
+        .exists()
+    )
+    if in_preparation or a.proposal.status != ProposalStatus.APPROVED:
+        return _("A new version of %(ref)s is already being prepared.") % {
+            "ref": a.proposal.reference
+        }
+    return ""
+
+
+def agreement_review_vary(*, review: AgreementReview, by, reason: str) -> ConsentRequest:
+    """The review proposes a variation: once every party has agreed (consents.py), the
+    agreement's proposal goes back to its authors as *changes requested* and the new version
+    goes through review and signing again (variation_agreed). The agreement stays in force
+    until the new version is active, which then supersedes it (on_activated)."""
     reason = reason.strip()
     if not reason:
         raise DomainError(_("Say what needs to change"))
     with transaction.atomic():
-        a, r = _locked_open_review(review, by)
-        if a.proposal_id is None:
-            raise DomainError(
-                _(
-                    "This agreement was signed outside the portal, so there is no proposal to "
-                    "vary. Start a new proposal for the new version, or terminate this one."
-                )
-            )
-        proposal = a.proposal
-        in_preparation = (
-            Agreement.objects.filter(proposal=proposal, status__in=IN_PREPARATION)
-            .exclude(pk=a.pk)
-            .first()
-        )
-        if in_preparation is not None or proposal.status != ProposalStatus.APPROVED:
-            raise DomainError(
-                _("A new version of %(ref)s is already being prepared.")
-                % {"ref": proposal.reference}
-            )
-        _close(r, by=by, outcome=ReviewOutcome.VARY, reason=reason)
-        proposal_send_back(
-            proposal=proposal,
-            by=by,
-            reason=_("agreement %(ref)s is being varied: %(reason)s")
-            % {"ref": a.reference, "reason": reason},
-        )
-        timeline_add(
-            a,
-            by=by,
-            kind="review_varied",
-            description=_(
-                "Review closed: vary. Proposal %(proposal)s reopened for a new version: %(reason)s"
-            )
-            % {"proposal": proposal.reference, "reason": reason},
-        )
-        _tell_update(
-            a,
-            message=_("a new version is being prepared"),
-            reason=reason,
-            exclude=by,
-        )
-    return a
+        a, _r = _locked_open_review(review, by)
+        _require_nothing_pending(a)
+        problem = variation_problem(a)
+        if problem:
+            raise DomainError(problem)
+        return consents.consent_propose(agreement=a, kind=ConsentKind.VARY, by=by, reason=reason)
 
 
 def agreement_review_terminate(
     *, review: AgreementReview, by, reason: str, end_date: date
-) -> Agreement:
-    """The review ends in termination, with the reason and the date it ends. A date today or
-    in the past ends it now; a later date leaves it in force until then (the daily task ends
-    it on that date)."""
+) -> ConsentRequest:
+    """The review proposes ending the agreement, with the reason and the date asked for.
+    Once every party has agreed (consents.py) it ends on that date or at the end of its
+    notice period after the last agreement, whichever is later (termination_agreed)."""
     reason = reason.strip()
     if not reason:
         raise DomainError(_("Give the reason for ending the agreement"))
     if end_date is None:
         raise DomainError(_("Enter the date the agreement ends"))
     with transaction.atomic():
-        a, r = _locked_open_review(review, by)
+        a, _r = _locked_open_review(review, by)
         if a.start_date and end_date < a.start_date:
             raise DomainError(
                 _("The agreement cannot end before it started, on %(date)s.")
@@ -197,28 +200,71 @@ def agreement_review_terminate(
                 _("The date must be on or before the agreement's end date, %(date)s.")
                 % {"date": _date(a.end_date)}
             )
-        _close(r, by=by, outcome=ReviewOutcome.TERMINATE, reason=reason, end_date=end_date)
-        if end_date <= timezone.localdate():
-            _terminate(a, by=by, reason=reason, end_date=end_date)
-        else:
-            a.end_date = end_date
-            a.end_reason = reason
-            audit(a, reason="isf.agreement.termination_scheduled", by=by)
-            a.save(update_fields=["end_date", "end_reason"])
-            timeline_add(
-                a,
-                by=by,
-                kind="termination_scheduled",
-                description=_("Review closed: terminate from %(date)s: %(reason)s")
-                % {"date": _date(end_date), "reason": reason},
-            )
-            _tell_update(
-                a,
-                message=_("ends on %(date)s") % {"date": _date(end_date)},
-                reason=reason,
-                exclude=by,
-            )
-    return a
+        _require_nothing_pending(a)
+        return consents.consent_propose(
+            agreement=a, kind=ConsentKind.TERMINATE, by=by, reason=reason, proposed_date=end_date
+        )
+
+
+@consents.on_agreed(ConsentKind.VARY)
+def variation_agreed(a: Agreement, consent: ConsentRequest) -> None:
+    """Every party agreed to vary it: the review closes in vary and the proposal goes back."""
+    problem = variation_problem(a)
+    if problem:
+        raise DomainError(problem)
+    by = consent.proposed_by
+    review = open_agreement_review(a)
+    if review is not None:
+        _close(review, by=by, outcome=ReviewOutcome.VARY, reason=consent.reason)
+    proposal = a.proposal
+    proposal_send_back(
+        proposal=proposal,
+        by=by,
+        reason=_("agreement %(ref)s is being varied: %(reason)s")
+        % {"ref": a.reference, "reason": consent.reason},
+    )
+    timeline_add(
+        a,
+        by=consent.closed_by,
+        kind="review_varied",
+        description=_("Varied: proposal %(proposal)s reopened for a new version: %(reason)s")
+        % {"proposal": proposal.reference, "reason": consent.reason},
+    )
+    _tell_update(a, message=_("a new version is being prepared"), reason=consent.reason)
+
+
+@consents.on_agreed(ConsentKind.TERMINATE)
+def termination_agreed(a: Agreement, consent: ConsentRequest) -> None:
+    """Every party agreed to end it: it ends on the later of the date asked for and the end
+    of its notice period from today (never after its own end date). Until then it stays
+    active, "Ending on <date>", and a review due after that date is no longer scheduled."""
+    today = timezone.localdate()
+    ends = max(consent.proposed_date, today + timedelta(days=a.notice_days))
+    if a.end_date and ends > a.end_date:
+        ends = a.end_date
+    by = consent.proposed_by
+    review = open_agreement_review(a)
+    if review is not None:
+        _close(review, by=by, outcome=ReviewOutcome.TERMINATE, reason=consent.reason, end_date=ends)
+    if ends <= today:
+        _terminate(a, by=consent.closed_by, reason=consent.reason, end_date=ends)
+        return
+    a.terminates_on = a.end_date = ends
+    a.end_reason = consent.reason
+    fields = ["terminates_on", "end_date", "end_reason"]
+    if a.review_date and a.review_date > ends:
+        a.review_date = None
+        fields.append("review_date")
+    audit(a, reason="isf.agreement.termination_scheduled", by=consent.closed_by)
+    a.save(update_fields=fields)
+    timeline_add(
+        a,
+        by=consent.closed_by,
+        kind="termination_scheduled",
+        description=_("Ends on %(date)s (%(days)s days' notice): %(reason)s")
+        % {"date": _date(ends), "days": a.notice_days, "reason": consent.reason},
+    )
+    _tell_update(a, message=_("ends on %(date)s") % {"date": _date(ends)}, reason=consent.reason)
 
 
 def _terminate(a: Agreement, *, by, reason: str, end_date: date) -> None:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from isf_portal.domain import DomainError
 from organisations.models import SignatoryCapacity
 
-from .. import signing, throttle
+from .. import consents, lifecycle, signing, throttle
 from ..events import agreement_chain
 from ..forms import DeclineForm, SignForm, VerifyForm
 from ..models import AgreementDownload, AgreementStatus
@@ -67,14 +67,15 @@ def _page_context(request, agreement) -> dict:
         "parties": parties,
         "signature_rows": signature_rows,
         "owed": signing.owed_by(user=request.user, agreement=agreement),
-        # Read here, not while the template renders.
-        "events": list(agreement.events.select_related("actor")[:200]),
+        "events": lifecycle.timeline(agreement, downloads=may(request, Action.OVERSEE, agreement)),
+        "may_documents": may(request, Action.DOCUMENTS, agreement),
         "chain": _chain_for(request, agreement),
         "preparing": agreement.status == AgreementStatus.GENERATING,
         "sealing": agreement.status == AgreementStatus.SEALING,
         "poll_seconds": POLL_SECONDS,
         "previous": agreement.previous if agreement.previous_id else None,
         "variations": list(agreement.variations.all()),
+        "pending": consents.pending_for_page(agreement, request.user),
     }
 
 
@@ -110,8 +111,12 @@ def agreement_status(request, reference):
 
 @login_required
 def agreement_download(request, reference, kind):
-    """The draft or the signed PDF, each download recorded."""
+    """The draft or the signed PDF, each download recorded (and shown on the timeline to the
+    parties' governance officers). Every member of a party downloads the signed PDF; the
+    draft is for those the DOCUMENTS row allows (403 for other members)."""
     agreement = agreement_for(request, reference)
+    if kind == "draft" and not may(request, Action.DOCUMENTS, agreement):
+        raise PermissionDenied
     if kind == "draft":
         document, sha256 = agreement.draft_pdf, agreement.draft_sha256
     elif kind == "signed":

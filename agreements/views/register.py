@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from isf_portal.domain import DomainError
 from isf_portal.search import page_counted
 
-from .. import external, lifecycle, permissions, register
+from .. import consents, external, lifecycle, permissions, register
 from ..events import agreement_chain
 from ..forms import (
     OUTCOME_FORMS,
@@ -24,7 +24,7 @@ from ..forms import (
     RegisterFilterForm,
     ReviewOutcomeForm,
 )
-from ..models import AgreementStatus, ReviewOutcome
+from ..models import AgreementStatus, ConsentStatus, ReviewOutcome
 from ..permissions import Action, agreement_for
 
 PAGE_SIZE = 25
@@ -169,8 +169,11 @@ def _lifecycle_context(request, agreement) -> dict:
         "can_manage": can_manage,
         "open_review": lifecycle.open_agreement_review(agreement),
         "ending": lifecycle.scheduled_termination(agreement),
+        "pending": consents.pending_for_page(agreement, request.user),
         "reviews": agreement.reviews.select_related("opened_by", "closed_by"),
-        "events": lifecycle.timeline(agreement),
+        "events": lifecycle.timeline(
+            agreement, downloads=permissions.may(request, Action.OVERSEE, agreement)
+        ),
         "chain": agreement_chain(agreement) if can_manage else None,
         "previous": agreement.previous,
         "variations": agreement.variations.all(),
@@ -220,6 +223,15 @@ def _open_review_or_redirect(request, agreement):
     review = lifecycle.open_agreement_review(agreement)
     if review is None:
         messages.info(request, _("There is no open review of this agreement."))
+        return None
+    waiting = lifecycle.pending_change(agreement)
+    if waiting is not None:
+        messages.info(
+            request,
+            _("%(what)s is waiting for the parties to agree: the review closes when they have.")
+            % {"what": consents.summary(waiting)},
+        )
+        return None
     return review
 
 
@@ -249,8 +261,8 @@ def review_close(request, reference):
 
 OUTCOME_HEADINGS = {
     ReviewOutcome.CONTINUE: gettext_lazy("The agreement continues"),
-    ReviewOutcome.VARY: gettext_lazy("The agreement is varied"),
-    ReviewOutcome.TERMINATE: gettext_lazy("The agreement is terminated"),
+    ReviewOutcome.VARY: gettext_lazy("Propose a variation"),
+    ReviewOutcome.TERMINATE: gettext_lazy("Propose ending the agreement"),
 }
 
 
@@ -265,16 +277,28 @@ def _record_outcome(*, outcome, review, by, data):
         )
         return _("Review closed: the agreement continues.")
     if outcome == ReviewOutcome.VARY:
-        lifecycle.agreement_review_vary(review=review, by=by, reason=data["reason"])
-        return _("Review closed: the proposal has gone back to its authors for a new version.")
-    ended = lifecycle.agreement_review_terminate(
+        consent = lifecycle.agreement_review_vary(review=review, by=by, reason=data["reason"])
+        if consent.status == ConsentStatus.AGREED:
+            return _("Every party agreed: the proposal has gone back to its authors.")
+        return _(
+            "You proposed a variation. The other parties have been asked: it takes effect when "
+            "every party has agreed."
+        )
+    consent = lifecycle.agreement_review_terminate(
         review=review, by=by, reason=data["reason"], end_date=data["end_date"]
     )
-    if ended.status == AgreementStatus.TERMINATED:
-        return _("Review closed: the agreement is terminated.")
-    return _("Review closed: the agreement ends on %(date)s.") % {
-        "date": formats.date_format(ended.end_date, "j F Y")
-    }
+    agreement = consent.agreement
+    agreement.refresh_from_db()
+    if agreement.status == AgreementStatus.TERMINATED:
+        return _("Every party agreed: the agreement is terminated.")
+    if consent.status == ConsentStatus.AGREED:
+        return _("Every party agreed: the agreement ends on %(date)s.") % {
+            "date": formats.date_format(agreement.terminates_on, "j F Y")
+        }
+    return _(
+        "You proposed ending the agreement. The other parties have been asked: it ends only "
+        "when every party has agreed."
+    )
 
 
 @login_required

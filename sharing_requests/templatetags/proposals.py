@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.html import format_html
 
+from .. import permissions
 from ..choices import STATUS_TAG_CLASSES, ProposalStatus, Section
 from ..questions import Part, entries
 from ..rounds.rule import RoundRule
@@ -27,6 +28,13 @@ def proposal_status(proposal):
         status_tag_class(proposal.status),
         ProposalStatus(proposal.status).label,
     )
+
+
+@register.simple_tag(takes_context=True)
+def may_download_dpia(context, proposal) -> bool:
+    """Whether the person reading the page may download the proposal's DPIA."""
+    request = context.get("request")
+    return bool(request) and permissions.may_download_dpia(request, proposal)
 
 
 @register.filter

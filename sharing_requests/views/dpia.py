@@ -1,6 +1,7 @@
 """The DPIA screening questions, their outcome, and the DPIA itself (its reference and file)."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -104,8 +105,11 @@ def dpia_edit(request, proposal):
 
 @login_required
 def dpia_download(request, reference):
-    """The attached DPIA, only to people who may see the proposal."""
+    """The attached DPIA: 404 for those who may not see the proposal, 403 for its readers
+    without a role that downloads it (permissions.Action.DPIA)."""
     proposal = permissions.proposal_for(request, reference)
+    if not permissions.may_download_dpia(request, proposal):
+        raise PermissionDenied
     if not proposal.dpia_file:
         raise Http404
     extension = proposal.dpia_file.name.rsplit(".", 1)[-1]

@@ -12,9 +12,10 @@ from isf_portal.domain import DomainError
 
 from .. import permissions, selectors, services
 from ..answers import PARTICIPANTS, answers_context, change_requests
-from ..choices import Section, SectionStatus
+from ..choices import ProposalStatus, Section, SectionStatus
 from ..completeness import section_problems
 from ..forms import CompletionForm, page_form
+from ..models import RoundOutcome
 from ..questions import PAGES
 from .common import (
     editing_proposal,
@@ -45,6 +46,8 @@ def proposal_detail(request, reference):
     requests_by_section = change_requests(proposal=proposal)
     for task in tasks:
         task["change_requests"] = requests_by_section.get(task["section"], [])
+    # The page names the round and its outcome only: no decisions are read.
+    current_round = proposal.rounds.only("proposal_id", "number", "outcome", "closed_at").first()
     return render(
         request,
         "sharing_requests/detail.html",
@@ -55,16 +58,30 @@ def proposal_detail(request, reference):
             completed=completed,
             timeline=selectors.timeline(proposal=proposal),
             comment_organisations=permissions.comment_organisations(request, proposal),
-            # The page names the round and its outcome only: no decisions are read.
-            current_round=proposal.rounds.only(
-                "proposal_id", "number", "outcome", "closed_at"
-            ).first(),
+            current_round=current_round,
+            sent_back=_sent_back_after_approval(proposal, current_round),
+            # The agreements made from it (a reverse relation: no import of the layer above).
+            agreements=list(
+                proposal.agreements.only("reference", "title", "status", "proposal_id").order_by(
+                    "-created_at", "-pk"
+                )
+            ),
             change_request_list=list(
                 {d.pk: d for found in requests_by_section.values() for d in found}.values()
             ),
             **answers_context(proposal=proposal),
         ),
     )
+
+
+def _sent_back_after_approval(proposal, current_round):
+    """Why an approved proposal is back with its authors (its agreement is being varied, or a
+    signatory declined): the round approved it, so the reason is the sending back's."""
+    if proposal.status != ProposalStatus.CHANGES_REQUESTED or current_round is None:
+        return None
+    if current_round.outcome != RoundOutcome.APPROVED:
+        return None
+    return proposal.events.filter(kind="sent_back").first()
 
 
 @login_required

@@ -131,3 +131,10 @@ def test_sealing_certificates_are_kept_and_read_only(admin_client):
 def test_partners_cannot_reach_the_admin(client_for, member_a):
     response = client_for(member_a).get(reverse("admin:agreements_clausetemplate_changelist"))
     assert response.status_code == 302  # to the admin's sign-in
+
+
+def test_the_termination_clause_sets_the_notice_period_as_a_new_version(admin_client):
+    clause = ClauseTemplate.objects.get(key="termination")
+    before = clause.version
+    change(admin_client, clause, notice_days=45)
+    assert clause.notice_days == 45 and clause.version == before + 1

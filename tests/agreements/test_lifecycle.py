@@ -8,11 +8,12 @@ import pytest
 import time_machine
 from django.conf import settings
 
-from agreements import lifecycle
+from agreements import consents, lifecycle
 from agreements.models import (
     Agreement,
     AgreementReview,
     AgreementStatus,
+    ConsentStatus,
     LifecycleReminder,
     ReviewOutcome,
 )
@@ -163,42 +164,108 @@ def test_a_closed_review_cannot_close_again(agreement, governance_a):
     assert agreement.status == AgreementStatus.ACTIVE
 
 
-# --- Terminate ------------------------------------------------------------------------------
-def test_terminate_from_today_ends_it_now(agreement, governance_a, governance_b):
+# --- Terminate: proposed by one party, in effect once every party agrees -------------------
+def agree(consent, by):
+    """`by` agrees for the one party they may answer for."""
+    (party,) = consents.answerable_parties(consent, by)
+    return consents.consent_answer(consent=consent, party=party, by=by, agreed=True)
+
+
+def test_a_termination_by_one_party_waits_for_every_party(
+    agreement, org_b, governance_a, governance_b
+):
     review = lifecycle.agreement_review_open(agreement=agreement, by=governance_a)
-    lifecycle.agreement_review_terminate(
+    consent = lifecycle.agreement_review_terminate(
         review=review, by=governance_a, reason="The service closed.", end_date=D(2026, 6, 1)
     )
     agreement.refresh_from_db()
-    assert agreement.status == AgreementStatus.TERMINATED
-    assert agreement.end_date == D(2026, 6, 1)
-    assert agreement.end_reason == "The service closed."
-    assert agreement.ended_at is not None
-    assert reasons(agreement)[-1] == "isf.agreement.terminated"
-    assert agreement.events.filter(kind="terminated").exists()
-    assert any("terminated" in n.title for n in notified(governance_b))
-
-
-def test_terminate_from_a_later_date_ends_it_on_that_date(agreement, governance_a):
-    review = lifecycle.agreement_review_open(agreement=agreement, by=governance_a)
-    lifecycle.agreement_review_terminate(
-        review=review, by=governance_a, reason="Notice given.", end_date=D(2026, 7, 1)
-    )
-    agreement.refresh_from_db()
+    # Nothing changes for anyone until every party has agreed.
     assert agreement.status == AgreementStatus.ACTIVE
-    assert agreement.end_date == D(2026, 7, 1)
-    # No new review while it is ending.
-    with pytest.raises(DomainError, match="terminated from 1 July 2026"):
+    assert agreement.end_date == D(2028, 5, 31) and agreement.terminates_on is None
+    assert agreement.status_label == "Active"
+    assert consent.status == ConsentStatus.PENDING
+    assert [p.organisation for p in consents.waiting_for(consent)] == [org_b]
+    assert agreement.events.filter(kind="consent_terminate_proposed").exists()
+    assert reasons(consent) == ["isf.consent.proposed"]
+    # The other party's governance officer is asked, with a link to answer.
+    (asked,) = [n for n in notified(governance_b) if "answer is needed" in n.title]
+    assert asked.url == consents.consent_url(consent)
+    review.refresh_from_db()
+    assert review.closed_at is None  # the review closes when the parties have agreed
+
+
+def test_once_every_party_agrees_it_ends_after_the_notice_period(
+    agreement, governance_a, governance_b
+):
+    review = lifecycle.agreement_review_open(agreement=agreement, by=governance_a)
+    consent = lifecycle.agreement_review_terminate(
+        review=review, by=governance_a, reason="The service closed.", end_date=D(2026, 6, 1)
+    )
+    with at(D(2026, 6, 10)):
+        agree(consent, governance_b)
+    consent.refresh_from_db()
+    agreement.refresh_from_db()
+    review.refresh_from_db()
+    assert consent.status == ConsentStatus.AGREED
+    # The later of the date asked for (1 June) and 30 days after the last agreement (10 June).
+    assert agreement.terminates_on == agreement.end_date == D(2026, 7, 10)
+    assert agreement.status == AgreementStatus.ACTIVE
+    assert agreement.status_label == "Ending on 10 July 2026"
+    # Its review date (1 September) falls after it ends: no review is scheduled.
+    assert agreement.review_date is None
+    assert review.outcome == ReviewOutcome.TERMINATE and review.end_date == D(2026, 7, 10)
+    assert agreement.events.filter(kind="termination_scheduled").exists()
+    with pytest.raises(DomainError, match="terminated from 10 July 2026"):
         lifecycle.agreement_review_open(agreement=agreement, by=governance_a)
-    with at(D(2026, 6, 30)):
+    with at(D(2026, 7, 9)):
         assert lifecycle.lifecycle_daily()["terminated"] == 0
-    with at(D(2026, 7, 1)):
+    with at(D(2026, 7, 10)):
         assert lifecycle.lifecycle_daily() == {"terminated": 1, "expired": 0, "reminders": 0}
         assert lifecycle.lifecycle_daily()["terminated"] == 0  # the second run finds nothing
     agreement.refresh_from_db()
     assert agreement.status == AgreementStatus.TERMINATED
-    assert agreement.end_reason == "Notice given."
+    assert agreement.end_reason == "The service closed."
+    assert agreement.ended_at is not None
+    assert reasons(agreement)[-1] == "isf.agreement.terminated"
     assert agreement.events.filter(kind="terminated").count() == 1
+    assert any("terminated" in n.title for n in notified(governance_b))
+
+
+def test_a_later_date_asked_for_wins_over_the_notice_period(agreement, governance_a, governance_b):
+    agreement.review_date = D(2026, 8, 1)
+    agreement.save()
+    review = lifecycle.agreement_review_open(agreement=agreement, by=governance_a)
+    consent = lifecycle.agreement_review_terminate(
+        review=review, by=governance_a, reason="Notice given.", end_date=D(2026, 12, 31)
+    )
+    agree(consent, governance_b)
+    agreement.refresh_from_db()
+    assert agreement.terminates_on == D(2026, 12, 31)
+    assert agreement.review_date == D(2026, 8, 1)  # due before it ends: kept
+
+
+def test_the_notice_period_is_the_agreements_own(agreement, governance_a, governance_b):
+    agreement.notice_days = 90
+    agreement.save()
+    review = lifecycle.agreement_review_open(agreement=agreement, by=governance_a)
+    consent = lifecycle.agreement_review_terminate(
+        review=review, by=governance_a, reason="x", end_date=D(2026, 6, 1)
+    )
+    agree(consent, governance_b)
+    agreement.refresh_from_db()
+    assert agreement.terminates_on == D(2026, 8, 30)
+
+
+def test_a_proposer_who_answers_for_every_party_ends_it_at_once(org_a, governance_a):
+    """One party only (or one person answering for every party): agreed when proposed."""
+    single = make_agreement(org_a, start=D(2025, 6, 1), review=D(2026, 9, 1))
+    review = lifecycle.agreement_review_open(agreement=single, by=governance_a)
+    consent = lifecycle.agreement_review_terminate(
+        review=review, by=governance_a, reason="x", end_date=D(2026, 6, 1)
+    )
+    single.refresh_from_db()
+    assert consent.status == ConsentStatus.AGREED
+    assert single.terminates_on == D(2026, 7, 1)
 
 
 @pytest.mark.parametrize(
@@ -242,13 +309,18 @@ def portal_agreement(org_a, org_b, governance_a, governance_b, approved_proposal
     )
 
 
-def test_vary_sends_the_proposal_back_for_a_new_version(
-    portal_agreement, approved_proposal, governance_b, member_a
+def test_vary_sends_the_proposal_back_once_every_party_agrees(
+    portal_agreement, approved_proposal, governance_a, governance_b, member_a
 ):
     review = lifecycle.agreement_review_open(agreement=portal_agreement, by=governance_b)
-    lifecycle.agreement_review_vary(
+    consent = lifecycle.agreement_review_vary(
         review=review, by=governance_b, reason="Add the ambulance service."
     )
+    # Pending until the other party agrees: the proposal is untouched.
+    approved_proposal.refresh_from_db()
+    assert approved_proposal.status == ProposalStatus.APPROVED
+    assert consent.status == ConsentStatus.PENDING
+    agree(consent, governance_a)
     approved_proposal.refresh_from_db()
     portal_agreement.refresh_from_db()
     review.refresh_from_db()
@@ -286,10 +358,13 @@ def test_vary_refuses_while_a_new_version_is_in_preparation(
 
 
 def test_new_version_becoming_active_supersedes_the_old(
-    portal_agreement, approved_proposal, org_a, org_b, governance_a
+    portal_agreement, approved_proposal, org_a, org_b, governance_a, governance_b
 ):
     review = lifecycle.agreement_review_open(agreement=portal_agreement, by=governance_a)
-    lifecycle.agreement_review_vary(review=review, by=governance_a, reason="Add a data item.")
+    consent = lifecycle.agreement_review_vary(
+        review=review, by=governance_a, reason="Add a data item."
+    )
+    agree(consent, governance_b)
     # ...the new version is reviewed, approved, generated and signed...
     new = make_agreement(org_a, org_b, proposal=approved_proposal, status=AgreementStatus.SEALING)
     new.status = AgreementStatus.ACTIVE

@@ -26,17 +26,20 @@ PERSONAS = [
     "steering_member",
 ]
 
-# An active agreement between org_a and org_b. Columns: VIEW, SIGN, MANAGE, OVERSEE (told of
-# its sealing, reviews and end), and RECORD_EXTERNAL at the persona's own organisation.
+# An active agreement between org_a (the lead) and org_b. Columns: VIEW (its page and the
+# signed PDF), DOCUMENTS (the draft PDF: signatories, approvers, governance officers, the
+# lead's members), SIGN, MANAGE, CONSENT (agree for a party to end or vary it), OVERSEE (told
+# of its sealing, reviews and end; sees its downloads), and RECORD_EXTERNAL at the persona's
+# own organisation.
 EXPECTED = {
-    "member_a": (True, False, False, False, False),
-    "readonly_a": (True, False, False, False, False),
-    "admin_a": (True, False, False, False, False),
-    "approver_b": (True, False, True, False, False),
-    "signatory_b": (True, True, False, False, False),
-    "governance_b": (True, False, True, True, True),
-    "outsider": (False, False, False, False, False),
-    "steering_member": (True, False, False, False, False),
+    "member_a": (True, True, False, False, False, False, False),
+    "readonly_a": (True, False, False, False, False, False, False),
+    "admin_a": (True, True, False, False, False, False, False),  # a member of the lead too
+    "approver_b": (True, True, False, True, False, False, False),
+    "signatory_b": (True, True, True, False, True, False, False),
+    "governance_b": (True, True, False, True, True, True, True),
+    "outsider": (False, False, False, False, False, False, False),
+    "steering_member": (True, True, False, False, False, False, False),
 }
 
 
@@ -47,7 +50,9 @@ def governance_b(org_b):
 
 @pytest.fixture
 def agreement(org_a, org_b):
-    return make_agreement(org_a, org_b)
+    agreement = make_agreement(org_a, org_b)
+    agreement.parties.filter(organisation=org_a).update(is_lead=True)
+    return agreement
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -56,15 +61,19 @@ def test_each_persona_gets_the_tables_answer(persona, request, agreement):
     own = user.memberships.first() or user.steering_seat
     answers = (
         permissions.may(user, Action.VIEW, agreement),
+        permissions.may(user, Action.DOCUMENTS, agreement),
         permissions.may(user, Action.SIGN, agreement),
         permissions.may(user, Action.MANAGE, agreement),
+        permissions.may(user, Action.CONSENT, agreement),
         permissions.may(user, Action.OVERSEE, agreement),
         permissions.may_at(user, Action.RECORD_EXTERNAL, own.organisation),
     )
     assert answers == EXPECTED[persona]
     # The audiences told of the agreement are the holders of the same rows.
     for action, allowed in zip(
-        (Action.SIGN, Action.OVERSEE), (answers[1], answers[3]), strict=True
+        (Action.SIGN, Action.CONSENT, Action.OVERSEE),
+        (answers[2], answers[4], answers[5]),
+        strict=True,
     ):
         assert permissions.holders(action, agreement, user=user).exists() == allowed
     assert bool(permissions.visible_ids(user=user, agreement_ids=[agreement.pk])) == answers[0]

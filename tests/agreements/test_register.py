@@ -249,6 +249,11 @@ def test_seed_demo_shows_agreements_in_every_state_and_runs_twice_safely():
         review_date__lte=today + datetime.timedelta(days=60),
     )
     assert due.exists(), "one agreement is due for review within 60 days"
+    # Ending (every party agreed) and a termination still waiting for a party.
+    assert Agreement.objects.filter(status=AgreementStatus.ACTIVE, terminates_on__gt=today)
+    assert Agreement.objects.filter(
+        consents__status="pending", title="Integrated offender management in Salford"
+    )
     assert Agreement.objects.filter(is_external=True).count() == 5
     awaiting = Agreement.objects.get(status=AgreementStatus.AWAITING_SIGNATURES)
     assert awaiting.title == "Travel support for care leavers" and awaiting.draft_pdf

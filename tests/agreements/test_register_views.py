@@ -431,33 +431,43 @@ def test_review_outcome_errors(
     assert AgreementReview.objects.get().closed_at is None
 
 
-def test_governance_officer_terminates_through_the_page(client_for, governance_a, agreement_ab):
+def test_governance_officer_proposes_ending_it_through_the_page(
+    client_for, governance_a, agreement_ab
+):
     client = client_for(governance_a)
     client.post(lifecycle_url(agreement_ab, "review-open"))
     response = client.post(
         outcome_url(agreement_ab, "terminate"),
         {"reason": "The service has closed.", **date_fields("end_date", TODAY())},
-    )
-    assert response.status_code == 302
-    agreement_ab.refresh_from_db()
-    assert agreement_ab.status == AgreementStatus.TERMINATED
-    page = html(client.get(lifecycle_url(agreement_ab)))
-    assert "The service has closed." in page and "Only an active agreement is reviewed." in page
-    assert "the agreement is terminated" in page
-
-
-def test_a_termination_from_a_later_date_says_when(client_for, governance_a, agreement_ab):
-    client = client_for(governance_a)
-    client.post(lifecycle_url(agreement_ab, "review-open"))
-    later = TODAY() + 30 * DAY
-    response = client.post(
-        outcome_url(agreement_ab, "terminate"),
-        {"reason": "Notice given.", **date_fields("end_date", later)},
         follow=True,
     )
+    agreement_ab.refresh_from_db()
+    assert agreement_ab.status == AgreementStatus.ACTIVE
     page = html(response)
-    assert f"the agreement ends on {later.day} " in page
-    assert "The parties decided to end this agreement on" in page
+    assert "You proposed ending the agreement" in page
+    assert "Waiting for every party to agree: End the agreement on" in page
+    # The review waits for the parties; nobody may record another outcome meanwhile.
+    assert "Its outcome is waiting for every party to agree" in page
+    assert lifecycle_url(agreement_ab, "review") + '"' not in page
+
+
+def test_a_termination_from_a_later_date_says_when(
+    client_for, governance_a, governance_b, agreement_ab
+):
+    client = client_for(governance_a)
+    client.post(lifecycle_url(agreement_ab, "review-open"))
+    later = TODAY() + 60 * DAY
+    client.post(
+        outcome_url(agreement_ab, "terminate"),
+        {"reason": "Notice given.", **date_fields("end_date", later)},
+    )
+    consent = agreement_ab.consents.get()
+    page_url = reverse("agreements:consent", args=[agreement_ab.reference, consent.pk])
+    response = client_for(governance_b).post(page_url, {"answer": "agree"}, follow=True)
+    page = html(response)
+    assert "Every party has now agreed" in page
+    assert f"Ending on {later.day} " in page
+    assert "Every party agreed to end this agreement: it ends on" in page
     assert lifecycle_url(agreement_ab, "review-open") not in page
 
 

@@ -27,13 +27,14 @@ from .conftest import url
 
 pytestmark = pytest.mark.django_db
 
-VIEW, EDIT, COMMENT, ENDORSE, PREVIEW, SUBMIT = (
+VIEW, EDIT, COMMENT, ENDORSE, PREVIEW, SUBMIT, DPIA = (
     "view",
     "edit",
     "comment",
     "endorse",
     "preview",
     "submit",
+    "dpia",  # the DPIA: the parties' signatories, approvers, governance officers; the lead
 )
 
 # Every URL of a proposal: (name, extra arguments, method, what kind of page it is).
@@ -68,7 +69,7 @@ PROPOSAL_URLS = [
     ("screening", [], "get", EDIT),
     ("screening-outcome", [], "get", VIEW),
     ("dpia", [], "get", EDIT),
-    ("dpia-download", [], "get", VIEW),
+    ("dpia-download", [], "get", DPIA),
     ("check", [], "get", EDIT),
     ("submit", [], "post", SUBMIT),
     ("withdraw", [], "get", EDIT),
@@ -130,7 +131,15 @@ def _request(client, method, address, organisation=None):
     return client.post(address, data)
 
 
-LEAD_EXPECTED = {VIEW: 200, EDIT: 200, COMMENT: 302, ENDORSE: 302, PREVIEW: 200, SUBMIT: 302}
+LEAD_EXPECTED = {
+    VIEW: 200,
+    EDIT: 200,
+    COMMENT: 302,
+    ENDORSE: 302,
+    PREVIEW: 200,
+    SUBMIT: 302,
+    DPIA: 200,
+}
 
 
 @pytest.mark.parametrize("name, extra, method, kind", PROPOSAL_URLS, ids=PROPOSAL_URL_IDS)
@@ -141,7 +150,15 @@ def test_lead_member_opens_every_page(
     assert response.status_code == LEAD_EXPECTED[kind]
 
 
-PARTNER_EXPECTED = {VIEW: 200, EDIT: 403, COMMENT: 302, ENDORSE: 302, PREVIEW: 403, SUBMIT: 403}
+PARTNER_EXPECTED = {
+    VIEW: 200,
+    EDIT: 403,
+    COMMENT: 302,
+    ENDORSE: 302,
+    PREVIEW: 403,
+    SUBMIT: 403,
+    DPIA: 403,  # a partner's member without a governance role (issue #12 item 14)
+}
 
 
 @pytest.mark.parametrize("name, extra, method, kind", PROPOSAL_URLS, ids=PROPOSAL_URL_IDS)
@@ -150,6 +167,22 @@ def test_partner_member_views_comments_and_endorses_but_cannot_edit(
 ):
     response = _request(client_for(partner_b), method, _url(world, name, extra), org_b)
     assert response.status_code == PARTNER_EXPECTED[kind]
+
+
+@pytest.mark.parametrize("persona", ["approver_b", "signatory_b", "governance_b"])
+def test_a_partners_approver_signatory_or_governance_officer_downloads_the_dpia(
+    world, persona, request, client_for
+):
+    user = request.getfixturevalue(persona)
+    response = client_for(user).get(url("dpia-download", world["proposal"]))
+    assert response.status_code == 200
+
+
+def test_a_reader_without_the_role_is_told_who_downloads_the_dpia(world, partner_b, client_for):
+    page = client_for(partner_b).get(url("section", world["proposal"], "practical"))
+    text = page.content.decode()
+    assert url("dpia-download", world["proposal"]) not in text
+    assert "The DPIA is for the parties' signatories" in text
 
 
 def test_partner_comment_and_endorsement_are_saved(world, partner_b, org_b, client_for):
@@ -162,7 +195,15 @@ def test_partner_comment_and_endorsement_are_saved(world, partner_b, org_b, clie
     assert Endorsement.objects.get(proposal=p).organisation == org_b
 
 
-READ_ONLY_EXPECTED = {VIEW: 200, EDIT: 403, COMMENT: 403, ENDORSE: 403, PREVIEW: 403, SUBMIT: 403}
+READ_ONLY_EXPECTED = {
+    VIEW: 200,
+    EDIT: 403,
+    COMMENT: 403,
+    ENDORSE: 403,
+    PREVIEW: 403,
+    SUBMIT: 403,
+    DPIA: 403,
+}
 
 
 @pytest.mark.parametrize("name, extra, method, kind", PROPOSAL_URLS, ids=PROPOSAL_URL_IDS)

@@ -425,8 +425,8 @@ def test_a_dpia_over_10_mb_is_refused(dpia_required, lead):
     ],
     ids=["pdf", "docx", "pdf-named-txt"],
 )
-def test_a_real_pdf_or_docx_is_accepted_and_downloadable_only_by_viewers(
-    dpia_required, lead, partner_b, outsider, client_for, name, content, extension, content_type
+def test_a_real_pdf_or_docx_is_accepted_and_downloadable_only_by_those_it_is_for(
+    dpia_required, lead, approver_b, outsider, client_for, name, content, extension, content_type
 ):
     p = dpia_required
     response = lead.post(url("dpia", p), {"dpia_file": SimpleUploadedFile(name, content)})
@@ -435,7 +435,7 @@ def test_a_real_pdf_or_docx_is_accepted_and_downloadable_only_by_viewers(
     assert p.dpia_file.name.endswith(f"{p.reference}-dpia.{extension}")
     assert p.dpia_file_name == name
 
-    download = client_for(partner_b).get(url("dpia-download", p))
+    download = client_for(approver_b).get(url("dpia-download", p))
     assert download.status_code == 200
     assert download["Content-Type"] == content_type
     assert download["X-Content-Type-Options"] == "nosniff"
