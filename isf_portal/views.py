@@ -9,8 +9,10 @@ from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils import timezone
 
 from agreements.signing import awaiting_signature_of
+from insight.governance import governance_work
 from isf_portal import scanning
 from isf_portal.celery import app
 from organisations import permissions as organisation_permissions
@@ -52,6 +54,10 @@ def home(request):
     start = proposal_permissions.POLICY[proposal_permissions.Action.START]
     lead_ids = [m.organisation_id for m in memberships if start.allows(m)]
     own = own_proposals(user=request.user, lead_ids=lead_ids)
+    governed = [m.organisation for m in memberships if m.is_governance_officer]
+    governance = (
+        governance_work(organisations=governed, today=timezone.localdate()) if governed else None
+    )
     return render(
         request,
         "home.html",
@@ -66,6 +72,9 @@ def home(request):
             "sent_back": own[ProposalStatus.CHANGES_REQUESTED][:10],
             "drafts": own[ProposalStatus.DRAFT][:5],
             "can_start": bool(lead_ids),
+            "governed": governed,
+            "governance": governance,
+            "today": timezone.localdate(),
         },
     )
 

@@ -63,7 +63,7 @@ def answers_context(*, proposal) -> dict:
         "participants": participants,
         "bases": bases,
         "flags": flags,
-        "actions": list(proposal.actions.select_related("owner_organisation")),
+        "actions": list(proposal.actions.select_related("owner_organisation", "done_by")),
         "dpia": dpia_outcome(proposal),
         "dpia_labels": [
             str(label)

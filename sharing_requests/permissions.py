@@ -47,6 +47,7 @@ class Action(StrEnum):
     VOTE = "vote"  # vote in a review round (review.py)
     STEERING_LIST = "steering_list"  # the steering group's list of proposals in review
     DPIA = "dpia"  # download its attached DPIA (the lead's members too: EDIT)
+    ACTION_DONE = "action_done"  # say an action before sharing starts is done (or not yet)
 
 
 POLICY: dict[Action, Rule] = {
@@ -64,6 +65,13 @@ POLICY: dict[Action, Rule] = {
     # steering group that votes on it; read-only members do not download it.
     Action.DPIA: Rule(
         roles=roles(Role.SIGNATORY, Role.APPROVER, Role.GOVERNANCE_OFFICER), steering=True
+    ),
+    # The action's owner organisation (the lead's when it names none): anyone with a role there.
+    Action.ACTION_DONE: Rule(
+        roles=roles(
+            Role.MEMBER, Role.APPROVER, Role.SIGNATORY, Role.GOVERNANCE_OFFICER, Role.ORG_ADMIN
+        ),
+        scope="organisation",
     ),
 }
 
@@ -99,6 +107,14 @@ def may_download_dpia(request_or_user, proposal: Proposal) -> bool:
     return may(request_or_user, Action.DPIA, proposal) or may(
         request_or_user, Action.EDIT, proposal
     )
+
+
+def may_mark_action(request_or_user, action, proposal: Proposal | None = None) -> bool:
+    """Whether the user may say the action (a models.Action) is done: someone with a role at
+    its owner organisation, or at the lead organisation when it names none."""
+    proposal = proposal or action.proposal
+    owner = action.owner_organisation_id or proposal.lead_organisation_id
+    return by_rule(request_or_user, POLICY[Action.ACTION_DONE], [owner])
 
 
 def may_start(request_or_user, organisation: Organisation) -> bool:

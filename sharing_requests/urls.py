@@ -50,6 +50,7 @@ urlpatterns = [
             ),
         )
     ],
+    path("<str:reference>/actions/<int:pk>/done/", items.action_mark, name="action-mark"),
     path("<str:reference>/participants/add/", parties.participant_edit, name="participant-add"),
     path(
         "<str:reference>/participants/<int:pk>/", parties.participant_edit, name="participant-edit"

@@ -330,11 +330,22 @@ class Action(models.Model):
     )
     due_date = models.DateField(_("due by"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set by the owner's organisation when the action is done (services.action_mark).
+    done_at = models.DateTimeField(_("done on"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["created_at", "pk"]
+        # A governance officer's home lists the open actions of their organisation's proposals.
+        indexes = [
+            models.Index(
+                fields=["proposal"], condition=models.Q(done_at__isnull=True), name="action_open"
+            )
+        ]
 
     def __str__(self):
         return self.description

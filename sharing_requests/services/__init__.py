@@ -11,7 +11,7 @@ Callers use this package as `services.<name>`; the modules hold:
 """
 
 from .comments import comment_add, endorse
-from .lists import item_remove, item_save, lawful_basis_save
+from .lists import action_mark, item_remove, item_save, lawful_basis_save
 from .parties import participant_remove, participant_save
 from .proposals import next_reference, proposal_create, proposal_submit, proposal_withdraw
 from .sections import (
@@ -26,6 +26,7 @@ from .sections import (
 
 __all__ = [
     "ConflictError",
+    "action_mark",
     "SubmitBlocked",
     "comment_add",
     "dpia_attach",

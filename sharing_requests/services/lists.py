@@ -2,13 +2,15 @@
 each party's lawful basis for each direction of sharing."""
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from isf_portal.domain import DomainError, audit
 
-from ..choices import Section
-from ..events import proposal_locked
-from ..models import LawfulBasis, Proposal
+from .. import permissions
+from ..choices import ProposalStatus, Section
+from ..events import proposal_event, proposal_locked
+from ..models import Action, LawfulBasis, Proposal
 from .sections import require_editable, revision_check, section_conflict, section_touch
 
 
@@ -79,3 +81,35 @@ def lawful_basis_save(*, proposal: Proposal, instance, data: dict, by, revision:
             raise section_conflict(p, Section.PRACTICAL) from None
         section_touch(p, Section.PRACTICAL, by=by)
     return instance
+
+
+def action_mark(*, action: Action, by, done: bool) -> Action:
+    """The action's owner says it is done (or, undoing a slip, not yet): when and by whom are
+    kept, and the proposal's timeline says so. Any time but once the proposal is withdrawn
+    or declined: actions are what must happen before, and while, the sharing starts."""
+    with transaction.atomic():
+        p = proposal_locked(action.proposal_id)
+        # The proposal's row lock serialises every write to its actions.
+        a = Action.objects.select_related("owner_organisation").get(pk=action.pk, proposal=p)
+        a.proposal = p
+        if p.status in (ProposalStatus.WITHDRAWN, ProposalStatus.DECLINED):
+            raise DomainError(_("This proposal has ended: its actions cannot be changed."))
+        if not permissions.may_mark_action(by, a):
+            raise DomainError(_("Only the action's owner organisation can say it is done."))
+        if done == (a.done_at is not None):
+            return a  # already so: nothing to record
+        a.done_at = timezone.now() if done else None
+        a.done_by = by if done else None
+        audit(a, reason="isf.action.done" if done else "isf.action.reopened", by=by)
+        a.save(update_fields=["done_at", "done_by"])
+        proposal_event(
+            p,
+            by=by,
+            organisation=a.owner_organisation,
+            kind="action",
+            description=(
+                _("Action done: %(action)s") if done else _("Action not done yet: %(action)s")
+            )
+            % {"action": a.description},
+        )
+    return a

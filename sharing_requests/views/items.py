@@ -2,14 +2,16 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from isf_portal.domain import DomainError
 
-from .. import services
+from .. import permissions, services
 from ..choices import Section
 from ..forms import ActionForm, DataItemForm, OutcomeForm
 from ..models import Action, DataItem, MeasurableOutcome
@@ -107,3 +109,23 @@ def item_remove(request, proposal, kind, pk):
         "sharing_requests/item_remove.html",
         proposal_context(request, proposal, item=instance, noun=noun, **section_meta(section)),
     )
+
+
+@login_required
+@require_POST
+def action_mark(request, reference, pk):
+    """The owner organisation says an action before sharing starts is done (or not yet):
+    from the proposal's page, back to it (post/redirect/get)."""
+    proposal = permissions.proposal_for(request, reference)
+    action = get_object_or_404(Action.objects.select_related("proposal"), pk=pk, proposal=proposal)
+    if not permissions.may_mark_action(request, action):
+        raise PermissionDenied
+    done = request.POST.get("done") == "yes"
+    try:
+        services.action_mark(action=action, by=request.user, done=done)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        message = _("Marked as done: %(action)s") if done else _("Marked as not done: %(action)s")
+        messages.success(request, message % {"action": action.description})
+    return redirect(reverse("requests:detail", args=[proposal.reference]) + "#actions")

@@ -48,6 +48,7 @@ def proposal_detail(request, reference):
         task["change_requests"] = requests_by_section.get(task["section"], [])
     # The page names the round and its outcome only: no decisions are read.
     current_round = proposal.rounds.only("proposal_id", "number", "outcome", "closed_at").first()
+    answers = answers_context(proposal=proposal)
     return render(
         request,
         "sharing_requests/detail.html",
@@ -69,7 +70,12 @@ def proposal_detail(request, reference):
             change_request_list=list(
                 {d.pk: d for found in requests_by_section.values() for d in found}.values()
             ),
-            **answers_context(proposal=proposal),
+            **answers,
+            markable_actions={
+                a.pk
+                for a in answers["actions"]
+                if permissions.may_mark_action(request, a, proposal)
+            },
         ),
     )
 
