@@ -18,7 +18,9 @@ PAGES = {
     "home": 5,
     "home_author": 5,
     "dashboard": 4,
-    "proposal": 15,
+    # 15, and since issue #12 items 9 and 14: the agreements made from it, and whether the
+    # reader may download its DPIA.
+    "proposal": 17,
     "review": 11,
     "steering_list": 6,
     "notifications": 3,
