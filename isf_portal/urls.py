@@ -22,6 +22,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("agreements/", include("agreements.urls")),
     path("steering-group/", organisation_views.steering_group, name="steering-group"),
+    path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,77 @@
+"""What every API view shares: JSON errors, ETags on details, the audit of writes."""
+
+import hashlib
+import json
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from isf_portal.domain import DomainError
+from sharing_requests.services import ConflictError, SubmitBlocked
+
+from ..binding import Invalid
+from ..tokens import write_record
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, plus: the form's messages by field path, a service's refusal as 409
+    (the object's state does not allow it) with its own message."""
+    if isinstance(exc, SubmitBlocked):
+        exc = Invalid({"non_field_errors": [str(p.message) for p in exc.problems]})
+    elif isinstance(exc, ConflictError | DomainError):
+        exc = Conflict(detail=str(exc))
+    response = exception_handler(exc, context)
+    if response is not None and isinstance(exc, Invalid):
+        response.data = {"detail": str(exc.detail), "errors": exc.errors}
+    return response
+
+
+class ByNewest(CursorPagination):
+    page_size = 25
+    max_page_size = 100
+    page_size_query_param = "page_size"
+    ordering = ("-last_activity_at", "-pk")
+
+
+class ByCreated(ByNewest):
+    ordering = ("-created_at", "-pk")
+
+
+class ByName(ByNewest):
+    ordering = ("name", "pk")
+
+
+def etag_response(request, data) -> Response:
+    """The detail with a strong ETag of its JSON; 304 when If-None-Match names it."""
+    body = json.dumps(data, sort_keys=True, default=str).encode()
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    matches = [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]
+    if etag in matches or "*" in matches:
+        response = Response(status=status.HTTP_304_NOT_MODIFIED)
+    else:
+        response = Response(data)
+    response["ETag"] = etag
+    return response
+
+
+def record_write(request, *, action: str, target: str) -> None:
+    """Audit a write made through the API under the name of the token that made it."""
+    write_record(token=request.auth, user=request.user, action=action, target=target)
+
+
+def not_found():
+    return Http404(_("Not found."))
+
+
+def forbidden(message: str | None = None):
+    return PermissionDenied(message or _("You cannot do this."))
