@@ -89,6 +89,7 @@ class ParticipantSerializer(serializers.Serializer):
     is_lead = serializers.BooleanField()
     role = serializers.CharField()
     controller_role = serializers.CharField()
+    directions = serializers.ListField(child=serializers.CharField())
 
 
 class SectionSerializer(serializers.Serializer):
