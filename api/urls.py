@@ -1,6 +1,6 @@
 """/api/v1/: the partner API, its OpenAPI schema and its documentation."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from .views import agreements, docs, proposals, rounds
@@ -34,7 +34,7 @@ urlpatterns = [
     path(P + "submit/", proposals.Submit.as_view(), name="proposal-submit"),
     path(P + "comments/", rounds.Comment.as_view(), name="proposal-comments"),
     path(P + "rounds/", rounds.RoundList.as_view(), name="proposal-rounds"),
-    path(P + "decisions/<slug:organisation>/", rounds.Decide.as_view(), name="proposal-decide"),
+    path(P + "decisions/<str:organisation>/", rounds.Decide.as_view(), name="proposal-decide"),
     path(P + "votes/", rounds.Vote.as_view(), name="proposal-vote"),
     path("agreements/", agreements.AgreementList.as_view(), name="agreements"),
     path(
@@ -44,4 +44,6 @@ urlpatterns = [
     ),
     path("register/", agreements.Register.as_view(), name="register"),
     path("me/awaiting/", rounds.Awaiting.as_view(), name="awaiting"),
+    # Anything else under /api/v1/ is a JSON 404, not the site's HTML page.
+    re_path(r"^.*$", docs.not_found),
 ]

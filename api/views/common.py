@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -30,10 +30,22 @@ def api_exception_handler(exc, context):
         exc = Invalid({"non_field_errors": [str(p.message) for p in exc.problems]})
     elif isinstance(exc, ConflictError | DomainError):
         exc = Conflict(detail=str(exc))
+    elif isinstance(exc, ValidationError):
+        # DRF's own (a query filter's): the same shape as a form's errors.
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        exc = Invalid({str(k): [str(m) for m in _listed(v)] for k, v in detail.items()})
     response = exception_handler(exc, context)
-    if response is not None and isinstance(exc, Invalid):
+    if response is None:
+        return None
+    if isinstance(exc, Invalid):
         response.data = {"detail": str(exc.detail), "errors": exc.errors}
+    elif not isinstance(response.data, dict) or "detail" not in response.data:
+        response.data = {"detail": str(response.data)}
     return response
+
+
+def _listed(value) -> list:
+    return value if isinstance(value, list) else [value]
 
 
 class ByNewest(CursorPagination):
