@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from isf_portal.domain import DomainError, audit
+from organisations.models import User
+from organisations.services import membership_grant
 
 from .models import ApiToken, ApiWrite, TokenScope
 
@@ -87,3 +89,25 @@ def write_record(*, token: ApiToken | None, user, action: str, target: str) -> A
     audit(row, reason=f"isf.api.{action}", by=user)
     row.save()
     return row
+
+
+# Roles a service account may hold: decisions, signatures and votes are people's.
+SERVICE_ROLES = ("member", "governance_officer")
+
+
+def service_token_create(
+    *, organisation, name: str, roles, days: int, scope: str, by
+) -> tuple[ApiToken, str]:
+    """An organisation admin's token for a named service account of the organisation,
+    holding only `roles` (never approver, signatory or a steering seat)."""
+    if not set(roles) <= set(SERVICE_ROLES):
+        raise DomainError(_("A service account may be a member or a governance officer only"))
+    with transaction.atomic():
+        account = User.objects.create_user(
+            email=f"service-{secrets.token_hex(6)}@{organisation.slug}.service.invalid",
+            full_name=f"{name.strip()} (service account of {organisation.short_name})",
+        )
+        membership_grant(user=account, organisation=organisation, roles=list(roles), by=by)
+        return token_create(
+            user=account, name=name, days=days, scope=scope, by=by, organisation=organisation
+        )
