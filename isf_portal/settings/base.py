@@ -251,40 +251,8 @@ AGREEMENT_VERIFY_MAX_OBJECTS = env.int("AGREEMENT_VERIFY_MAX_OBJECTS", default=2
 AGREEMENT_VERIFY_MAX_REVISIONS = env.int("AGREEMENT_VERIFY_MAX_REVISIONS", default=10)
 AGREEMENT_VERIFY_TIMEOUT = env.float("AGREEMENT_VERIFY_TIMEOUT", default=5.0)
 
-# --- Partner API (/api/v1/) ---------------------------------------------------------------
-# JSON only (no browsable API), bearer tokens only (api/authentication.py), a rate per token.
-API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/hour")
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["api.authentication.TokenScopePermission"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_THROTTLE_CLASSES": ["api.authentication.TokenRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"token": API_RATE_LIMIT},
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "api.schema.PortalAutoSchema",
-    "EXCEPTION_HANDLER": "api.views.common.api_exception_handler",
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-}
-SPECTACULAR_SETTINGS = {
-    "TITLE": "ISF Portal API",
-    "DESCRIPTION": "Proposals, review rounds, agreements and the register, for partner systems. "
-    "Send a personal or service token as `Authorization: Bearer <token>`.",
-    "VERSION": "1",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
-    "SERVE_AUTHENTICATION": [],
-    "SCHEMA_PATH_PREFIX": "/api/v1",
-    "COMPONENT_SPLIT_REQUEST": True,
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {
-        "ProposalStatusEnum": "sharing_requests.choices.ProposalStatus",
-        "AgreementStatusEnum": "agreements.models.AgreementStatus",
-        "DecisionStatusEnum": "sharing_requests.models.DecisionStatus",
-        "VoteChoiceEnum": "sharing_requests.models.VoteChoice",
-    },
-}
+# --- Partner API (/api/v1/): its own module, settings/api.py ---------------------------------
+from .api import API_RATE_LIMIT, REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: E402, F401
 
 # --- Caches -----------------------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://isf-portal")}
