@@ -69,7 +69,9 @@ def token_find(raw: str) -> ApiToken | None:
     )
     if token is None or not token.user.is_active:
         return None
-    # Last use to the minute: one write a minute per token at most.
+    # Last use to the minute: one write a minute per token at most, and an update() on
+    # purpose: a bookkeeping time, not a change to audit (a history row per request would
+    # bury the token's creation and revocation).
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > datetime.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -155,3 +155,19 @@ def test_revoked_and_expired_tokens_are_refused(proposal, member_a):
     assert client.get(reverse("api:proposals")).status_code == 401
     client.credentials(HTTP_AUTHORIZATION="Bearer isf_nothing_here")
     assert client.get(reverse("api:proposals")).status_code == 401
+
+
+@pytest.mark.django_db
+def test_lists_take_a_constant_number_of_queries(
+    api, proposal, member_a, org_a, org_b, django_assert_max_num_queries
+):
+    from sharing_requests import services
+
+    for n in range(5):
+        services.proposal_create(lead_organisation=org_a, title=f"More {n}", by=member_a)
+    client = api(member_a)
+    with django_assert_max_num_queries(8):
+        rows = client.get(reverse("api:proposals")).json()["results"]
+    assert len(rows) == 6
+    with django_assert_max_num_queries(8):
+        client.get(reverse("api:register"))

@@ -17,8 +17,8 @@ from api.authentication import TokenRateThrottle
 from isf_portal.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
-# Per operation: a handful of generated requests (21 operations, a few tens of seconds).
-EXAMPLES = 5
+# Per operation: ten generated requests (21 operations: about 35 s on PostgreSQL).
+EXAMPLES = 10
 
 
 @pytest.fixture
