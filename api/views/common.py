@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from isf_portal.domain import DomainError
+from sharing_requests.events import proposal_event
 from sharing_requests.services import ConflictError, SubmitBlocked
 
 from ..binding import Invalid
@@ -76,9 +77,18 @@ def etag_response(request, data) -> Response:
     return response
 
 
-def record_write(request, *, action: str, target: str) -> None:
-    """Audit a write made through the API under the name of the token that made it."""
+def record_write(request, *, action: str, target: str, proposal=None) -> None:
+    """Audit a write made through the API under the name of the token that made it; a step
+    in the proposal's life (given `proposal`) also says so on its timeline."""
     write_record(token=request.auth, user=request.user, action=action, target=target)
+    if proposal is not None:
+        proposal_event(
+            proposal,
+            by=request.user,
+            kind="api",
+            description=_("Through the API with the token '%(name)s': %(action)s")
+            % {"name": request.auth.name, "action": action.replace("_", " ")},
+        )
 
 
 def not_found():

@@ -88,8 +88,9 @@ class ProposalList(generics.ListAPIView):
             title=form.cleaned_data["title"],
             by=request.user,
         )
-        record_write(request, action="proposal_create", target=proposal.reference)
-        return Response(detail_data(request, proposal.reference), status=status.HTTP_201_CREATED)
+        response = saved(request, proposal, "proposal_create")
+        response.status_code = status.HTTP_201_CREATED
+        return response
 
 
 class ProposalDetail(APIView):
@@ -108,8 +109,18 @@ def editing(request, reference) -> Proposal:
     return proposal
 
 
+# Steps in a proposal's life that its timeline records; an API write of one says so there.
+ON_TIMELINE = ("proposal_create", "submit", "decision_", "vote_", "comment")
+
+
 def saved(request, proposal, action: str) -> Response:
-    record_write(request, action=action, target=proposal.reference)
+    on_timeline = action.startswith(ON_TIMELINE)
+    record_write(
+        request,
+        action=action,
+        target=proposal.reference,
+        proposal=proposal if on_timeline else None,
+    )
     return Response(detail_data(request, proposal.reference))
 
 

@@ -13,6 +13,7 @@ from agreements.models import Agreement, AgreementStatus
 from api.models import ApiWrite
 from sharing_requests.choices import Section
 from sharing_requests.examples import DATA_ITEM, OUTCOME, VISION
+from sharing_requests.models import ProposalEvent
 from sharing_requests.questions import example_answers, questions
 from sharing_requests.views.sections import FIELD_PAGES
 from tests.factories import OrganisationFactory, SteeringGroupMemberFactory
@@ -103,3 +104,8 @@ def test_a_proposal_goes_from_draft_to_agreement_through_the_api_alone(
     assert rounds[0]["steering_outcome"] == "approve" and len(rounds[0]["votes"]) == 3
     assert ApiWrite.objects.filter(action="submit", user=member_a).count() == 1
     assert ApiWrite.objects.filter(action="vote_approve").count() == 3
+    timeline = ProposalEvent.objects.filter(proposal__reference=ref["reference"], kind="api")
+    assert timeline.filter(
+        actor=member_a, description="Through the API with the token 'Case system': submit"
+    ).exists()
+    assert timeline.count() == 1 + 1 + 2 + 3  # started, submitted, two decisions, three votes
