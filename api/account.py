@@ -14,6 +14,7 @@ from isf_portal.forms import GovukForm
 from organisations import permissions as org_permissions
 from organisations.models import Organisation, Role
 
+from . import webhook_views
 from .models import ApiToken, TokenScope
 from .tokens import MAX_DAYS, SERVICE_ROLES, service_token_create, token_create, token_revoke
 
@@ -125,6 +126,7 @@ def revoke(request, pk):
 
 app_name = "api-tokens"
 urlpatterns = [
+    *webhook_views.urlpatterns,
     path("", tokens, name="list"),
     path("<int:pk>/revoke/", revoke, name="revoke"),
     path("organisations/<slug:slug>/", service_tokens, name="service"),

@@ -252,7 +252,7 @@ AGREEMENT_VERIFY_MAX_REVISIONS = env.int("AGREEMENT_VERIFY_MAX_REVISIONS", defau
 AGREEMENT_VERIFY_TIMEOUT = env.float("AGREEMENT_VERIFY_TIMEOUT", default=5.0)
 
 # --- Partner API (/api/v1/): its own module, settings/api.py ---------------------------------
-from .api import API_RATE_LIMIT, REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: E402, F401
+from .api import *  # noqa: E402, F403
 
 # --- Caches -----------------------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://isf-portal")}
