@@ -61,7 +61,7 @@ def event_record(*, event: str, organisation_ids, data: dict) -> int:
     """A delivery for each active endpoint of these organisations that wants `event`,
     handed to the outbox in the caller's transaction. Returns how many."""
     endpoints = WebhookEndpoint.objects.filter(
-        organisation_id__in=list(organisation_ids), paused_at__isnull=True
+        organisation_id__in=organisation_ids, paused_at__isnull=True
     )
     count = 0
     for endpoint in endpoints:
