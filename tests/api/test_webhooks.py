@@ -10,6 +10,7 @@ from django.urls import reverse
 from standardwebhooks.webhooks import Webhook
 
 from api.models import WebhookDelivery, WebhookEndpoint
+from api.tasks import webhook_deliver
 from api.webhook_delivery import AddressRefused, address_check
 from api.webhooks import endpoint_create
 from notifications.models import Notification
@@ -57,6 +58,9 @@ def test_an_event_arrives_once_signed_with_ids_and_links_only(
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == WebhookDelivery.Status.DELIVERED
     assert [a.status_code for a in delivery.attempts.all()] == [204]
+    # A worker restarting mid-way runs the task again: the receiver still sees it once.
+    webhook_deliver.apply(kwargs={"delivery_id": delivery.pk})
+    assert len(receiver.received) == 1 and delivery.attempts.count() == 1
 
 
 @pytest.mark.django_db
