@@ -97,3 +97,10 @@ def test_the_rate_limit_is_per_token(api, member_a, approver_b, monkeypatch):
     first, second = api(member_a), api(approver_b)
     assert [first.get(reverse("api:proposals")).status_code for _i in range(3)] == [200, 200, 429]
     assert second.get(reverse("api:proposals")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_footer_links_the_tokens_page_for_people_signed_in(client, client_for, member_a):
+    link = f'href="{reverse("api-tokens:list")}"'.encode()
+    assert link not in client.get(reverse("accessibility")).content
+    assert link in client_for(member_a).get(reverse("accessibility")).content
