@@ -16,6 +16,7 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("how-it-works/", pages.how_it_works, name="how-it-works"),
     path("guidance/", include("sharing_requests.views.guidance")),
+    path("account/api-tokens/", include("api.account")),
     path("account/", include("organisations.account_urls")),
     path("organisations/", include("organisations.urls")),
     path("proposals/", include("sharing_requests.urls")),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("agreements/", include("agreements.urls")),
     path("insight/", include("insight.urls")),
     path("steering-group/", organisation_views.steering_group, name="steering-group"),
+    path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -65,6 +65,11 @@ INSTALLED_APPS = [
     "sharing_requests",
     "agreements",
     "insight",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -226,23 +231,10 @@ REVIEW_ESCALATION_WORKING_DAYS = env.int("REVIEW_ESCALATION_WORKING_DAYS", defau
 from .sealing import *  # noqa: E402,F403
 
 SEALING_LOCAL_DIR = Path(env.str("SEALING_LOCAL_DIR", default=str(VAR_DIR / "private" / "sealing")))
-# The verify page (open to anyone): largest PDF accepted, checks a person and an IP address may
-# make per window (an office behind one address gets more than a person), and the bounds on
-# the work one check may take: objects and revisions in the file, seconds in the checking
-# process (killed past them, so a web worker is never held longer).
-AGREEMENT_VERIFY_MAX_BYTES = env.int("AGREEMENT_VERIFY_MAX_MB", default=20) * 1024 * 1024
-AGREEMENT_VERIFY_RATE = env.int("AGREEMENT_VERIFY_RATE", default=10)
-AGREEMENT_VERIFY_RATE_PER_IP = env.int("AGREEMENT_VERIFY_RATE_PER_IP", default=30)
-AGREEMENT_VERIFY_WINDOW_SECONDS = env.int("AGREEMENT_VERIFY_WINDOW_SECONDS", default=600)
-AGREEMENT_VERIFY_MAX_OBJECTS = env.int("AGREEMENT_VERIFY_MAX_OBJECTS", default=20000)
-AGREEMENT_VERIFY_MAX_REVISIONS = env.int("AGREEMENT_VERIFY_MAX_REVISIONS", default=10)
-AGREEMENT_VERIFY_TIMEOUT = env.float("AGREEMENT_VERIFY_TIMEOUT", default=5.0)
-
-# clamd scans every upload (isf_portal/scanning.py): a Unix socket (preferred) or a host and port.
-CLAMAV_SOCKET = env.str("CLAMAV_SOCKET", default="")
-CLAMAV_HOST = env.str("CLAMAV_HOST", default="")
-CLAMAV_PORT = env.int("CLAMAV_PORT", default=3310)
-CLAMAV_TIMEOUT = env.float("CLAMAV_TIMEOUT", default=10.0)
+# The verify page's limits (settings/uploads.py), the upload checks and clamd
+# (settings/uploads.py), the partner API (/api/v1/: settings/api.py).
+from .api import *  # noqa: E402, F403
+from .uploads import *  # noqa: E402, F403
 
 # --- Caches -----------------------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://isf-portal")}

@@ -1,0 +1,97 @@
+"""An organisation admin's webhooks: subscribe an HTTPS endpoint to events, see each
+delivery with its attempts, re-send one, resume a paused endpoint."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from isf_portal.forms import GovukForm
+from organisations import permissions as org_permissions
+from organisations.models import Organisation
+
+from .models import WebhookDelivery, WebhookEndpoint
+from .webhook_delivery import AddressRefused
+from .webhooks import EVENTS, delivery_enqueue, endpoint_create, endpoint_resume
+
+
+class EndpointForm(GovukForm):
+    messages = {"url": (_("Enter the endpoint's address"), _("The address"))}
+    url = forms.URLField(
+        label=_("Endpoint address"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("An https:// address on the internet, with a certificate browsers trust."),
+    )
+    events = forms.MultipleChoiceField(
+        label=_("Events to send"),
+        choices=[(e, e) for e in EVENTS],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Select at least one event")},
+    )
+
+
+def _managed(request, slug) -> Organisation:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    org_permissions.organisation_for(request, organisation, org_permissions.Action.MANAGE)
+    return organisation
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def webhooks(request, slug):
+    organisation = _managed(request, slug)
+    form = EndpointForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = endpoint_create(
+                organisation=organisation, by=request.user, **form.cleaned_data
+            )
+        except AddressRefused as error:
+            form.add_error("url", str(error))
+        else:
+            form = EndpointForm()
+    deliveries = WebhookDelivery.objects.prefetch_related("attempts")
+    endpoints = WebhookEndpoint.objects.filter(organisation=organisation).prefetch_related(
+        Prefetch("deliveries", deliveries)
+    )
+    return render(
+        request,
+        "api/webhooks.html",
+        {"organisation": organisation, "form": form, "endpoints": endpoints, "created": created},
+    )
+
+
+@login_required
+@require_POST
+def resend(request, slug, pk):
+    organisation = _managed(request, slug)
+    delivery = get_object_or_404(WebhookDelivery, pk=pk, endpoint__organisation=organisation)
+    with transaction.atomic():
+        delivery.status = WebhookDelivery.Status.PENDING
+        delivery.queued_at = timezone.now()
+        delivery.save(update_fields=["status", "queued_at"])
+        delivery_enqueue(delivery)
+    return redirect("api-tokens:webhooks", slug=organisation.slug)
+
+
+@login_required
+@require_POST
+def resume(request, slug, pk):
+    organisation = _managed(request, slug)
+    endpoint = get_object_or_404(WebhookEndpoint, pk=pk, organisation=organisation)
+    endpoint_resume(endpoint=endpoint, by=request.user)
+    return redirect("api-tokens:webhooks", slug=organisation.slug)
+
+
+urlpatterns = [
+    path("organisations/<slug:slug>/webhooks/", webhooks, name="webhooks"),
+    path("organisations/<slug:slug>/webhooks/<int:pk>/resend/", resend, name="webhook-resend"),
+    path("organisations/<slug:slug>/webhooks/<int:pk>/resume/", resume, name="webhook-resume"),
+]
