@@ -16,6 +16,7 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("how-it-works/", pages.how_it_works, name="how-it-works"),
     path("guidance/", include("sharing_requests.views.guidance")),
+    path("account/sso/", include("organisations.sso_urls")),
     path("account/", include("organisations.account_urls")),
     path("organisations/", include("organisations.urls")),
     path("proposals/", include("sharing_requests.urls")),

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from isf_portal.domain import DomainError
 from isf_portal.middleware import refresh
 
-from . import services
+from . import services, sso
 from .forms import (
     AcceptInvitationForm,
     PortalPasswordResetForm,
@@ -22,9 +22,28 @@ from .forms import (
 
 
 class SignInView(auth_views.LoginView):
+    """Home realm discovery: an address whose domain has single sign-on goes to its provider.
+
+    Any other address signs in with its password on the same form.
+    """
+
     form_class = SignInForm
     template_name = "accounts/sign_in.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        idp = sso.identity_provider_for_email(request.POST.get("username", ""))
+        if idp is not None:
+            return sso.redirect_to_provider(request, idp, self.get_redirect_url())
+        return super().post(request, *args, **kwargs)
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        # The form may be answered by a redirect to a provider: CSP form-action covers it.
+        origins = sso.provider_origins()
+        if origins:
+            response._csp_update = {"form-action": origins}
+        return response
 
 
 class SignOutView(auth_views.LogoutView):

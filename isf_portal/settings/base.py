@@ -59,6 +59,10 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "csp",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "isf_portal.apps.PortalConfig",
     "outbox",
     "organisations",
@@ -82,6 +86,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "isf_portal.urls"
@@ -165,6 +170,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:sign-in"
+from .sso import *  # noqa: E402,F403  (single sign-on: django-allauth)
+
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:signed-out"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
