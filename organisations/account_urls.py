@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import account_views as views
+from . import two_step
 
 app_name = "accounts"
 
@@ -22,4 +23,6 @@ urlpatterns = [
     ),
     path("invitations/<str:token>/", views.accept_invitation, name="accept-invitation"),
     path("session/keep-alive/", views.keep_alive, name="keep-alive"),
+    path("two-step/", two_step.two_step, name="two-step"),
+    path("two-step/recovery-codes/", two_step.recovery_codes, name="recovery-codes"),
 ]

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from isf_portal.domain import DomainError
 from isf_portal.middleware import refresh
 
-from . import services, sso
+from . import services, sso, two_step
 from .forms import (
     AcceptInvitationForm,
     PortalPasswordResetForm,
@@ -36,6 +36,12 @@ class SignInView(auth_views.LoginView):
         if idp is not None:
             return sso.redirect_to_provider(request, idp, self.get_redirect_url())
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        # Signed in only once the second step, where one is needed, is done too.
+        return two_step.start(
+            self.request, form.get_user(), next_url=self.get_success_url(), method="password"
+        )
 
     def render_to_response(self, context, **kwargs):
         response = super().render_to_response(context, **kwargs)

@@ -2,6 +2,9 @@ from allauth.socialaccount.models import SocialApp, SocialToken
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -183,3 +186,14 @@ class SignInRefusalAdmin(admin.ModelAdmin):
 for model in (SocialApp, SocialToken):
     if admin.site.is_registered(model):
         admin.site.unregister(model)
+
+
+def _sign_in_first(request, extra_context=None):
+    """Django admin's sign-in is the portal's: the same second step, no way round it."""
+    if request.user.is_authenticated:  # signed in, not a portal administrator
+        raise PermissionDenied
+    next_url = request.GET.get("next") or reverse("admin:index")
+    return redirect_to_login(next_url, reverse("accounts:sign-in"))
+
+
+admin.site.login = _sign_in_first

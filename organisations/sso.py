@@ -12,7 +12,9 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter, get_adapter
 from allauth.socialaccount.models import SocialApp
+from django.conf import settings
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .models import IdentityProvider, SignInRefusal, User
@@ -140,6 +142,25 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         # Accounts come from invitations or single sign-on, never from allauth's sign-up page.
         return False
 
+    def get_login_stages(self):
+        # The portal asks for the second step itself (organisations.two_step).
+        return [s for s in super().get_login_stages() if not s.startswith("allauth.mfa.")]
+
+    def login(self, request, user):
+        """An SSO sign-in whose token shows no second factor gets the portal's own."""
+        from . import two_step
+
+        signed_in = request.session.pop(SSO_SESSION_KEY, None) or {}
+        if "mfa" not in signed_in.get("amr", []) and (
+            two_step.totp_of(user) is not None or two_step.required_for(user)
+        ):
+            next_url = signed_in.get("next") or reverse(settings.LOGIN_REDIRECT_URL)
+            raise ImmediateHttpResponse(
+                two_step.start(request, user, next_url=next_url, method="sso")
+            )
+        super().login(request, user)
+        request.session["isf_sign_in_method"] = "sso"
+
 
 class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
     def list_apps(self, request, provider=None, client_id=None):
@@ -168,6 +189,7 @@ class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
         request.session[SSO_SESSION_KEY] = {
             "organisation": idp.organisation.slug,
             "amr": list(id_token.get("amr") or []),
+            "next": (sociallogin.state or {}).get("next") or "",
         }
         if sociallogin.is_existing:
             return

@@ -70,7 +70,8 @@ const provider = new Provider(issuer, {
   features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
   conformIdTokenClaims: false,
   claims: {
-    openid: ["sub", "tid"],
+    amr: null,
+    openid: ["sub", "tid", "amr"],
     email: ["email", "email_verified"],
     profile: ["name"],
   },

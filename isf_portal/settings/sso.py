@@ -20,3 +20,9 @@ SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # the adapter links verified addresses itself
 # Seconds the portal waits for an identity provider's discovery, token and userinfo answers.
 SOCIALACCOUNT_REQUESTS_TIMEOUT = env.int("SSO_HTTP_TIMEOUT", default=10)
+
+# Two-step verification (allauth.mfa's authenticators, in the portal's own pages): required for
+# signatories, organisation admins and portal administrators. Only tests switch it off.
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=True)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "ISF Portal"

@@ -171,3 +171,21 @@ def test_allauth_pages_are_not_shown(client, north):
     for path in ("/account/sso/oidc/org-north-org/login/", "/account/sso/sign-up/"):
         response = client.get(path)
         assert response.status_code == 302 and response["Location"] == SIGN_IN
+
+
+def test_sso_without_a_second_factor_gets_the_portals_own(client, north, provider, settings):
+    settings.MFA_REQUIRED = True
+    signatory = member_of(north, Role.SIGNATORY, email="new.starter@north.example")
+    response = sso(client, provider, "new.starter@north.example")  # amr: pwd only
+    assert response["Location"] == "/account/two-step/"
+    assert signed_in_as(client) is None
+    assert "Set up two-step verification" in client.get("/account/two-step/").content.decode()
+    assert signatory.socialaccount_set.exists()
+
+
+def test_sso_with_the_providers_second_factor_signs_in(client, north, provider, settings):
+    settings.MFA_REQUIRED = True
+    signatory = member_of(north, Role.SIGNATORY, email="ada.north@north.example")
+    response = sso(client, provider, "ada.north@north.example")  # amr: pwd, mfa
+    assert response["Location"] == "/"
+    assert signed_in_as(client) == str(signatory.pk)
