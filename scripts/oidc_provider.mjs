@@ -17,7 +17,7 @@ const { values: args } = parseArgs({
     port: { type: "string", default: "9400" },
     "redirect-base": { type: "string", multiple: true, default: ["http://127.0.0.1:8000"] },
     // The portal organisations' slugs whose callback URLs the clients accept.
-    slug: { type: "string", multiple: true, default: ["trafford-council"] },
+    slug: { type: "string", multiple: true, default: ["trafford"] },
   },
 });
 const port = Number(args.port);
@@ -48,7 +48,7 @@ const ACCOUNTS = Object.fromEntries(
     account("someone@elsewhere.example", "Sam Elsewhere", "north"),
     account("bea.south@south.example", "Bea South", "south"),
     // `make run`'s demo organisation (Trafford Council in the demo data).
-    account("sso.demo@trafford.example", "Sam Sso", "north"),
+    account("sso.demo@staff.trafford.example", "Sam Sso", "north"),
   ].map((a) => [a.email, a]),
 );
 

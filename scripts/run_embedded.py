@@ -4,6 +4,7 @@ SQLite and kombu's filesystem transport: no server to install. Ctrl-C stops all 
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -42,6 +43,19 @@ COMMANDS = {
         str(VAR / "celerybeat-schedule"),
     ],
 }
+
+# Trafford's demo identity provider (a real OpenID Connect provider, npm's oidc-provider), when
+# Node.js and the package are there: see organisations/demo.py and README "Single sign-on".
+_link_host = "127.0.0.1" if HOST in ("0.0.0.0", "::", "") else HOST  # noqa: S104
+if shutil.which("node") and (ROOT / "node_modules" / "oidc-provider").exists():
+    COMMANDS["identity-provider"] = [
+        shutil.which("node"),
+        "scripts/oidc_provider.mjs",
+        "--port",
+        os.environ.get("DEMO_IDP_PORT", "9400"),
+        "--redirect-base",
+        f"http://{_link_host}:{PORT}",
+    ]
 
 
 def main() -> int:

@@ -189,3 +189,20 @@ def test_sso_with_the_providers_second_factor_signs_in(client, north, provider, 
     response = sso(client, provider, "ada.north@north.example")  # amr: pwd, mfa
     assert response["Location"] == "/"
     assert signed_in_as(client) == str(signatory.pk)
+
+
+def test_make_runs_demo_identity_provider_signs_in_trafford_staff(client, db, settings):
+    """organisations/demo.py's Trafford provider matches scripts/oidc_provider.mjs's demo."""
+    from organisations import demo
+
+    trafford = OrganisationFactory(name="Trafford Council", slug="trafford")
+    demo._demo_identity_provider(trafford)
+    demo_idp = OidcProvider(["http://testserver"], ["trafford"])
+    try:
+        IdentityProvider.objects.update(issuer=demo_idp.issuer)  # its own port here
+        response = sso(client, demo_idp, "sso.demo@staff.trafford.example")
+    finally:
+        demo_idp.stop()
+    assert response["Location"] == "/"
+    membership = Membership.objects.get(user__email="sso.demo@staff.trafford.example")
+    assert membership.organisation == trafford
