@@ -6,6 +6,8 @@ from . import two_step
 app_name = "accounts"
 
 urlpatterns = [
+    path("", views.account, name="account"),
+    path("sessions/sign-out-others/", views.sign_out_others, name="sign-out-others"),
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
     path("signed-out/", views.signed_out, name="signed-out"),

@@ -1,8 +1,11 @@
 """Signing in and out, password reset, accepting an invitation, staying signed in."""
 
+from allauth.usersessions.internal.flows.sessions import end_other_sessions
+from allauth.usersessions.models import UserSession
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -147,3 +150,32 @@ def keep_alive(request):
         return HttpResponse(status=401)
     refresh(request.session, force=True)
     return HttpResponse(status=204)
+
+
+@login_required
+def account(request):
+    """Your organisations and roles, how you sign in, two-step verification, your sessions."""
+    user = request.user
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "memberships": user.memberships.select_related("organisation"),
+            "sso_accounts": [sso.provider_name(a.provider) for a in user.socialaccount_set.all()],
+            "has_password": user.has_usable_password(),
+            "this_sign_in": request.session.get("isf_sign_in_method", ""),
+            "two_step": two_step.totp_of(user) is not None,
+            "two_step_required": two_step.required_for(user),
+            "sessions": UserSession.objects.purge_and_list(user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def sign_out_others(request):
+    """End every other session of yours (another browser, a lost laptop); this one stays."""
+    end_other_sessions(request, request.user)
+    services.audit_sign_out_others(user=request.user)
+    messages.success(request, _("You have been signed out everywhere else"))
+    return redirect("accounts:account")

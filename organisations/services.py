@@ -345,3 +345,9 @@ def sso_member_join(*, user: User, organisation: Organisation) -> Membership:
                 context={"member": user, "organisation": organisation},
             )
     return membership
+
+
+def audit_sign_out_others(*, user: User) -> None:
+    """A history row on the person: they ended their other sessions."""
+    audit(user, reason="isf.user.signed_out_elsewhere", by=user)
+    user.save(update_fields=["full_name"])

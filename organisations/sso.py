@@ -55,6 +55,11 @@ def _by_provider_id(provider_id: str) -> IdentityProvider | None:
     return active_providers().filter(organisation__slug=provider_id[len(PROVIDER_PREFIX) :]).first()
 
 
+def provider_name(provider_id: str) -> str:
+    idp = _by_provider_id(provider_id)
+    return idp.organisation.name if idp else provider_id
+
+
 def social_app(idp: IdentityProvider) -> SocialApp:
     """The allauth app for `idp`, built on the fly: never saved, so admin is the one place."""
     return SocialApp(
@@ -141,6 +146,12 @@ class PortalAccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         # Accounts come from invitations or single sign-on, never from allauth's sign-up page.
         return False
+
+    def get_client_ip(self, request):
+        # The sessions list shows the address the throttling sees (PROXY_COUNT).
+        from isf_portal.client_ip import client_ip
+
+        return client_ip(request) or "unknown"
 
     def get_login_stages(self):
         # The portal asks for the second step itself (organisations.two_step).

@@ -54,6 +54,7 @@ def start(request, user, *, next_url: str, method: str, backend: str = MODEL_BAC
     """Sign `user` in, or first ask for their second step; the response to send."""
     if totp_of(user) is None and not required_for(user):
         login(request, user, backend=backend)
+        request.session["isf_sign_in_method"] = method
         return redirect(next_url)
     request.session[PENDING_KEY] = {
         "user": user.pk,
@@ -84,6 +85,8 @@ def _safe_next(request, url: str) -> str:
 def _finish(request, user, pending):
     request.session.pop(PENDING_KEY, None)
     request.session.pop(SETUP_KEY, None)
+    if pending.get("signed_in"):  # set up from the account page
+        return pending["next"]
     login(request, user, backend=pending["backend"])
     request.session["isf_sign_in_method"] = pending["method"]
     return _safe_next(request, pending["next"])
@@ -93,6 +96,9 @@ def _finish(request, user, pending):
 def two_step(request):
     """Ask for the code from the authenticator app, or a recovery code; or set the app up."""
     pending = request.session.get(PENDING_KEY)
+    if pending is None and request.user.is_authenticated and totp_of(request.user) is None:
+        # Someone signed in who chose to set it up (the account page links here).
+        pending = {"user": request.user.pk, "next": reverse("accounts:account"), "signed_in": True}
     user = User.objects.filter(pk=(pending or {}).get("user"), is_active=True).first()
     if user is None:
         return redirect("accounts:sign-in")
@@ -122,11 +128,12 @@ def two_step(request):
         if not enrolling and _valid_code(user, authenticator, code):
             return redirect(_finish(request, user, pending))
         pending["tries"] = pending.get("tries", 0) + 1
-        if pending["tries"] >= MAX_TRIES:
+        if pending["tries"] >= MAX_TRIES and not pending.get("signed_in"):
             request.session.pop(PENDING_KEY, None)
             request.session.pop(SETUP_KEY, None)
             return redirect(f"{reverse('accounts:sign-in')}?two_step_failed=1")
-        request.session[PENDING_KEY] = pending
+        if not pending.get("signed_in"):
+            request.session[PENDING_KEY] = pending
         form.add_error(
             "code",
             _("Enter the 6-digit code your authenticator app shows now")

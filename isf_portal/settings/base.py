@@ -13,6 +13,9 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from .sso import *  # noqa: F403  (single sign-on, two-step verification: django-allauth)
+from .sso import SSO_APPS
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("ISF_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -59,11 +62,7 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "csp",
-    "allauth",
-    "allauth.account",
-    "allauth.socialaccount",
-    "allauth.socialaccount.providers.openid_connect",
-    "allauth.mfa",
+    *SSO_APPS,
     "isf_portal.apps.PortalConfig",
     "outbox",
     "organisations",
@@ -171,8 +170,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:sign-in"
-from .sso import *  # noqa: E402,F403  (single sign-on: django-allauth)
-
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:signed-out"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2

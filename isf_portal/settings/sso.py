@@ -4,6 +4,15 @@ import environ
 
 env = environ.Env()
 
+SSO_APPS = [
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
+    "allauth.usersessions",
+]
+
 # Single sign-on (django-allauth's OpenID Connect provider): each organisation's identity
 # provider is a row in Django admin (organisations.IdentityProvider), not a setting; the
 # portal's own sign-in page does home realm discovery, so allauth's pages are never shown.
