@@ -52,3 +52,7 @@ def test_signatory_sets_up_an_authenticator_app_and_signs_in_with_it(page, live_
     page.get_by_label("Code").fill(totp.now())
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    page.get_by_role("link", name="Your account").click()
+    expect(page.get_by_role("heading", name="Your account")).to_be_visible()
+    expect(page.get_by_text("On: when you sign in")).to_be_visible()
+    assert_accessible(page)
