@@ -105,6 +105,14 @@ def accept_invitation(request, token):
         )
 
     user = request.user if request.user.is_authenticated else None
+    if user is None and sso.identity_provider_for_email(invitation.email) is not None:
+        # Their organisation's account is how they sign in: no portal password to choose.
+        messages.info(
+            request,
+            _("Sign in with your organisation's account to accept your invitation to %(org)s")
+            % {"org": invitation.organisation.name},
+        )
+        return redirect(f"{reverse_lazy('accounts:sign-in')}?next={request.path}")
     if user is None and services.User.objects.filter(email__iexact=invitation.email).exists():
         messages.info(
             request,

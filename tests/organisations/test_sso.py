@@ -206,3 +206,33 @@ def test_make_runs_demo_identity_provider_signs_in_trafford_staff(client, db, se
     assert response["Location"] == "/"
     membership = Membership.objects.get(user__email="sso.demo@staff.trafford.example")
     assert membership.organisation == trafford
+
+
+def test_sso_invitee_accepts_by_signing_in_with_their_organisations_account(
+    client, north, provider
+):
+    from organisations import services
+
+    admin = member_of(north, Role.MEMBER, Role.ORG_ADMIN, email="admin@north.example")
+    _invitation, token = services.invitation_create(
+        organisation=north, email="new.starter@north.example", roles=[Role.APPROVER], by=admin
+    )
+    accept = f"/account/invitations/{token}/"
+    response = client.get(accept)
+    assert response["Location"] == f"{SIGN_IN}?next={accept}"
+    back = provider.sign_in(
+        start(client, "new.starter@north.example", next_url=accept), "new.starter@north.example"
+    )
+    assert client.get(path_of(back))["Location"] == accept
+    client.post(accept)
+    membership = Membership.objects.get(user__email="new.starter@north.example")
+    assert set(membership.roles) == {Role.MEMBER, Role.APPROVER}
+
+
+def test_no_password_reset_for_sso_only_accounts(client, north, provider):
+    from notifications.models import Email
+
+    sso(client, provider, "new.starter@north.example")
+    client.logout()
+    client.post("/account/password-reset/", {"email": "new.starter@north.example"})
+    assert not Email.objects.filter(to="new.starter@north.example").exists()
