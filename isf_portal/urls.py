@@ -17,6 +17,7 @@ urlpatterns = [
     path("how-it-works/", pages.how_it_works, name="how-it-works"),
     path("guidance/", include("sharing_requests.views.guidance")),
     path("account/api-tokens/", include("api.account")),
+    path("account/sso/", include("organisations.sso_urls")),
     path("account/", include("organisations.account_urls")),
     path("organisations/", include("organisations.urls")),
     path("proposals/", include("sharing_requests.urls")),

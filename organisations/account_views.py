@@ -1,8 +1,11 @@
 """Signing in and out, password reset, accepting an invitation, staying signed in."""
 
+from allauth.usersessions.internal.flows.sessions import end_other_sessions
+from allauth.usersessions.models import UserSession
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -12,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from isf_portal.domain import DomainError
 from isf_portal.middleware import refresh
 
-from . import services
+from . import services, sso, two_step
 from .forms import (
     AcceptInvitationForm,
     PortalPasswordResetForm,
@@ -22,9 +25,34 @@ from .forms import (
 
 
 class SignInView(auth_views.LoginView):
+    """Home realm discovery: an address whose domain has single sign-on goes to its provider.
+
+    Any other address signs in with its password on the same form.
+    """
+
     form_class = SignInForm
     template_name = "accounts/sign_in.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        idp = sso.identity_provider_for_email(request.POST.get("username", ""))
+        if idp is not None:
+            return sso.redirect_to_provider(request, idp, self.get_redirect_url())
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        # Signed in only once the second step, where one is needed, is done too.
+        return two_step.start(
+            self.request, form.get_user(), next_url=self.get_success_url(), method="password"
+        )
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        # The form may be answered by a redirect to a provider: CSP form-action covers it.
+        origins = sso.provider_origins()
+        if origins:
+            response._csp_update = {"form-action": origins}
+        return response
 
 
 class SignOutView(auth_views.LogoutView):
@@ -77,6 +105,14 @@ def accept_invitation(request, token):
         )
 
     user = request.user if request.user.is_authenticated else None
+    if user is None and sso.identity_provider_for_email(invitation.email) is not None:
+        # Their organisation's account is how they sign in: no portal password to choose.
+        messages.info(
+            request,
+            _("Sign in with your organisation's account to accept your invitation to %(org)s")
+            % {"org": invitation.organisation.name},
+        )
+        return redirect(f"{reverse_lazy('accounts:sign-in')}?next={request.path}")
     if user is None and services.User.objects.filter(email__iexact=invitation.email).exists():
         messages.info(
             request,
@@ -122,3 +158,32 @@ def keep_alive(request):
         return HttpResponse(status=401)
     refresh(request.session, force=True)
     return HttpResponse(status=204)
+
+
+@login_required
+def account(request):
+    """Your organisations and roles, how you sign in, two-step verification, your sessions."""
+    user = request.user
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "memberships": user.memberships.select_related("organisation"),
+            "sso_accounts": [sso.provider_name(a.provider) for a in user.socialaccount_set.all()],
+            "has_password": user.has_usable_password(),
+            "this_sign_in": request.session.get("isf_sign_in_method", ""),
+            "two_step": two_step.totp_of(user) is not None,
+            "two_step_required": two_step.required_for(user),
+            "sessions": UserSession.objects.purge_and_list(user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def sign_out_others(request):
+    """End every other session of yours (another browser, a lost laptop); this one stays."""
+    end_other_sessions(request, request.user)
+    services.audit_sign_out_others(user=request.user)
+    messages.success(request, _("You have been signed out everywhere else"))
+    return redirect("accounts:account")

@@ -1,10 +1,23 @@
+from allauth.socialaccount.models import SocialApp, SocialToken
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import Invitation, Membership, Organisation, SteeringGroupMember, User
+from .models import (
+    IdentityProvider,
+    Invitation,
+    Membership,
+    Organisation,
+    SignInRefusal,
+    SteeringGroupMember,
+    User,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -116,3 +129,71 @@ class InvitationAdmin(SimpleHistoryAdmin):
 class SteeringGroupMemberAdmin(SimpleHistoryAdmin):
     list_display = ["user", "organisation", "is_chair", "joined_on"]
     autocomplete_fields = ["user", "organisation"]
+
+
+class IdentityProviderForm(forms.ModelForm):
+    class Meta:
+        model = IdentityProvider
+        fields = [
+            "organisation",
+            "issuer",
+            "client_id",
+            "client_secret",
+            "email_domains",
+            "tenant_id",
+            "is_active",
+        ]
+        widgets = {"client_secret": forms.PasswordInput(render_value=True)}
+
+    def clean_email_domains(self):
+        """Each domain has one provider: home realm discovery must know where to go."""
+        value = self.cleaned_data["email_domains"]
+        domains = {d.strip().lower().lstrip("@") for d in value.split(",") if d.strip()}
+        if not domains:
+            raise forms.ValidationError(_("Enter at least one e-mail domain"))
+        others = IdentityProvider.objects.exclude(pk=self.instance.pk)
+        for other in others.select_related("organisation"):
+            taken = domains & set(other.domains)
+            if taken:
+                raise forms.ValidationError(
+                    _("%(domains)s already signs in with %(org)s's provider")
+                    % {"domains": ", ".join(sorted(taken)), "org": other.organisation}
+                )
+        return ", ".join(sorted(domains))
+
+
+@admin.register(IdentityProvider)
+class IdentityProviderAdmin(SimpleHistoryAdmin):
+    form = IdentityProviderForm
+    list_display = ["organisation", "issuer", "email_domains", "is_active"]
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(SignInRefusal)
+class SignInRefusalAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "reason", "email", "identity_provider"]
+    list_filter = ["reason"]
+    readonly_fields = ["created_at", "identity_provider", "email", "reason", "detail"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# Identity providers are configured per organisation above, never as allauth apps.
+for model in (SocialApp, SocialToken):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+
+
+def _sign_in_first(request, extra_context=None):
+    """Django admin's sign-in is the portal's: the same second step, no way round it."""
+    if request.user.is_authenticated:  # signed in, not a portal administrator
+        raise PermissionDenied
+    next_url = request.GET.get("next") or reverse("admin:index")
+    return redirect_to_login(next_url, reverse("accounts:sign-in"))
+
+
+admin.site.login = _sign_in_first

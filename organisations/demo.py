@@ -4,11 +4,14 @@ Idempotent: a second run finds everything in place and writes nothing. The ICO n
 of the real format but plainly not real (ZX9 followed by five digits).
 """
 
+import os
+
 from django.db import transaction
 
 from isf_portal.domain import audit
 
 from .models import (
+    IdentityProvider,
     Membership,
     Organisation,
     Role,
@@ -277,4 +280,27 @@ def seed() -> dict:
             {"organisation": organisations[slug], "is_chair": is_chair},
             reason="isf.demo.steering_group",
         )
+    _demo_identity_provider(organisations["trafford"])
     return {"organisations": len(organisations), "people": len(PEOPLE)}
+
+
+# `make run` starts scripts/oidc_provider.mjs on this port as Trafford's identity provider:
+# addresses @staff.trafford.example sign in there (sso.demo@staff.trafford.example, say).
+DEMO_IDP_PORT = int(os.environ.get("DEMO_IDP_PORT", "9400"))
+DEMO_SSO_DOMAIN = "staff.trafford.example"
+
+
+def _demo_identity_provider(trafford):
+    _ensure(
+        IdentityProvider,
+        {"organisation": trafford},
+        {
+            "issuer": f"http://127.0.0.1:{DEMO_IDP_PORT}",
+            "client_id": "portal-north",
+            "client_secret": "north-secret",
+            "email_domains": DEMO_SSO_DOMAIN,
+            "tenant_id": "11111111-1111-4111-8111-111111111111",
+            "is_active": True,
+        },
+        reason="isf.demo.identity_provider",
+    )

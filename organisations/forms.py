@@ -78,7 +78,14 @@ class MembershipRolesForm(GovukForm):
 
 
 class SignInForm(GovukFormMixin, AuthenticationForm):
-    username = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput)
+    username = forms.EmailField(
+        label=_("E-mail address"),
+        widget=forms.EmailInput,
+        help_text=_(
+            "If your organisation lets you sign in with your work account, you do not need "
+            "a password: enter your e-mail address and select Sign in."
+        ),
+    )
     error_messages = {
         "invalid_login": _(
             "Enter a correct e-mail address and password. Both may be case-sensitive."

@@ -342,3 +342,63 @@ class Delegation(models.Model):
 
     def __str__(self):
         return f"{self.approver} to {self.delegate} for {self.organisation}"
+
+
+class IdentityProvider(models.Model):
+    """An organisation's OpenID Connect identity provider (Microsoft Entra ID or another).
+
+    People whose e-mail domain is in `email_domains` sign in there instead of with a password.
+    """
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="identity_provider"
+    )
+    issuer = models.URLField(
+        _("issuer URL"),
+        help_text=_("For Entra ID: https://login.microsoftonline.com/<tenant id>/v2.0"),
+    )
+    client_id = models.CharField(_("client ID"), max_length=200)
+    client_secret = models.CharField(_("client secret"), max_length=500)
+    email_domains = models.CharField(
+        _("e-mail domains it vouches for"),
+        max_length=500,
+        help_text=_("Separated by commas, like trafford.gov.uk, traffordcouncil.gov.uk"),
+    )
+    tenant_id = models.CharField(
+        _("tenant ID (Entra ID)"),
+        max_length=64,
+        blank=True,
+        help_text=_("The ID token's tid claim must carry this. Leave empty for other providers."),
+    )
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    history = HistoricalRecords(excluded_fields=["client_secret"])
+
+    def __str__(self):
+        return f"{self.organisation} ({self.issuer})"
+
+    @property
+    def domains(self) -> list[str]:
+        return [d.strip().lower().lstrip("@") for d in self.email_domains.split(",") if d.strip()]
+
+    @property
+    def provider_id(self) -> str:
+        return f"org-{self.organisation.slug}"
+
+
+class SignInRefusal(models.Model):
+    """The audit row of a single sign-on the portal refused."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    identity_provider = models.ForeignKey(
+        IdentityProvider, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    email = models.CharField(_("e-mail address"), max_length=254, blank=True)
+    reason = models.CharField(_("reason"), max_length=40)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.reason}: {self.email or '-'}"

@@ -345,3 +345,40 @@ def delegation_revoke(*, delegation, by: User):
             % {"name": d.approver.full_name, "org": d.organisation.name},
         )
     return d
+
+
+def sso_member_join(*, user: User, organisation: Organisation) -> Membership:
+    """A new person signed in with `organisation`'s provider: a member with no other role.
+
+    Its organisation admins are told, since roles stay theirs to give.
+    """
+    from notifications.models import NotificationKind
+    from notifications.services import notify
+
+    with transaction.atomic():
+        membership = Membership(user=user, organisation=organisation)
+        membership.set_roles([Role.MEMBER])
+        audit(membership, reason="isf.membership.joined_by_sso", by=user)
+        membership.save()
+        sync_role_groups(user=user, organisation=organisation, roles=[Role.MEMBER])
+        admins = User.objects.filter(
+            memberships__organisation=organisation, memberships__is_org_admin=True, is_active=True
+        ).exclude(pk=user.pk)
+        url = reverse("organisations:detail", kwargs={"slug": organisation.slug})
+        for admin in admins:
+            notify(
+                user=admin,
+                kind=NotificationKind.OTHER,
+                title=_("%(name)s joined %(org)s by signing in with its account")
+                % {"name": user.full_name, "org": organisation.name},
+                url=url,
+                template="sso_member_joined",
+                context={"member": user, "organisation": organisation},
+            )
+    return membership
+
+
+def audit_sign_out_others(*, user: User) -> None:
+    """A history row on the person: they ended their other sessions."""
+    audit(user, reason="isf.user.signed_out_elsewhere", by=user)
+    user.save(update_fields=["full_name"])

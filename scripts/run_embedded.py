@@ -9,6 +9,7 @@ redispatch (OUTBOX_REDISPATCH_AFTER). If the web server dies, the rest are stopp
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -47,6 +48,19 @@ COMMANDS = {
         str(VAR / "celerybeat-schedule"),
     ],
 }
+
+# Trafford's demo identity provider (a real OpenID Connect provider, npm's oidc-provider), when
+# Node.js and the package are there: see organisations/demo.py and README "Single sign-on".
+_link_host = "127.0.0.1" if HOST in ("0.0.0.0", "::", "") else HOST  # noqa: S104
+if shutil.which("node") and (ROOT / "node_modules" / "oidc-provider").exists():
+    COMMANDS["identity-provider"] = [
+        shutil.which("node"),
+        "scripts/oidc_provider.mjs",
+        "--port",
+        os.environ.get("DEMO_IDP_PORT", "9400"),
+        "--redirect-base",
+        f"http://{_link_host}:{PORT}",
+    ]
 
 
 # The processes restarted when they die, and how: the back-off doubles from FIRST to MAX while

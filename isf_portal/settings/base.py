@@ -12,6 +12,9 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from .sso import *  # noqa: F403  (single sign-on, two-step verification: django-allauth)
+from .sso import SSO_APPS
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("ISF_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -58,6 +61,7 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "csp",
+    *SSO_APPS,
     "isf_portal.apps.PortalConfig",
     "outbox",
     "organisations",
@@ -87,6 +91,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "isf_portal.urls"

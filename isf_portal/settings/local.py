@@ -20,6 +20,10 @@ from .base import ALLOWED_HOSTS  # noqa: E402
 
 ENVIRONMENT = "local"
 
+# The demo's shared accounts (README) would each need an authenticator app first: `make run`
+# asks for two-step verification only when MFA_REQUIRED=true is set.
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=False)  # noqa: F405
+
 # The portal answers to the host it serves on, unless ALLOWED_HOSTS says otherwise.
 if "ALLOWED_HOSTS" not in os.environ and _link_host not in ALLOWED_HOSTS:
     ALLOWED_HOSTS = [*ALLOWED_HOSTS, _link_host]

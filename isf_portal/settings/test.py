@@ -34,4 +34,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_FAILURE_LIMIT = 5
+# Two-step verification is off except in the tests of it (tests/organisations/test_two_step.py).
+MFA_REQUIRED = False
 DEBUG = False

@@ -19,8 +19,8 @@ def admin_page(page, live_server):
     get_user_model().objects.create_superuser(email=EMAIL, password=PASSWORD, full_name="Admin")
     page.goto(f"{live_server.url}/admin/")
     page.get_by_label("E-mail address").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
     return page
 
