@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from isf_portal.domain import DomainError
 
 from .. import consents
-from ..forms import ConsentAnswerForm
+from ..lifecycle_forms import ConsentAnswerForm
 from ..models import ConsentKind
 from ..permissions import agreement_for
 

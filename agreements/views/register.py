@@ -18,12 +18,8 @@ from isf_portal.search import page_counted
 
 from .. import consents, external, lifecycle, permissions, register
 from ..events import agreement_chain
-from ..forms import (
-    OUTCOME_FORMS,
-    ExternalAgreementForm,
-    RegisterFilterForm,
-    ReviewOutcomeForm,
-)
+from ..forms import ExternalAgreementForm, RegisterFilterForm
+from ..lifecycle_forms import OUTCOME_FORMS, ReviewOutcomeForm
 from ..models import AgreementStatus, ConsentStatus, ReviewOutcome
 from ..permissions import Action, agreement_for
 

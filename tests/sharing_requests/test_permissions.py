@@ -27,7 +27,7 @@ from .conftest import url
 
 pytestmark = pytest.mark.django_db
 
-VIEW, EDIT, COMMENT, ENDORSE, PREVIEW, SUBMIT, DPIA = (
+VIEW, EDIT, COMMENT, ENDORSE, PREVIEW, SUBMIT, DPIA, MARK = (
     "view",
     "edit",
     "comment",
@@ -35,6 +35,7 @@ VIEW, EDIT, COMMENT, ENDORSE, PREVIEW, SUBMIT, DPIA = (
     "preview",
     "submit",
     "dpia",  # the DPIA: the parties' signatories, approvers, governance officers; the lead
+    "mark",  # an action done: anyone with a role at its owner organisation (here the lead)
 )
 
 # Every URL of a proposal: (name, extra arguments, method, what kind of page it is).
@@ -60,6 +61,7 @@ PROPOSAL_URLS = [
     ("dataitem-edit", ["dataitem"], "get", EDIT),
     ("dataitem-remove", ["dataitem"], "get", EDIT),
     ("action-add", [], "get", EDIT),
+    ("action-mark", ["action"], "post", MARK),
     ("action-edit", ["action"], "get", EDIT),
     ("action-remove", ["action"], "get", EDIT),
     ("participant-add", [], "get", EDIT),
@@ -139,6 +141,7 @@ LEAD_EXPECTED = {
     PREVIEW: 200,
     SUBMIT: 302,
     DPIA: 200,
+    MARK: 302,
 }
 
 
@@ -158,6 +161,7 @@ PARTNER_EXPECTED = {
     PREVIEW: 403,
     SUBMIT: 403,
     DPIA: 403,  # a partner's member without a governance role (issue #12 item 14)
+    MARK: 403,  # the action is the lead's
 }
 
 
@@ -203,6 +207,7 @@ READ_ONLY_EXPECTED = {
     PREVIEW: 403,
     SUBMIT: 403,
     DPIA: 403,
+    MARK: 403,
 }
 
 
