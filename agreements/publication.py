@@ -7,6 +7,7 @@ party's governance officer or signatory agrees, and the last agreement sets
     not published ──a governance officer proposes──▶ pending (consents.py)
     pending ──every party agreed──▶ published: on the register while the agreement is active
     pending ──declined, withdrawn or lapsed──▶ not published
+    published ──any party's governance officer takes it off──▶ not published (unpublish)
 
 What the register shows is the public summary only: the title, the parties, the purpose in
 plain English (the vision statement of the version agreed), the categories of data (never
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from isf_portal.domain import DomainError, audit
+from notifications.models import NotificationKind
 
 from . import consents, permissions
 from .events import agreement_locked, timeline_add
@@ -36,6 +38,7 @@ from .models import (
     ConsentRequest,
     ConsentStatus,
 )
+from .notices import tell_parties
 from .register import _Echo, _iso, neutralise
 from .search import agreements_matching
 
@@ -86,6 +89,38 @@ def publication_agreed(agreement: Agreement, consent: ConsentRequest) -> None:
     )
 
 
+def agreement_unpublish(*, agreement: Agreement, by, reason: str) -> Agreement:
+    """A party's governance officer withdraws its agreement to publish: as every party must
+    agree to publish it, any one party takes it off the public register, at once."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_("Give the reason for taking it off the public register"))
+    with transaction.atomic():
+        a = agreement_locked(agreement)
+        party = consents.proposing_party(a, by, action=permissions.Action.PUBLISH)
+        if party is None:
+            raise consents.NotAllowed(
+                _("Only a governance officer of a party can take it off the public register.")
+            )
+        if not a.published_at:
+            raise DomainError(_("This agreement is not on the public register."))
+        a.published_at = None
+        audit(a, reason="isf.agreement.unpublished", by=by)
+        a.save(update_fields=["published_at"])
+        message = _("%(party)s took it off the public register") % {"party": party.name}
+        timeline_add(a, by=by, kind="unpublished", description=f"{message}. {reason}")
+        tell_parties(
+            a,
+            kind=NotificationKind.AGREEMENT,
+            title=_("%(ref)s %(title)s: %(message)s")
+            % {"ref": a.reference, "title": a.title, "message": message},
+            template="agreement_update",
+            context={"message": message, "reason": reason},
+            exclude=by,
+        )
+    return a
+
+
 def publication_for_page(agreement: Agreement, user) -> dict:
     """What the agreement's page says about the public register, for its parties."""
     waiting = next((c for c in consents.pending(agreement) if c.kind == ConsentKind.PUBLISH), None)
@@ -95,6 +130,7 @@ def publication_for_page(agreement: Agreement, user) -> dict:
         else None,
         "waiting": waiting,
         "may_propose": not publication_problem(agreement) and may_propose(user, agreement),
+        "may_unpublish": bool(agreement.published_at) and may_propose(user, agreement),
     }
 
 

@@ -54,6 +54,25 @@ class PublishForm(GovukForm):
     )
 
 
+class UnpublishForm(GovukForm):
+    messages = {
+        "reason": (
+            gettext_lazy("Give the reason for taking it off the public register"),
+            gettext_lazy("The reason"),
+        )
+    }
+
+    reason = forms.CharField(
+        label=gettext_lazy("Why is your organisation withdrawing its agreement to publish?"),
+        help_text=gettext_lazy("The other parties are told, with this reason."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": gettext_lazy("Give the reason for taking it off the public register")
+        },
+    )
+
+
 # --- The public register --------------------------------------------------------------------
 @require_GET
 def public_list(request):
@@ -178,6 +197,40 @@ def publish_propose(request, reference):
     )
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def publish_withdraw(request, reference):
+    """A party's governance officer takes a published agreement off the public register."""
+    agreement = agreement_for(request, reference)
+    if not publication.may_propose(request, agreement):
+        raise PermissionDenied
+    if not agreement.published_at:
+        messages.info(request, _("This agreement is not on the public register."))
+        return redirect("agreements:detail", reference=agreement.reference)
+    form = UnpublishForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            publication.agreement_unpublish(
+                agreement=agreement, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except consents.NotAllowed as exc:
+            raise PermissionDenied from exc
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("The agreement is off the public register. The parties were told.")
+            )
+            return redirect("agreements:detail", reference=agreement.reference)
+    return render(
+        request,
+        "agreements/public/withdraw.html",
+        {"agreement": agreement, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
 party_urlpatterns = [
     path("<str:reference>/publish/", publish_propose, name="publish"),
+    path("<str:reference>/publish/withdraw/", publish_withdraw, name="publish-withdraw"),
 ]

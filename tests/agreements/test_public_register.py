@@ -8,6 +8,8 @@ import io
 from xml.etree import ElementTree
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -203,3 +205,43 @@ def test_only_an_active_agreement_can_be_proposed(org_a, org_b, governance_a):
     ended = make_agreement(org_a, org_b, status=AgreementStatus.EXPIRED)
     with pytest.raises(DomainError):
         publication.agreement_publish_propose(agreement=ended, by=governance_a, reason="x")
+
+
+def test_the_pages_queries_do_not_grow_with_the_entries(client, org_a, org_b):
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+            if hasattr(response, "streaming_content"):
+                b"".join(response.streaming_content)
+        return len(captured)
+
+    urls = [reverse(n) for n in ("public-register:list", "public-register:feed")]
+    published(make_agreement(org_a, org_b, title="First"))
+    few = [queries(url) for url in urls]
+    for n in range(6):
+        published(make_agreement(org_a, org_b, title=f"More {n}"))
+    assert [queries(url) for url in urls] == few
+    assert few[0] <= 3  # the page with its count, the parties (and the session, if any)
+
+
+def test_any_party_takes_it_off_the_register(
+    client, client_for, active, governance_b, member_a, outsider
+):
+    published(active)
+    withdraw = reverse("agreements:publish-withdraw", args=[active.reference])
+    page = client_for(governance_b).get(reverse("agreements:detail", args=[active.reference]))
+    assert b"Take it off the public register" in page.content
+    assert client_for(governance_b).post(withdraw, {"reason": ""}).status_code == 400
+    assert client_for(outsider).post(withdraw, {"reason": "x"}).status_code == 404
+    assert client_for(member_a).post(withdraw, {"reason": "x"}).status_code == 403
+    active.refresh_from_db()
+    assert active.published_at is not None
+    response = client_for(governance_b).post(withdraw, {"reason": "Our board said no."})
+    assert response.status_code == 302
+    active.refresh_from_db()
+    assert active.published_at is None
+    assert active.history.first().history_change_reason == "isf.agreement.unpublished"
+    event = AgreementEvent.objects.get(agreement=active, kind="unpublished")
+    assert "Our board said no." in event.description
+    client.logout()
+    assert client.get(detail(active)).status_code == 404
