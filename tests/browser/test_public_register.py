@@ -70,3 +70,19 @@ def test_a_governance_officer_proposes_publishing(page: Page, live_server, demo_
     # Not on the register until every party has agreed.
     page.goto(f"{live_server.url}/register/public/{agreement.reference}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("not found")
+
+    # Manchester takes a published agreement off the register on its own.
+    published = Agreement.objects.get(title="Concessionary travel for disabled residents")
+    page.goto(f"{live_server.url}/agreements/{published.reference}/")
+    page.get_by_role("link", name="Take it off the public register").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Take it off the register").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Give the reason")
+    assert_accessible(page)
+    page.get_by_label("Why is your organisation withdrawing its agreement to publish?").fill(
+        "Our board wants to review the wording first."
+    )
+    page.get_by_role("button", name="Take it off the register").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("off the public register")
+    page.goto(f"{live_server.url}/register/public/{published.reference}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("not found")
