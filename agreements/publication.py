@@ -122,12 +122,13 @@ def agreement_unpublish(*, agreement: Agreement, by, reason: str) -> Agreement:
 
 
 def publication_for_page(agreement: Agreement, user) -> dict:
-    """What the agreement's page says about the public register, for its parties."""
+    """What the agreement's page says about the public register, for its parties (nothing
+    once it is no longer active)."""
+    if agreement.status != AgreementStatus.ACTIVE:
+        return {}
     waiting = next((c for c in consents.pending(agreement) if c.kind == ConsentKind.PUBLISH), None)
     return {
-        "published_at": agreement.published_at
-        if agreement.status == AgreementStatus.ACTIVE
-        else None,
+        "published_at": agreement.published_at,
         "waiting": waiting,
         "may_propose": not publication_problem(agreement) and may_propose(user, agreement),
         "may_unpublish": bool(agreement.published_at) and may_propose(user, agreement),

@@ -1,8 +1,8 @@
 """The public transparency register (`/register/public/`, no sign-in): the agreements every
 party agreed to publish (publication.py), searchable, paged, as CSV and as an Atom feed.
 Anything not published and active answers 404 and is never counted. And, for an agreement's
-parties, proposing to publish it (a party's governance officer; anyone else gets 404, or 403
-if they may see the agreement)."""
+parties, proposing to publish it and taking it off again (a party's governance officer;
+anyone else gets 404, or 403 if they may see the agreement)."""
 
 from django import forms
 from django.contrib import messages
