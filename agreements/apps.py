@@ -8,9 +8,10 @@ class AgreementsConfig(AppConfig):
     def ready(self):
         # Importing the receivers connects them; they import models, so not before the app
         # registry is ready.
-        # The lifecycle registers what carries out each kind of consent (consents.on_agreed),
-        # in the web process and in the worker alike.
+        # The lifecycle and publication register what carries out each kind of consent
+        # (consents.on_agreed), in the web process and in the worker alike.
         from . import (
             lifecycle,  # noqa: F401
+            publication,  # noqa: F401
             receivers,  # noqa: F401
         )

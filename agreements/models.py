@@ -108,6 +108,9 @@ class Agreement(ChainHead):
     notice_days = models.PositiveIntegerField(default=30)
     # Every party agreed to end it on this date; it stays active until then (the daily task).
     terminates_on = models.DateField(null=True, blank=True)
+    # Every party agreed to publish it on the public register (publication.py); it is shown
+    # there while it is active. Off (None) by default.
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     history = HistoricalRecords(excluded_fields=(*HEAD_FIELDS, "search_detail"))
 
@@ -299,6 +302,7 @@ class ConsentKind(models.TextChoices):
 
     TERMINATE = "terminate", _("End the agreement")
     VARY = "vary", _("Vary the agreement")
+    PUBLISH = "publish", _("Publish on the public register")
 
 
 class ConsentStatus(models.TextChoices):

@@ -47,6 +47,7 @@ class Action(StrEnum):
     CONSENT = "consent"  # agree or decline, for a party, what another party proposes
     RECORD_EXTERNAL = "record_external"  # record an agreement signed outside the portal
     OVERSEE = "oversee"  # told of its sealing, reviews and end; sees who downloaded it
+    PUBLISH = "publish"  # propose publishing it on the public register, or take it off
 
 
 # Decided (issue #12): every member of a party reads the agreement and downloads the signed
@@ -65,6 +66,7 @@ POLICY: dict[Action, Rule] = {
         roles=roles(Role.GOVERNANCE_OFFICER), scope="organisation", active_only=True
     ),
     Action.OVERSEE: Rule(roles=roles(Role.GOVERNANCE_OFFICER)),
+    Action.PUBLISH: Rule(roles=roles(Role.GOVERNANCE_OFFICER), active_only=True),
 }
 
 

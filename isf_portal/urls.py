@@ -23,6 +23,7 @@ urlpatterns = [
     path("proposals/", include("sharing_requests.urls")),
     path("notifications/", include("notifications.urls")),
     path("agreements/", include("agreements.urls")),
+    path("register/public/", include("agreements.public_urls")),
     path("insight/", include("insight.urls")),
     path("steering-group/", organisation_views.steering_group, name="steering-group"),
     path("api/v1/", include("api.urls")),

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from isf_portal.domain import DomainError
 from organisations.models import SignatoryCapacity
 
-from .. import consents, lifecycle, signing, throttle
+from .. import consents, lifecycle, publication, signing, throttle
 from ..events import agreement_chain
 from ..forms import DeclineForm, SignForm, VerifyForm
 from ..models import AgreementDownload, AgreementStatus
@@ -76,6 +76,7 @@ def _page_context(request, agreement) -> dict:
         "previous": agreement.previous if agreement.previous_id else None,
         "variations": list(agreement.variations.all()),
         "pending": consents.pending_for_page(agreement, request.user),
+        "publication": publication.publication_for_page(agreement, request.user),
     }
 
 

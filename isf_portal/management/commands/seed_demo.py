@@ -21,6 +21,8 @@ class Command(BaseCommand):
         counts["agreements"] = agreements_demo.seed()
         # A year of history behind the insight page: proposals decided, signed, still waiting.
         counts["history"] = history_demo.seed()
+        # Some of that history's agreements, every party having agreed to publish them.
+        agreements_demo.publish()
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data ready: {organisations} organisations, {people} people, "

@@ -1,0 +1,236 @@
+"""The public transparency register (`/register/public/`, no sign-in): the agreements every
+party agreed to publish (publication.py), searchable, paged, as CSV and as an Atom feed.
+Anything not published and active answers 404 and is never counted. And, for an agreement's
+parties, proposing to publish it and taking it off again (a party's governance officer;
+anyone else gets 404, or 403 if they may see the agreement)."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.syndication.views import Feed
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from isf_portal.domain import DomainError
+from isf_portal.forms import GovukForm
+from isf_portal.search import page_counted
+
+from .. import consents, publication
+from ..models import ConsentStatus
+from ..permissions import agreement_for
+
+PAGE_SIZE = 20
+FEED_ENTRIES = 50
+
+
+class PublicSearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200)
+
+    def text(self) -> str:
+        return self.cleaned_data.get("q", "").strip() if self.is_valid() else ""
+
+
+class PublishForm(GovukForm):
+    messages = {
+        "reason": (
+            gettext_lazy("Say why the agreement should be published"),
+            gettext_lazy("Why publish it"),
+        )
+    }
+
+    reason = forms.CharField(
+        label=gettext_lazy("Why should the public see this agreement?"),
+        help_text=gettext_lazy("The other parties read this when they are asked to agree."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": gettext_lazy("Say why the agreement should be published")},
+    )
+
+
+class UnpublishForm(GovukForm):
+    messages = {
+        "reason": (
+            gettext_lazy("Give the reason for taking it off the public register"),
+            gettext_lazy("The reason"),
+        )
+    }
+
+    reason = forms.CharField(
+        label=gettext_lazy("Why is your organisation withdrawing its agreement to publish?"),
+        help_text=gettext_lazy("The other parties are told, with this reason."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": gettext_lazy("Give the reason for taking it off the public register")
+        },
+    )
+
+
+# --- The public register --------------------------------------------------------------------
+@require_GET
+def public_list(request):
+    """The published agreements, newest first, searchable by title, reference or party."""
+    q = PublicSearchForm(request.GET).text()
+    page = page_counted(publication.public_entries(q), request.GET.get("page"), PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "agreements/public/list.html",
+        {
+            "q": q,
+            "page": page,
+            "rows": publication.public_rows(page.object_list),
+            "query": query.urlencode(),
+            "csv_query": query.urlencode(),
+        },
+    )
+
+
+@require_GET
+def public_detail(request, reference):
+    agreement = publication.public_agreement(reference)
+    if agreement is None:
+        raise Http404
+    return render(
+        request,
+        "agreements/public/detail.html",
+        {"row": publication.public_rows([agreement])[0]},
+    )
+
+
+@require_GET
+def public_csv(request):
+    """Every published agreement the search selects (not just one page), as CSV."""
+    q = PublicSearchForm(request.GET).text()
+    response = StreamingHttpResponse(
+        publication.csv_rows(publication.public_entries(q)),
+        content_type="text/csv; charset=utf-8",
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="public-register-{stamp}.csv"'
+    return response
+
+
+class PublicFeed(Feed):
+    """An Atom feed of the agreements most recently published."""
+
+    feed_type = Atom1Feed
+    title = gettext_lazy("ISF Portal: public register of data-sharing agreements")
+    subtitle = gettext_lazy("Data-sharing agreements newly published on the public register.")
+
+    def link(self):
+        return reverse("public-register:list")
+
+    def items(self):
+        return publication.public_rows(publication.public_entries()[:FEED_ENTRIES])
+
+    def item_title(self, row):
+        return f"{row['agreement'].reference}: {row['agreement'].title}"
+
+    def item_description(self, row):
+        parties = _("Parties: %(parties)s.") % {"parties": ", ".join(row["parties"])}
+        return f"{row['purpose']} {parties}".strip()
+
+    def item_link(self, row):
+        return reverse("public-register:detail", args=[row["agreement"].reference])
+
+    def item_pubdate(self, row):
+        return row["agreement"].published_at
+
+    def item_updateddate(self, row):
+        return row["agreement"].published_at
+
+
+urlpatterns = [
+    path("", public_list, name="list"),
+    path("register.csv", public_csv, name="csv"),
+    path("feed.atom", PublicFeed(), name="feed"),
+    path("<str:reference>/", public_detail, name="detail"),
+]
+
+
+# --- Proposing to publish (the agreement's parties) -----------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def publish_propose(request, reference):
+    """A party's governance officer asks every party to agree to publish the agreement."""
+    agreement = agreement_for(request, reference)
+    if not publication.may_propose(request, agreement):
+        raise PermissionDenied
+    problem = publication.publication_problem(agreement)
+    if problem:
+        messages.info(request, problem)
+        return redirect("agreements:detail", reference=agreement.reference)
+    form = PublishForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consent = publication.agreement_publish_propose(
+                agreement=agreement, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except consents.NotAllowed as exc:
+            raise PermissionDenied from exc
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if consent.status == ConsentStatus.AGREED:
+                message = _("Every party agreed: the agreement is on the public register.")
+            else:
+                message = _(
+                    "You proposed publishing it. The other parties have been asked: it is "
+                    "published only when every party has agreed."
+                )
+            messages.success(request, message)
+            return redirect("agreements:detail", reference=agreement.reference)
+    return render(
+        request,
+        "agreements/public/propose.html",
+        {"agreement": agreement, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def publish_withdraw(request, reference):
+    """A party's governance officer takes a published agreement off the public register."""
+    agreement = agreement_for(request, reference)
+    if not publication.may_propose(request, agreement):
+        raise PermissionDenied
+    if not agreement.published_at:
+        messages.info(request, _("This agreement is not on the public register."))
+        return redirect("agreements:detail", reference=agreement.reference)
+    form = UnpublishForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            publication.agreement_unpublish(
+                agreement=agreement, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except consents.NotAllowed as exc:
+            raise PermissionDenied from exc
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("The agreement is off the public register. The parties were told.")
+            )
+            return redirect("agreements:detail", reference=agreement.reference)
+    return render(
+        request,
+        "agreements/public/withdraw.html",
+        {"agreement": agreement, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+party_urlpatterns = [
+    path("<str:reference>/publish/", publish_propose, name="publish"),
+    path("<str:reference>/publish/withdraw/", publish_withdraw, name="publish-withdraw"),
+]
