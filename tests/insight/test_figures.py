@@ -226,7 +226,7 @@ def test_agreements_meeting_partly_meeting_and_missing_their_outcomes(
 
     rows = figure(Scope(today=TODAY), "outcomes").rows
     assert [n for _label, n in rows] == [1, 1, 1, 1]
-    # Only org C's proposals: nothing.
+    # A sector no party is in: nothing.
     assert [
         n
         for _label, n in figure(Scope(today=TODAY, organisation=None, sector="x"), "outcomes").rows
