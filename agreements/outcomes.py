@@ -88,13 +88,3 @@ def record_outcome_updates(*, agreement: Agreement, by, entries: list[dict]) -> 
             )
             updates.append(update)
     return updates
-
-
-def latest_judgements(agreement: Agreement) -> dict[int, str]:
-    """Each outcome's latest judgement recorded on this agreement ({outcome id: judgement})."""
-    latest: dict[int, str] = {}
-    for outcome_id, judgement in agreement.outcome_updates.order_by(
-        "outcome_id", "-recorded_at", "-pk"
-    ).values_list("outcome_id", "judgement"):
-        latest.setdefault(outcome_id, judgement)
-    return latest
