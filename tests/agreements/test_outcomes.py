@@ -184,6 +184,9 @@ def test_the_agreement_and_proposal_pages_show_expected_against_achieved(
     body = page.content.decode()
     assert "120 falls a year → 96 a year" in body
     assert body.index("99 falls") < body.index("110 falls")  # newest first
+    detail = client_for(governance_a).get(reverse("agreements:detail", args=[agreement.reference]))
+    assert "120 falls a year → 96 a year" in detail.content.decode()
+    assert "99 falls" in detail.content.decode()
     proposal_page = client_for(member_a).get(
         reverse("requests:detail", args=[agreement.proposal.reference])
     )
