@@ -280,6 +280,41 @@ class AgreementReview(models.Model):
         ]
 
 
+class OutcomeJudgement(models.TextChoices):
+    MET = "met", _("Met")
+    PARTLY_MET = "partly_met", _("Partly met")
+    NOT_MET = "not_met", _("Not met")
+
+
+class OutcomeUpdate(models.Model):
+    """What one measurable outcome of the proposal's vision achieved, judged against its target
+    at an agreement review (review set) or whenever the parties or the lead update it."""
+
+    outcome = models.ForeignKey(
+        "requests.MeasurableOutcome", on_delete=models.CASCADE, related_name="updates"
+    )
+    agreement = models.ForeignKey(
+        Agreement, null=True, blank=True, on_delete=models.CASCADE, related_name="outcome_updates"
+    )
+    review = models.ForeignKey(
+        AgreementReview,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outcome_updates",
+    )
+    achieved = models.CharField(_("what was achieved"), max_length=300)
+    judgement = models.CharField(_("judgement"), max_length=20, choices=OutcomeJudgement.choices)
+    evidence = models.TextField(_("evidence"), max_length=2000)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+
+
 class LifecycleReminder(models.Model):
     """A review-date reminder sent (60 or 14 days before): never sent twice."""
 

@@ -1,4 +1,4 @@
-from .views import agreement, consents, public, register
+from .views import agreement, consents, outcomes, public, register
 
 app_name = "agreements"
 
@@ -7,5 +7,6 @@ urlpatterns = [
     *register.urlpatterns,
     *consents.urlpatterns,
     *public.party_urlpatterns,
+    *outcomes.urlpatterns,
     *agreement.urlpatterns,
 ]

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from agreements.generation.services import agreement_generate
 from agreements.models import Agreement, AgreementEvent, AgreementStatus, Signature
+from agreements.outcomes import record_outcome_updates
 from agreements.sealing import agreement_seal
 from agreements.signing import owed_by, signature_record
 from isf_portal import audit_chain
@@ -90,6 +91,36 @@ HISTORY = [
     Past("Falls prevention referrals from the ambulance service", "manchester", M, ["mft"], 30,
          {"manchester": 2}, result="open"),
 ]  # fmt: skip
+
+
+# What the lead recorded of each outcome since (agreements/outcomes.py), oldest first: the
+# insight page's "Did the vision come true?" counts one agreement in each state.
+JUDGED = {
+    "Hoarding referrals between fire and housing": [
+        ("not_met", "131 falls a year", "Falls register, first quarter"),
+        ("met", "104 falls a year", "Falls register, year to date"),
+    ],
+    "Missing from home return interviews": [
+        ("partly_met", "7% fewer falls", "Ambulance call-outs matched to referrals"),
+    ],
+    "Concessionary travel for disabled residents": [
+        ("not_met", "No change yet", "Falls register: 120 a year, as before"),
+    ],
+}
+
+
+def _record_outcomes(agreement_id: int, past: Past) -> None:
+    agreement = Agreement.objects.get(pk=agreement_id)
+    outcomes = list(agreement.proposal.outcomes.all())
+    for judgement, achieved, evidence in JUDGED.get(past.title, []):
+        record_outcome_updates(
+            agreement=agreement,
+            by=_user(past.author),
+            entries=[
+                {"outcome": o, "achieved": achieved, "judgement": judgement, "evidence": evidence}
+                for o in outcomes
+            ],
+        )
 
 
 def _at(day, hour: int) -> datetime:
@@ -311,6 +342,7 @@ def seed() -> int:
             to_seal = _build(past)
         if to_seal:
             _seal(*to_seal)
+            _record_outcomes(to_seal[0], past)
         made += 1
     if made:
         # The moved events are chained again in the order they now happened.

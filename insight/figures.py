@@ -8,6 +8,7 @@ insight.stats."""
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from itertools import groupby
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
@@ -15,11 +16,12 @@ from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agreements.models import Agreement, AgreementStatus, Signature
+from agreements.models import Agreement, AgreementStatus, OutcomeUpdate, Signature
 from organisations.models import Organisation
 from sharing_requests.choices import ProposalStatus, Section
 from sharing_requests.models import (
     DataItem,
+    MeasurableOutcome,
     OrganisationDecision,
     Participant,
     Proposal,
@@ -363,6 +365,44 @@ def sections_sent_back(scope: Scope) -> Figure:
     )
 
 
+def outcomes_met(scope: Scope) -> Figure:
+    """Agreements by each outcome's newest judgement on them (docs/architecture.md, "Did the
+    vision come true?"). The state now: the period does not apply."""
+    proposals = scope.proposals().values("pk")
+    updates = OutcomeUpdate.objects.filter(agreement__proposal__in=proposals).order_by(
+        "agreement_id", "outcome_id", "recorded_at", "pk"
+    )  # the newest last, so it wins below
+    latest = {
+        (a, o): j for a, o, j in updates.values_list("agreement_id", "outcome_id", "judgement")
+    }
+    by_agreement = groupby(latest.items(), key=lambda item: item[0][0])  # in agreement order
+    judged = {a: {judgement for _key, judgement in items} for a, items in by_agreement}
+    found = Counter(
+        "no" if "not_met" in js else "all" if js == {"met"} else "partly" for js in judged.values()
+    )
+    waiting = Agreement.objects.filter(
+        Exists(MeasurableOutcome.objects.filter(proposal=OuterRef("proposal"))),
+        status=AgreementStatus.ACTIVE,
+        proposal__in=proposals,
+    ).exclude(pk__in=list(judged))
+    rows = [
+        [_("Meeting all their outcomes"), found["all"]],
+        [_("Partly meeting them"), found["partly"]],
+        [_("Missing at least one"), found["no"]],
+        [_("No outcome recorded yet (active)"), waiting.count()],
+    ]
+    return Figure(
+        slug="outcomes",
+        title=_("Did the vision come true?"),
+        description=_("Agreements by their outcomes' latest judgements: all met, some partly."),
+        columns=[_("Outcomes"), _("Agreements")],
+        rows=rows,
+        series=[_("Agreements")],
+        bars=[Bar(label, (n,)) for label, n in rows],
+        unit=_("agreements"),
+    )
+
+
 FIGURES = {
     "decision-times": decision_times,
     "signing-times": signing_times,
@@ -370,6 +410,7 @@ FIGURES = {
     "organisations": organisations,
     "rounds": rounds_per_proposal,
     "sections": sections_sent_back,
+    "outcomes": outcomes_met,
 }
 
 

@@ -5,7 +5,7 @@ from django.db.models import Prefetch
 
 from .choices import DPIA_INDICATORS, Direction, ProposalStatus
 from .completeness import basis_warnings, data_flags, dpia_outcome
-from .models import DecisionStatus, Participant
+from .models import DecisionStatus, MeasurableOutcome, Participant
 
 
 def change_requests(*, proposal) -> dict:
@@ -56,9 +56,17 @@ def answers_context(*, proposal) -> dict:
                     "warnings": basis_warnings(basis, party.organisation) if basis else [],
                 }
             )
+    # What each outcome achieved, recorded on its agreements (agreements/outcomes.py).
+    updates = MeasurableOutcome._meta.get_field("updates").related_model.objects
+    outcomes = list(
+        proposal.outcomes.prefetch_related(
+            Prefetch("updates", queryset=updates.select_related("recorded_by", "agreement"))
+        )
+    )
     return {
         "vision": proposal.vision,
-        "outcomes": list(proposal.outcomes.all()),
+        "outcomes": outcomes,
+        "outcome_history": any(o.updates.all() for o in outcomes),
         "data_items": data_items,
         "participants": participants,
         "bases": bases,

@@ -58,11 +58,13 @@ SCENARIOS = [
             {
                 "description": "Safe and well visits to people on care packages",
                 "measure": "Visits completed per quarter (GMFRS CRM)",
+                "baseline": "1,200 a year (2025)",
                 "target": "2,000 a year",
             },
             {
                 "description": "Fewer accidental dwelling fires among care users",
                 "measure": "Incidents matched to referral list",
+                "baseline": "85 fires a year (2023 to 2025 average)",
                 "target": "20% fewer in 2 years",
             },
         ],

@@ -23,7 +23,12 @@ VISION = {
     "today": "ad hoc phone referrals",
     "benefit": "reach everyone at risk",
 }
-OUTCOME = {"description": "Fewer falls", "measure": "Falls a year", "target": "10% fewer"}
+OUTCOME = {
+    "description": "Fewer falls",
+    "measure": "Falls a year",
+    "baseline": "120 falls a year (2025)",
+    "target": "10% fewer",
+}
 DATA_ITEM = {
     "name": "Name and address",
     "category": "personal",

@@ -42,6 +42,7 @@ from .reviews import (
     agreement_review_terminate,
     agreement_review_vary,
     on_activated,
+    outcomes_missing,
     termination_agreed,
     variation_agreed,
 )
@@ -49,6 +50,7 @@ from .reviews import (
 __all__ = [
     "IN_PREPARATION",
     "NotAllowed",
+    "outcomes_missing",
     "REMINDER_DAYS",
     "agreement_end_as_scheduled",
     "agreement_expire",

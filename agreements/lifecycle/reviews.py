@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from isf_portal.domain import DomainError, audit
 from sharing_requests.choices import ProposalStatus
+from sharing_requests.models import MeasurableOutcome
 from sharing_requests.rounds.rounds import proposal_send_back
 
 from .. import consents
@@ -94,6 +95,12 @@ def agreement_review_continue(
     with transaction.atomic():
         a, r = _locked_open_review(review, by)
         _require_nothing_pending(a)
+        missing = outcomes_missing(r)
+        if missing:
+            raise DomainError(
+                _("Record what each outcome achieved before the review continues: %(list)s")
+                % {"list": "; ".join(o.description for o in missing)}
+            )
         today = timezone.localdate()
         if new_review_date is None or new_review_date <= today:
             raise DomainError(_("The new review date must be in the future."))
@@ -130,6 +137,16 @@ def agreement_review_continue(
             exclude=by,
         )
     return a
+
+
+def outcomes_missing(review: AgreementReview) -> list[MeasurableOutcome]:
+    """The proposal's measurable outcomes with no update recorded during this review
+    (agreements/outcomes.py records them)."""
+    proposal_id = review.agreement.proposal_id
+    if proposal_id is None:
+        return []
+    done = review.outcome_updates.values("outcome_id")
+    return list(MeasurableOutcome.objects.filter(proposal_id=proposal_id).exclude(pk__in=done))
 
 
 def _require_nothing_pending(a: Agreement) -> None:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from isf_portal.domain import DomainError
 from organisations.models import SignatoryCapacity
 
-from .. import consents, lifecycle, publication, signing, throttle
+from .. import consents, lifecycle, outcomes, publication, signing, throttle
 from ..events import agreement_chain
 from ..forms import DeclineForm, SignForm, VerifyForm
 from ..models import AgreementDownload, AgreementStatus
@@ -60,6 +60,7 @@ def _page_context(request, agreement) -> dict:
         for party in parties
         for capacity in party.required_signatures
     ]
+    outcome_rows = outcomes.outcomes_of(agreement)
     return {
         "agreement": agreement,
         "content": agreement.content or {},
@@ -75,6 +76,8 @@ def _page_context(request, agreement) -> dict:
         "poll_seconds": POLL_SECONDS,
         "previous": agreement.previous if agreement.previous_id else None,
         "variations": list(agreement.variations.all()),
+        "outcomes": outcome_rows,
+        "outcome_history": any(o.updates.all() for o in outcome_rows),
         "pending": consents.pending_for_page(agreement, request.user),
         "publication": publication.publication_for_page(agreement, request.user),
     }

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from isf_portal.domain import DomainError
 from isf_portal.search import page_counted
 
-from .. import consents, external, lifecycle, permissions, register
+from .. import consents, external, lifecycle, outcomes, permissions, register
 from ..events import agreement_chain
 from ..forms import ExternalAgreementForm, RegisterFilterForm
 from ..lifecycle_forms import OUTCOME_FORMS, ReviewOutcomeForm
@@ -173,6 +173,8 @@ def _lifecycle_context(request, agreement) -> dict:
         "chain": agreement_chain(agreement) if can_manage else None,
         "previous": agreement.previous,
         "variations": agreement.variations.all(),
+        "outcomes": outcomes.outcomes_of(agreement),
+        "can_record_outcomes": outcomes.may_record(request, agreement),
     }
 
 
@@ -251,7 +253,12 @@ def review_close(request, reference):
     return render(
         request,
         "agreements/lifecycle_review.html",
-        {"agreement": agreement, "review": review, "form": form},
+        {
+            "agreement": agreement,
+            "review": review,
+            "form": form,
+            "missing_outcomes": lifecycle.outcomes_missing(review),
+        },
     )
 
 

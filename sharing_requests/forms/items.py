@@ -28,15 +28,17 @@ class OutcomeForm(RevisionMixin, GovukModelForm):
 
     class Meta:
         model = MeasurableOutcome
-        fields = ["description", "measure", "target"]
+        fields = ["description", "measure", "baseline", "target"]
         labels = {
             "description": _("Outcome"),
             "measure": _("How will you measure it?"),
+            "baseline": _("Baseline"),
             "target": _("Target"),
         }
         help_texts = {
             "description": _("For example, 'fewer accidental dwelling fires among care users'."),
             "measure": _("The figure you will track, and its source."),
+            "baseline": _("Where it stands now, for example '120 falls a year (2025)'."),
             "target": _("For example, '20% fewer within 2 years'."),
         }
 

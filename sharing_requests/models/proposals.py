@@ -196,6 +196,7 @@ class MeasurableOutcome(models.Model):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="outcomes")
     description = models.CharField(_("outcome"), max_length=300)
     measure = models.CharField(_("how it is measured"), max_length=300)
+    baseline = models.CharField(_("baseline"), max_length=200, blank=True)
     target = models.CharField(_("target"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

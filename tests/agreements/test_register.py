@@ -269,6 +269,11 @@ def test_seed_demo_shows_agreements_in_every_state_and_runs_twice_safely():
         user = User.objects.get(email=email)
         shown = register.register_entries(filters=search, user=user)
         assert [a.title for a in shown] == titles, email
+    # Outcomes recorded on the year of history: one agreement meeting, partly meeting and
+    # missing its outcomes each (insight/demo.py JUDGED).
+    from insight.figures import Scope, outcomes_met
+
+    assert [n for _label, n in outcomes_met(Scope()).rows[:3]] == [1, 1, 1]
     counts = (Agreement.objects.count(), AgreementEvent.objects.count())
     out = io.StringIO()
     call_command("seed_demo", stdout=out)

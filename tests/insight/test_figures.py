@@ -172,3 +172,62 @@ def test_query_counts_do_not_grow_with_the_data(history, org_a, org_b, member_a)
     with CaptureQueriesContext(connection) as large:
         figures_all(Scope(today=TODAY))
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_agreements_meeting_partly_meeting_and_missing_their_outcomes(
+    history, org_a, org_b, member_a, approver_b
+):
+    """By each outcome's latest judgement on each agreement:
+    - P1's agreement: falls not met, then met; visits met → all met: meeting.
+    - P3's agreement: met and partly met → partly meeting.
+    - P2's agreement: met, then not met → missing.
+    - P4's agreement: an outcome, nothing recorded → no outcome recorded yet.
+    - an agreement of a proposal without outcomes counts nowhere."""
+    from agreements.models import OutcomeUpdate
+    from sharing_requests.models import MeasurableOutcome
+
+    r1, r2, r3, r4 = history
+    signers = [(date(2025, 9, 1), org_a, member_a), (date(2025, 9, 2), org_b, approver_b)]
+    agreements = {
+        r.proposal_id: signed_agreement(
+            r.proposal, approved=date(2025, 9, 1), signatures=signers, reference=f"DSA-O-{n}"
+        )
+        for n, r in enumerate(history)
+    }
+    plain = in_review(
+        lead=org_a, partners=[org_b], author=member_a, title="P5", submitted=date(2025, 9, 1)
+    )
+    signed_agreement(plain.proposal, approved=date(2025, 9, 1), signatures=signers, reference="X")
+    MeasurableOutcome.objects.filter(proposal_id=plain.proposal_id).delete()
+
+    def outcome(r, name):
+        return MeasurableOutcome.objects.create(proposal_id=r.proposal_id, description=name)
+
+    def judge(r, o, judgement):
+        OutcomeUpdate.objects.create(
+            outcome=o,
+            agreement=agreements[r.proposal_id],
+            achieved="a",
+            judgement=judgement,
+            evidence="e",
+            recorded_by=member_a,
+        )
+
+    falls, visits = outcome(r1, "falls"), outcome(r1, "visits")
+    judge(r1, falls, "not_met")
+    judge(r1, falls, "met")
+    judge(r1, visits, "met")
+    judge(r3, outcome(r3, "a"), "met")
+    judge(r3, outcome(r3, "b"), "partly_met")
+    c = outcome(r2, "c")
+    judge(r2, c, "met")
+    judge(r2, c, "not_met")
+    outcome(r4, "d")
+
+    rows = figure(Scope(today=TODAY), "outcomes").rows
+    assert [n for _label, n in rows] == [1, 1, 1, 1]
+    # A sector no party is in: nothing.
+    assert [
+        n
+        for _label, n in figure(Scope(today=TODAY, organisation=None, sector="x"), "outcomes").rows
+    ] == [0, 0, 0, 0]

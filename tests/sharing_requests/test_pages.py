@@ -56,6 +56,17 @@ def test_outcomes_are_added_changed_and_removed_through_the_pages(proposal, lead
     assert not MeasurableOutcome.objects.filter(pk=outcome.pk).exists()
 
 
+def test_an_outcome_has_a_baseline_shown_in_its_form_and_the_answers(proposal, lead):
+    data = {"description": "Fewer falls", "measure": "Falls a year", "target": "96 a year"}
+    lead.post(url("outcome-add", proposal), {**data, "baseline": "120 a year (2025)"})
+    outcome = MeasurableOutcome.objects.get(proposal=proposal)
+    assert outcome.baseline == "120 a year (2025)"
+    form = lead.get(url("outcome-edit", proposal, outcome.pk)).content.decode()
+    assert "Baseline" in form and 'value="120 a year (2025)"' in form
+    answers = lead.get(url("section", proposal, Section.PURPOSE)).content.decode()
+    assert "Baseline: 120 a year (2025)" in answers and "Target: 96 a year" in answers
+
+
 def test_an_action_needs_an_owner_organisation_taking_part(proposal, org_a, org_c, lead):
     due = timezone.localdate() + timedelta(days=30)
     data = {
