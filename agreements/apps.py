@@ -8,9 +8,12 @@ class AgreementsConfig(AppConfig):
     def ready(self):
         # Importing the receivers connects them; they import models, so not before the app
         # registry is ready.
+        # similar.py registers the agreements' answer to "what already exists" with the
+        # proposals' check (sharing_requests/similar.py).
         # The lifecycle registers what carries out each kind of consent (consents.on_agreed),
         # in the web process and in the worker alike.
         from . import (
             lifecycle,  # noqa: F401
             receivers,  # noqa: F401
+            similar,  # noqa: F401
         )

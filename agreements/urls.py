@@ -1,6 +1,11 @@
-from .views import agreement, consents, register
+from .views import agreement, consents, register, start_from
 
 app_name = "agreements"
 
 # Each views module owns its URL list, so the two halves of the app grow independently.
-urlpatterns = [*register.urlpatterns, *consents.urlpatterns, *agreement.urlpatterns]
+urlpatterns = [
+    *register.urlpatterns,
+    *consents.urlpatterns,
+    *agreement.urlpatterns,
+    *start_from.urlpatterns,
+]
