@@ -3,7 +3,7 @@ was made from, through the proposals' own view code (a layer below)."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from sharing_requests.views.start_from import start_from_response
@@ -20,6 +20,7 @@ def agreement_start_from(request, reference):
     return start_from_response(
         request,
         agreement.proposal,
+        back=reverse("agreements:detail", args=[agreement.reference]),
         started_from=f"{agreement.reference}: {agreement.title}",
     )
 

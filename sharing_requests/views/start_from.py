@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,10 +14,11 @@ from isf_portal.domain import DomainError
 from .. import permissions, services
 
 
-def start_from_response(request, source, *, started_from: str = ""):
+def start_from_response(request, source, *, back: str, started_from: str = ""):
     """Start a draft from `source` (a proposal the person may see) for the organisation the
-    person chose among those they may start for, and land them on its task list. 403 for
-    someone who may not start proposals."""
+    person chose among those they may start for, and land them on its task list (`back`, the
+    page the button was on, when no organisation was chosen). 403 for someone who may not
+    start proposals."""
     organisations = permissions.start_organisation_list(request)
     if not organisations:
         raise PermissionDenied
@@ -26,7 +28,7 @@ def start_from_response(request, source, *, started_from: str = ""):
         lead = organisations[0]
     if lead is None:
         messages.error(request, _("Select the organisation leading the new proposal"))
-        return redirect(request.POST.get("back") or "requests:start")
+        return redirect(back)
     try:
         draft = services.proposal_copy(
             source=source, lead_organisation=lead, by=request.user, started_from=started_from
@@ -46,4 +48,6 @@ def start_from_response(request, source, *, started_from: str = ""):
 @require_POST
 def proposal_start_from(request, reference):
     source = permissions.proposal_for(request, reference)
-    return start_from_response(request, source)
+    return start_from_response(
+        request, source, back=reverse("requests:detail", args=[source.reference])
+    )
