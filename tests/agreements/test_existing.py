@@ -42,7 +42,7 @@ def partner_b(org_b):
 
 
 @pytest.fixture
-def world(org_a, org_b, org_c, member_a, partner_b):
+def world(org_a, org_b, org_c, member_a, partner_b, outsider):
     """Member A's draft about hoarding and fire safety (with Bradford Park), and what
     already exists around it."""
     w = {}
@@ -74,6 +74,11 @@ def world(org_a, org_b, org_c, member_a, partner_b):
         lead_organisation=org_b, title="Hoarding fire safety pilot", by=partner_b
     )
     invite(w["their_draft"], org_a, by=partner_b)
+    # Collyhurst's proposal with Bradford Park, about the same thing: Ardwick may not see it.
+    w["hidden"] = build_proposal(
+        lead=org_c, partners=[org_b], author=outsider, title="Hoarding referrals fire safety"
+    )
+    services.proposal_submit(proposal=w["hidden"], by=outsider)
     return w
 
 
@@ -86,6 +91,7 @@ def test_check_answers_lists_active_agreements_and_visible_proposals_ranked(worl
     ]
     # Never another organisation's draft, an ended agreement or the proposal itself.
     assert world["their_draft"].reference not in html
+    assert world["hidden"].reference not in html
     assert world["ended"].reference not in html
     assert world["unrelated"].reference not in html
 
@@ -117,14 +123,21 @@ def test_the_check_costs_the_same_queries_whatever_exists(org_a, org_b, member_a
         for i in range(n):
             make_agreement(org_a, org_b, title=f"Hoarding {i}")
             services.proposal_create(lead_organisation=org_a, title=f"Hoarding {i}", by=member_a)
-        client.get(url("check", mine))
-        with CaptureQueriesContext(connection) as queries:
-            html = client.get(url("check", mine)).content.decode()
-        return len(queries), len(existing(html, "agreements")), len(existing(html, "proposals"))
+        found = []
+        for page in (url("check", mine), reverse("requests:start")):
+            client.get(page)
+            with CaptureQueriesContext(connection) as queries:
+                html = client.get(page).content.decode()
+            found.append(
+                (len(queries), len(existing(html, "agreements")), len(existing(html, "proposals")))
+            )
+        return found
 
     small, large = count(1), count(3)
-    assert small[1:] == (1, 1) and large[1:] == (4, 4)
-    assert small[0] == large[0]
+    # The check: the proposal itself is not listed; the start page: it is (a draft of theirs).
+    assert [s[1:] for s in small] == [(1, 1), (1, 2)]
+    assert [s[1:] for s in large] == [(4, 4), (4, 5)]
+    assert [s[0] for s in small] == [s[0] for s in large]
 
 
 # --- Start from this one ---------------------------------------------------------------------
