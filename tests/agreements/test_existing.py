@@ -192,3 +192,21 @@ def test_start_from_outsiders_404_and_read_only_403(world, outsider, readonly_a,
     assert reader.post(url("start-from", world["theirs"])).status_code == 403
     assert reader.post(start).status_code == 403
     assert not Proposal.objects.filter(events__kind="started_from").exists()
+
+
+def test_someone_in_two_organisations_chooses_which_leads(org_a, org_b, member_a):
+    source = build_proposal(lead=org_a, partners=[], author=member_a, title="Fire safety")
+    both = member_of(org_b, Role.MEMBER, user=member_a)
+    client = browser(both)
+    page = client.get(url("detail", source)).content.decode()
+    assert 'name="lead_organisation"' in page
+    # None chosen: back to the page, nothing started.
+    response = client.post(url("start-from", source))
+    assert response.url == url("detail", source)
+    assert Proposal.objects.count() == 1
+    client.post(url("start-from", source), {"lead_organisation": org_b.pk})
+    draft = Proposal.objects.exclude(pk=source.pk).get()
+    assert draft.lead_organisation == org_b
+    # The earlier lead is invited like any other party.
+    parties = {p.organisation.slug: p.is_lead for p in draft.participants.all()}
+    assert parties == {"bradford-park": True, "ardwick": False}
