@@ -15,7 +15,7 @@ status), which every signed-in partner sees.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -80,7 +80,6 @@ class Similar:
     score: int
     url: str = ""  # empty: the person may see the summary only
     tag_class: str = ""
-    shared: list[str] = field(default_factory=list)
 
 
 # (user, wanted) -> the things of one kind, most alike first.
@@ -139,8 +138,7 @@ def similar_proposals(user, wanted: Wanted, *, request=None) -> list[Similar]:
         )
         .annotate(score=F("shared_parties") + F("shared_categories") + F("shared_words"))
         .filter(score__gt=0)
-        .select_related("lead_organisation")
-        .only("reference", "title", "status", "lead_organisation__name")
+        .only("reference", "title", "status")
         .order_by("-score", "-last_activity_at", "-pk")[:LIMIT]
     )
     names = {}
