@@ -27,7 +27,7 @@ from .conftest import url
 
 pytestmark = pytest.mark.django_db
 
-VIEW, EDIT, COMMENT, ENDORSE, PREVIEW, SUBMIT, DPIA = (
+VIEW, EDIT, COMMENT, ENDORSE, PREVIEW, SUBMIT, DPIA, START = (
     "view",
     "edit",
     "comment",
@@ -35,6 +35,7 @@ VIEW, EDIT, COMMENT, ENDORSE, PREVIEW, SUBMIT, DPIA = (
     "preview",
     "submit",
     "dpia",  # the DPIA: the parties' signatories, approvers, governance officers; the lead
+    "start",  # start a new draft from it: whoever may see it and may start proposals
 )
 
 # Every URL of a proposal: (name, extra arguments, method, what kind of page it is).
@@ -74,6 +75,7 @@ PROPOSAL_URLS = [
     ("submit", [], "post", SUBMIT),
     ("withdraw", [], "get", EDIT),
     ("print", [], "get", VIEW),
+    ("start-from", [], "post", START),
 ]
 PROPOSAL_URL_IDS = [name for name, *_rest in PROPOSAL_URLS]
 
@@ -139,6 +141,7 @@ LEAD_EXPECTED = {
     PREVIEW: 200,
     SUBMIT: 302,
     DPIA: 200,
+    START: 302,
 }
 
 
@@ -158,6 +161,7 @@ PARTNER_EXPECTED = {
     PREVIEW: 403,
     SUBMIT: 403,
     DPIA: 403,  # a partner's member without a governance role (issue #12 item 14)
+    START: 302,
 }
 
 
@@ -203,6 +207,7 @@ READ_ONLY_EXPECTED = {
     PREVIEW: 403,
     SUBMIT: 403,
     DPIA: 403,
+    START: 403,
 }
 
 
