@@ -41,6 +41,13 @@ def detail_text(snapshot: dict) -> str:
 def agreements_matching(text: str, *, user=None) -> Q:
     """The condition on Agreement that the search `text` selects, for `user` (None: the
     summary only). Empty text selects everything."""
+    return every_word(search_words(text), word_matching(user=user))
+
+
+def word_matching(*, user=None):
+    """The condition on Agreement that one word of a search selects, for `user` (None: the
+    summary only), as a function of the word: shared by this search and the "what already
+    exists" check (similar.py), which scores agreements by how many words each matches."""
     readable = permissions.visible_to(user=user) if user is not None else None
 
     def match(word: str) -> Q:
@@ -50,4 +57,4 @@ def agreements_matching(text: str, *, user=None) -> Q:
             found |= Q(search_detail__icontains=word, pk__in=readable)
         return found
 
-    return every_word(search_words(text), match)
+    return match

@@ -1,4 +1,4 @@
-from .views import agreement, consents, outcomes, public, register
+from .views import agreement, consents, outcomes, public, register, start_from
 
 app_name = "agreements"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *public.party_urlpatterns,
     *outcomes.urlpatterns,
     *agreement.urlpatterns,
+    *start_from.urlpatterns,
 ]

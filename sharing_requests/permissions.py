@@ -135,6 +135,15 @@ def may_start_any(request_or_user) -> bool:
     return any(rule.allows(m) and m.organisation.is_active for m in held)
 
 
+def start_organisation_list(request_or_user) -> list[Organisation]:
+    """The active organisations the user may start a proposal for, by name, from the
+    memberships already read (no query given a request)."""
+    rule = POLICY[Action.START]
+    held = memberships(request_or_user).values()
+    found = [m.organisation for m in held if rule.allows(m) and m.organisation.is_active]
+    return sorted(found, key=lambda organisation: organisation.name)
+
+
 def start_organisations(request_or_user):
     """The active organisations the user may start a proposal for (a queryset, for the form)."""
     rule = POLICY[Action.START]

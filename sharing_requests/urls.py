@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import dashboard, dpia, items, parties, review, sections, submit, vision
+from .views import dashboard, dpia, items, parties, review, sections, start_from, submit, vision
 
 app_name = "requests"
 
@@ -70,6 +70,7 @@ urlpatterns = [
     path("<str:reference>/dpia/", dpia.dpia_edit, name="dpia"),
     path("<str:reference>/dpia/download/", dpia.dpia_download, name="dpia-download"),
     path("<str:reference>/check/", submit.check_answers, name="check"),
+    path("<str:reference>/start-from/", start_from.proposal_start_from, name="start-from"),
     path("<str:reference>/submit/", submit.submit, name="submit"),
     path("<str:reference>/submitted/", submit.submitted, name="submitted"),
     path("<str:reference>/withdraw/", submit.withdraw, name="withdraw"),

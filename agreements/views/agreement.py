@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from isf_portal.domain import DomainError
 from organisations.models import SignatoryCapacity
+from sharing_requests.permissions import start_organisation_list
 
 from .. import consents, lifecycle, outcomes, publication, signing, throttle
 from ..events import agreement_chain
@@ -86,7 +87,10 @@ def _page_context(request, agreement) -> dict:
 @login_required
 def agreement_detail(request, reference):
     agreement = agreement_for(request, reference)
-    return render(request, "agreements/agreement.html", _page_context(request, agreement))
+    context = _page_context(request, agreement)
+    if agreement.proposal_id:  # "start from this one" (an external one has no answers)
+        context["start_organisations"] = start_organisation_list(request)
+    return render(request, "agreements/agreement.html", context)
 
 
 @login_required

@@ -8,9 +8,11 @@ Callers use this package as `services.<name>`; the modules hold:
 - `lists`: rows of the repeating lists and each party's lawful basis.
 - `parties`: inviting and removing the organisations taking part.
 - `comments`: comments on and endorsements of the vision statement.
+- `copying`: starting a new draft from an existing proposal.
 """
 
 from .comments import comment_add, endorse
+from .copying import proposal_copy
 from .lists import action_mark, item_remove, item_save, lawful_basis_save
 from .parties import participant_remove, participant_save
 from .proposals import next_reference, proposal_create, proposal_submit, proposal_withdraw
@@ -37,6 +39,7 @@ __all__ = [
     "next_reference",
     "participant_remove",
     "participant_save",
+    "proposal_copy",
     "proposal_create",
     "proposal_submit",
     "proposal_update",

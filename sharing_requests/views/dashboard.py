@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 from isf_portal.domain import DomainError
 from organisations.permissions import memberships
 
-from .. import permissions, selectors, services
+from .. import permissions, selectors, services, similar
 from ..choices import STATUS_TAG_CLASSES, ProposalStatus, Section
 from ..forms import StartForm
 
@@ -76,4 +76,12 @@ def proposal_start(request):
                 % {"reference": proposal.reference},
             )
             return redirect("requests:detail", reference=proposal.reference)
-    return render(request, "sharing_requests/start.html", {"form": form})
+    # What already exists among the person's organisations (and, once a title is typed,
+    # with its words): they may join or vary it instead.
+    typed = form.data.get("title", "") if form.is_bound else ""
+    wanted = similar.Wanted.of(organisation_ids=memberships(request), text=typed)
+    return render(
+        request,
+        "sharing_requests/start.html",
+        {"form": form, "existing": similar.similar(request, wanted)},
+    )

@@ -67,6 +67,7 @@ def proposal_detail(request, reference):
                     "-created_at", "-pk"
                 )
             ),
+            start_organisations=permissions.start_organisation_list(request),
             change_request_list=list(
                 {d.pk: d for found in requests_by_section.values() for d in found}.values()
             ),

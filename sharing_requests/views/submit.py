@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from isf_portal.domain import DomainError
 
-from .. import permissions, services
+from .. import permissions, services, similar
 from ..answers import answers_context
 from ..choices import ProposalStatus
 from ..completeness import all_problems
@@ -26,7 +26,11 @@ def check_answers(request, proposal):
         request,
         "sharing_requests/check_answers.html",
         proposal_context(
-            request, proposal, problems=problems, **answers_context(proposal=proposal)
+            request,
+            proposal,
+            problems=problems,
+            existing=similar.similar(request, similar.Wanted.about(proposal)),
+            **answers_context(proposal=proposal),
         ),
     )
 

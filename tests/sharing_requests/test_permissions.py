@@ -27,7 +27,7 @@ from .conftest import url
 
 pytestmark = pytest.mark.django_db
 
-VIEW, EDIT, COMMENT, ENDORSE, PREVIEW, SUBMIT, DPIA, MARK = (
+VIEW, EDIT, COMMENT, ENDORSE, PREVIEW, SUBMIT, DPIA, MARK, START = (
     "view",
     "edit",
     "comment",
@@ -36,6 +36,7 @@ VIEW, EDIT, COMMENT, ENDORSE, PREVIEW, SUBMIT, DPIA, MARK = (
     "submit",
     "dpia",  # the DPIA: the parties' signatories, approvers, governance officers; the lead
     "mark",  # an action done: anyone with a role at its owner organisation (here the lead)
+    "start",  # start a new draft from it: whoever may see it and may start proposals
 )
 
 # Every URL of a proposal: (name, extra arguments, method, what kind of page it is).
@@ -76,6 +77,7 @@ PROPOSAL_URLS = [
     ("submit", [], "post", SUBMIT),
     ("withdraw", [], "get", EDIT),
     ("print", [], "get", VIEW),
+    ("start-from", [], "post", START),
 ]
 PROPOSAL_URL_IDS = [name for name, *_rest in PROPOSAL_URLS]
 
@@ -142,6 +144,7 @@ LEAD_EXPECTED = {
     SUBMIT: 302,
     DPIA: 200,
     MARK: 302,
+    START: 302,
 }
 
 
@@ -162,6 +165,7 @@ PARTNER_EXPECTED = {
     SUBMIT: 403,
     DPIA: 403,  # a partner's member without a governance role (issue #12 item 14)
     MARK: 403,  # the action is the lead's
+    START: 302,
 }
 
 
@@ -208,6 +212,7 @@ READ_ONLY_EXPECTED = {
     SUBMIT: 403,
     DPIA: 403,
     MARK: 403,
+    START: 403,
 }
 
 
