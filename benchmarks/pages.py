@@ -35,9 +35,16 @@ PAGES = (
     "notifications",
     "register",
     "register_search",
+    # The oversight pages (issue #16): the steering group's insight, and the public register
+    # as an anonymous visitor sees it.
+    "insight",
+    "public_register",
 )
-# The issue's target sums these eight pages' CPU medians (153 ms before the work on it).
-SUMMED = tuple(p for p in PAGES if p != "notifications")
+# The speed issue's target sums these eight pages' CPU medians (153 ms before the work on it).
+SUMMED = tuple(p for p in PAGES if p not in ("notifications", "insight", "public_register"))
+# Agreements on the public register at full scale: the seed publishes none (every party must
+# agree), so a share of the active ones are published here, as the region would have.
+PUBLISHED_SHARE = 4  # one active agreement in four
 # Notifications a realistic approver has collected: more than one page of the list.
 NOTIFICATIONS_PER_USER = 40
 
@@ -82,6 +89,7 @@ def choose_pages() -> dict[str, dict]:
     )
     word = proposal.title.split()[0].lower()
     _ensure_notifications(approver)
+    _ensure_published()
     return {
         "home": {"url": "/", "user": approver},
         "dashboard": {"url": "/proposals/", "user": member},
@@ -92,7 +100,21 @@ def choose_pages() -> dict[str, dict]:
         "notifications": {"url": "/notifications/", "user": approver},
         "register": {"url": "/agreements/", "user": member},
         "register_search": {"url": f"/agreements/?q={word}", "user": member},
+        "insight": {"url": "/insight/", "user": steering},
+        "public_register": {"url": "/register/public/", "user": None},
     }
+
+
+def _ensure_published() -> None:
+    from django.utils import timezone
+
+    from agreements.models import Agreement, AgreementStatus
+
+    active = Agreement.objects.filter(status=AgreementStatus.ACTIVE)
+    if active.filter(published_at__isnull=False).exists():
+        return
+    chosen = list(active.order_by("pk").values_list("pk", flat=True)[::PUBLISHED_SHARE])
+    Agreement.objects.filter(pk__in=chosen).update(published_at=timezone.now())
 
 
 def _ensure_notifications(user) -> None:
