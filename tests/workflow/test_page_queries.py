@@ -19,8 +19,8 @@ PAGES = {
     "home_author": 5,
     "dashboard": 4,
     # 15, and since issue #12 items 9 and 14: the agreements made from it, and whether the
-    # reader may download its DPIA.
-    "proposal": 17,
+    # reader may download its DPIA; since issue #16 item 3, the outcomes' recorded updates.
+    "proposal": 18,
     "review": 11,
     "steering_list": 6,
     "notifications": 3,
