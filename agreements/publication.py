@@ -16,7 +16,6 @@ on the public pages, reads an agreement that is not published and active: they a
 not there (404), and never counted.
 """
 
-import csv
 from collections.abc import Iterator
 
 from django.db import transaction
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from isf_portal.domain import DomainError, audit
+from isf_portal.spreadsheet import csv_lines, iso_date
 from notifications.models import NotificationKind
 
 from . import consents, permissions
@@ -39,7 +39,6 @@ from .models import (
     ConsentStatus,
 )
 from .notices import tell_parties
-from .register import _Echo, _iso, neutralise
 from .search import agreements_matching
 
 
@@ -246,24 +245,24 @@ CSV_HEADER = [
 
 
 def csv_rows(queryset: QuerySet[Agreement]) -> Iterator[str]:
-    """The public register as CSV lines, streamed; every cell through register.neutralise."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # a BOM, so Excel reads the file as UTF-8
-    yield writer.writerow([neutralise(h) for h in CSV_HEADER])
-    for row in public_rows(queryset.iterator(chunk_size=200)):
-        a = row["agreement"]
-        cells = (
-            a.reference,
-            a.title,
-            "; ".join(row["parties"]),
-            row["purpose"],
-            "; ".join(row["categories"]),
-            "; ".join(row["legal_bases"]),
-            "; ".join(row["legal_powers"]),
-            _iso(a.start_date),
-            _iso(a.end_date),
-            _iso(a.review_date),
-            "; ".join(row["outcomes"]),
-            _iso(timezone.localdate(a.published_at)),
-        )
-        yield writer.writerow([neutralise(cell) for cell in cells])
+    """The public register as CSV lines, streamed (isf_portal/spreadsheet.py)."""
+    return csv_lines(
+        CSV_HEADER,
+        (
+            (
+                row["agreement"].reference,
+                row["agreement"].title,
+                "; ".join(row["parties"]),
+                row["purpose"],
+                "; ".join(row["categories"]),
+                "; ".join(row["legal_bases"]),
+                "; ".join(row["legal_powers"]),
+                iso_date(row["agreement"].start_date),
+                iso_date(row["agreement"].end_date),
+                iso_date(row["agreement"].review_date),
+                "; ".join(row["outcomes"]),
+                iso_date(timezone.localdate(row["agreement"].published_at)),
+            )
+            for row in public_rows(queryset.iterator(chunk_size=200))
+        ),
+    )

@@ -6,7 +6,6 @@ The register's page and its CSV export share one query, so the export is exactly
 filters show; its search is search.py's.
 """
 
-import csv
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,6 +14,8 @@ from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from isf_portal.spreadsheet import csv_lines, iso_date
 
 from .models import Agreement, AgreementParty, AgreementStatus
 from .search import agreements_matching
@@ -158,20 +159,7 @@ def categories_of(agreement: Agreement) -> list[str]:
     return labels
 
 
-# --- CSV ------------------------------------------------------------------------------------
-# A spreadsheet runs a cell that begins with one of these as a formula (CSV injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value) -> str:
-    """A cell as text that no spreadsheet will execute: a leading apostrophe before a cell
-    that would otherwise start a formula."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_TRIGGERS):
-        return "'" + text
-    return text
-
-
+# --- CSV (cells neutralised by isf_portal/spreadsheet.py) -----------------------------------
 CSV_HEADER = [
     gettext_lazy("Reference"),
     gettext_lazy("Title"),
@@ -185,37 +173,23 @@ CSV_HEADER = [
 ]
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for streaming a CSV."""
-
-    def write(self, value):
-        return value
-
-
 def csv_rows(queryset: QuerySet[Agreement]) -> Iterator[str]:
     """The register as CSV lines, streamed in chunks so a large export never sits in
-    memory. Every cell goes through neutralise()."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # a BOM, so Excel reads the file as UTF-8
-    yield writer.writerow([neutralise(h) for h in CSV_HEADER])
-    for agreement in queryset.iterator(chunk_size=500):
-        yield writer.writerow(
-            [
-                neutralise(cell)
-                for cell in (
-                    agreement.reference,
-                    agreement.title,
-                    "; ".join(party.name for party in agreement.parties.all()),
-                    agreement.status_label,
-                    _("Yes") if agreement.is_external else _("No"),
-                    "; ".join(categories_of(agreement)),
-                    _iso(agreement.start_date),
-                    _iso(agreement.end_date),
-                    _iso(agreement.review_date),
-                )
-            ]
-        )
-
-
-def _iso(value: datetime.date | None) -> str:
-    return value.isoformat() if value else ""
+    memory."""
+    return csv_lines(
+        CSV_HEADER,
+        (
+            (
+                agreement.reference,
+                agreement.title,
+                "; ".join(party.name for party in agreement.parties.all()),
+                agreement.status_label,
+                _("Yes") if agreement.is_external else _("No"),
+                "; ".join(categories_of(agreement)),
+                iso_date(agreement.start_date),
+                iso_date(agreement.end_date),
+                iso_date(agreement.review_date),
+            )
+            for agreement in queryset.iterator(chunk_size=500)
+        ),
+    )

@@ -1,15 +1,13 @@
 """/insight/: where proposals get stuck and how long each step takes, for the steering group
 (the whole region) and each organisation's governance officers (their own organisation)."""
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from agreements.register import neutralise
+from isf_portal.spreadsheet import csv_lines
 
 from .calendar import calendar_ensure
 from .charts import bar_chart
@@ -57,8 +55,5 @@ def figure_csv(request, slug):
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="insight-{slug}-{stamp}.csv"'
     response["Cache-Control"] = "no-store"
-    writer = csv.writer(response)
-    writer.writerow([neutralise(column) for column in figure.columns])
-    for row in figure.rows:
-        writer.writerow([neutralise("" if cell is None else cell) for cell in row])
+    response.writelines(csv_lines(figure.columns, figure.rows, bom=False))
     return response

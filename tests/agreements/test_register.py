@@ -10,6 +10,7 @@ from django.utils import timezone
 from agreements import permissions, register
 from agreements.models import AgreementStatus
 from agreements.register import Category, RegisterFilters
+from isf_portal import spreadsheet
 from tests.agreements.register_builders import make_agreement
 from tests.factories import OrganisationFactory
 
@@ -184,7 +185,7 @@ def test_steering_group_may_open_every_agreement(agreements, steering_member):
     ],
 )
 def test_neutralise(value, expected):
-    assert register.neutralise(value) == expected
+    assert spreadsheet.neutralise(value) == expected
 
 
 def read_csv(lines) -> list[list[str]]:
