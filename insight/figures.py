@@ -7,7 +7,7 @@ insight.stats."""
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from itertools import groupby
 
 from django.conf import settings
@@ -28,7 +28,7 @@ from sharing_requests.models import (
     ReviewRound,
 )
 from sharing_requests.models.rounds import DecisionStatus
-from sharing_requests.workdays import latest_start_with
+from sharing_requests.selectors import overdue_if_opened_before
 
 from .calendar import calendar_ensure, day, working_days
 from .stats import spreads
@@ -223,8 +223,7 @@ def stages_now(scope: Scope) -> Figure:
 def overdue_cutoff(today: date) -> datetime:
     """A decision still pending in a round opened before this is overdue (the steering
     list's rule: REVIEW_ESCALATION_WORKING_DAYS working days)."""
-    cutoff = latest_start_with(settings.REVIEW_ESCALATION_WORKING_DAYS, today)
-    return timezone.make_aware(datetime.combine(cutoff + timedelta(days=1), time.min))
+    return overdue_if_opened_before(settings.REVIEW_ESCALATION_WORKING_DAYS, today)
 
 
 def organisations(scope: Scope, limit: int = 10) -> Figure:

@@ -120,6 +120,14 @@ def timeline(*, proposal, limit: int = 200) -> Timeline:
     return events
 
 
+def overdue_if_opened_before(working_days: int, today) -> datetime:
+    """A decision still pending in a round opened before this moment has waited more than
+    `working_days` working days by `today`: it is overdue (the steering list, insight and a
+    governance officer's home all ask this)."""
+    cutoff = latest_start_with(working_days, today)
+    return timezone.make_aware(datetime.combine(cutoff + timedelta(days=1), time.min))
+
+
 def in_review(*, overdue_after_working_days: int, today):
     """Proposals in review for the steering group's list, the overdue ones first (a decision
     still pending after the escalation period), then the longest in review. Ordered in SQL so
@@ -129,8 +137,7 @@ def in_review(*, overdue_after_working_days: int, today):
     overdue flag are worked out in one pass over the proposals in review. Each row carries
     `round_id`, `opened_at`, `round_rule` and `overdue`; `round_details` reads what the page
     shows of its rows' rounds."""
-    cutoff = latest_start_with(overdue_after_working_days, today)
-    opened_before = timezone.make_aware(datetime.combine(cutoff + timedelta(days=1), time.min))
+    opened_before = overdue_if_opened_before(overdue_after_working_days, today)
     pending = OrganisationDecision.objects.filter(
         round_id=OuterRef("open_round__id"), status=DecisionStatus.PENDING
     )
