@@ -151,3 +151,35 @@ def test_the_home_page_shows_it_to_governance_officers_only(
         "Publish the joint privacy notice"
         not in client_for(approver_b).get(reverse("home")).content.decode()
     )
+
+
+def test_signatures_owed_are_read_in_the_same_queries_however_many(org_b, signatory_b):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def owing(n):
+        for i in range(n):
+            agreement = Agreement.objects.create(
+                reference=f"DSA-Q-{Agreement.objects.count()}",
+                title=f"Owed {i}",
+                status=AgreementStatus.AWAITING_SIGNATURES,
+            )
+            party = agreement.parties.create(
+                organisation=org_b, name=org_b.name, required_signatures=["siro", "caldicott"]
+            )
+            agreement.signatures.create(
+                party=party,
+                capacity="siro",
+                signer=signatory_b,
+                name="Sig Natory",
+                job_title="SIRO",
+                organisation_name=org_b.name,
+                pdf_sha256="0" * 64,
+            )
+        with CaptureQueriesContext(connection) as queries:
+            work = governance_work(organisations=[org_b], today=timezone.localdate())
+        return len(work["owed"].rows), len(queries.captured_queries)
+
+    one, few = owing(1), owing(3)
+    assert (one[0], few[0]) == (1, 4)  # the Caldicott signature is still owed on each
+    assert one[1] == few[1]
