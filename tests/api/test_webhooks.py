@@ -131,3 +131,9 @@ def test_the_admins_page_subscribes_lists_attempts_and_resends(
         client.post(reverse("api-tokens:webhook-resend", args=[org_b.slug, delivery.pk]))
     assert delivery.attempts.count() == 2 and len(receiver.received) == 2
     assert json.loads(receiver.received[0][1]) == json.loads(receiver.received[1][1])
+    # Someone who does not manage the organisation learns nothing and changes nothing.
+    for name, pk in (("webhook-resend", delivery.pk), ("webhook-resume", endpoint.pk)):
+        address = reverse(f"api-tokens:{name}", args=[org_b.slug, pk])
+        assert client_for(outsider).post(address).status_code == 404
+        assert client_for(member_a).post(address).status_code == 404
+    assert delivery.attempts.count() == 2 and len(receiver.received) == 2
