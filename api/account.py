@@ -12,11 +12,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from isf_portal.forms import GovukForm
 from organisations import permissions as org_permissions
-from organisations.models import Organisation, Role
+from organisations.models import Role
 
 from . import webhook_views
 from .models import ApiToken, TokenScope
 from .tokens import MAX_DAYS, SERVICE_ROLES, service_token_create, token_create, token_revoke
+
+# Tokens and webhooks of an organisation are its admins' (the organisations' MANAGE row).
+MANAGE = org_permissions.Action.MANAGE
 
 
 class TokenForm(GovukForm):
@@ -79,17 +82,13 @@ def tokens(request):
     )
 
 
-def _managed(request, slug) -> Organisation:
-    organisation = get_object_or_404(Organisation, slug=slug)
-    org_permissions.organisation_for(request, organisation, org_permissions.Action.MANAGE)
-    return organisation
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def service_tokens(request, slug):
     """An organisation admin's service tokens for their organisation."""
-    organisation = _managed(request, slug)
+    organisation = org_permissions.organisation_by_slug(
+        request, slug, org_permissions.Action.MANAGE
+    )
     form = ServiceTokenForm(request.POST or None)
     new_token = None
     if request.method == "POST" and form.is_valid():
@@ -115,7 +114,7 @@ def revoke(request, pk):
     """Revoke one's own token, or (an organisation admin) one of its service tokens."""
     token = get_object_or_404(ApiToken, pk=pk)
     if token.organisation_id is not None:
-        _managed(request, token.organisation.slug)
+        org_permissions.organisation_for(request, token.organisation, MANAGE)
         token_revoke(token=token, by=request.user)
         return redirect("api-tokens:service", slug=token.organisation.slug)
     if token.user_id != request.user.pk:

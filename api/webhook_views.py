@@ -13,11 +13,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from isf_portal.forms import GovukForm
 from organisations import permissions as org_permissions
-from organisations.models import Organisation
 
 from .models import WebhookDelivery, WebhookEndpoint
 from .webhook_delivery import AddressRefused
 from .webhooks import EVENTS, delivery_enqueue, endpoint_create, endpoint_resume
+
+# Tokens and webhooks of an organisation are its admins' (the organisations' MANAGE row).
+MANAGE = org_permissions.Action.MANAGE
 
 
 class EndpointForm(GovukForm):
@@ -36,16 +38,12 @@ class EndpointForm(GovukForm):
     )
 
 
-def _managed(request, slug) -> Organisation:
-    organisation = get_object_or_404(Organisation, slug=slug)
-    org_permissions.organisation_for(request, organisation, org_permissions.Action.MANAGE)
-    return organisation
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def webhooks(request, slug):
-    organisation = _managed(request, slug)
+    organisation = org_permissions.organisation_by_slug(
+        request, slug, org_permissions.Action.MANAGE
+    )
     form = EndpointForm(request.POST or None)
     created = None
     if request.method == "POST" and form.is_valid():
@@ -71,7 +69,9 @@ def webhooks(request, slug):
 @login_required
 @require_POST
 def resend(request, slug, pk):
-    organisation = _managed(request, slug)
+    organisation = org_permissions.organisation_by_slug(
+        request, slug, org_permissions.Action.MANAGE
+    )
     delivery = get_object_or_404(WebhookDelivery, pk=pk, endpoint__organisation=organisation)
     with transaction.atomic():
         delivery.status = WebhookDelivery.Status.PENDING
@@ -84,7 +84,9 @@ def resend(request, slug, pk):
 @login_required
 @require_POST
 def resume(request, slug, pk):
-    organisation = _managed(request, slug)
+    organisation = org_permissions.organisation_by_slug(
+        request, slug, org_permissions.Action.MANAGE
+    )
     endpoint = get_object_or_404(WebhookEndpoint, pk=pk, organisation=organisation)
     endpoint_resume(endpoint=endpoint, by=request.user)
     return redirect("api-tokens:webhooks", slug=organisation.slug)

@@ -209,6 +209,16 @@ def organisation_for(request, organisation: Organisation, action: Action = Actio
     return memberships(request).get(organisation.pk)
 
 
+def organisation_by_slug(request, slug: str, action: Action = Action.VIEW) -> Organisation:
+    """The organisation at `slug`, authorised for `action` as organisation_for does (404 for
+    those who may not see it, 403 for those who may not do this)."""
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        raise Http404
+    organisation_for(request, organisation, action)
+    return organisation
+
+
 def holders(action: Action, organisation: Organisation):
     """The memberships at `organisation` whose roles allow `action`."""
     return Membership.objects.filter(POLICY[action].holders_q(), organisation=organisation)
