@@ -96,6 +96,8 @@ class WebhookEndpoint(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     failures_in_a_row = models.PositiveIntegerField(default=0)
+    # seed_demo's endpoints (on a reserved domain): shown with their log, never sent to.
+    demo = models.BooleanField(default=False, editable=False)
 
     history = HistoricalRecords(excluded_fields=["secret"])
 
@@ -124,6 +126,9 @@ class WebhookDelivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # When it was last handed to the outbox (created or re-sent): its tries count from here.
     queued_at = models.DateTimeField(default=timezone.now)
+
+    # Who re-sent it and when, delivered or given up: the payload never changes.
+    history = HistoricalRecords(excluded_fields=["payload"])
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -14,8 +14,9 @@ class DeliveryFailed(Exception):
 
 @shared_task(name="api.webhook_deliver", base=OutboxBackedTask, bind=True, max_retries=None)
 def webhook_deliver(self, delivery_id: int) -> None:
-    """Send one webhook delivery; retried with growing waits (30 s, 1 min, 2 min, …), then
-    given up (and the endpoint perhaps paused). Safe to run twice: a delivered one is left."""
+    """Send one webhook delivery; retried with growing waits (WEBHOOK_RETRY_SECONDS, doubling:
+    30 s, 1 min, 2 min, …), then given up (and the endpoint perhaps paused). Safe to run
+    twice: a delivered one is left."""
     failed = webhooks.delivery_attempt(delivery_id=delivery_id)
     if failed is None:
         return
@@ -24,4 +25,5 @@ def webhook_deliver(self, delivery_id: int) -> None:
         return
     # The tries are counted in the delivery log, so a retry from the outbox's redispatch
     # (after a worker restart, or the embedded mode's eager tasks) counts the same.
-    raise self.retry(countdown=30 * 2 ** (failed - 1), exc=DeliveryFailed(delivery_id))
+    wait = settings.WEBHOOK_RETRY_SECONDS * 2 ** (failed - 1)
+    raise self.retry(countdown=wait, exc=DeliveryFailed(delivery_id))

@@ -72,13 +72,34 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
 # --- Delivering -------------------------------------------------------------------------
 def delivery_attempt(*, delivery_id: int) -> int | None:
     """One try at a delivery: None if delivered (now or before) or nothing is to be done (a
-    paused endpoint); otherwise how many tries have failed since it was queued."""
-    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    paused endpoint, or one of the demo's); otherwise how many tries have failed since it
+    was queued.
+
+    The delivery's row stays locked while it is sent: a second run of the same delivery (the
+    outbox's redispatch beside a retry, another worker) waits, then finds it delivered,
+    rather than sending it twice at once."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(of=("self",))
+            .select_related("endpoint")
+            .get(pk=delivery_id)
+        )
+        endpoint = delivery.endpoint
+        if (
+            delivery.status != WebhookDelivery.Status.PENDING
+            or endpoint.paused_at is not None
+            or endpoint.demo
+        ):
+            return None
+        status_code, error = _send(delivery)
+        return attempt_record(delivery=delivery, status_code=status_code, error=error)
+
+
+def _send(delivery: WebhookDelivery) -> tuple[int | None, str]:
+    """POST the delivery, signed: the status code it was answered with, or why there was
+    no answer."""
     endpoint = delivery.endpoint
-    if delivery.status != WebhookDelivery.Status.PENDING or endpoint.paused_at is not None:
-        return None
     body = json.dumps(delivery.payload, separators=(",", ":"))
-    status_code, error = None, ""
     try:
         addresses = address_check(endpoint.url)
         parts = urlsplit(endpoint.url)
@@ -107,12 +128,22 @@ def delivery_attempt(*, delivery_id: int) -> int | None:
         status_code = connection.getresponse().status
         connection.close()
     except (OSError, http.client.HTTPException, AddressRefused) as exc:
-        error = f"{type(exc).__name__}: {exc}"[:300]
+        return None, f"{type(exc).__name__}: {exc}"[:300]
+    return status_code, ""
+
+
+def attempt_record(*, delivery: WebhookDelivery, status_code: int | None, error: str = ""):
+    """Keep one try in the delivery log. A 2xx answer: delivered, and the endpoint's run of
+    failures ends (None). Otherwise how many tries have failed since it was queued."""
     attempt = WebhookAttempt.objects.create(delivery=delivery, status_code=status_code, error=error)
     if attempt.succeeded:
         delivery.status = WebhookDelivery.Status.DELIVERED
+        audit(delivery, reason="isf.webhook.delivered")
         delivery.save(update_fields=["status"])
-        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failures_in_a_row=0)
+        # A counter, not a change to audit (a history row per delivery would bury the pauses).
+        WebhookEndpoint.objects.filter(pk=delivery.endpoint_id).exclude(failures_in_a_row=0).update(
+            failures_in_a_row=0
+        )
         return None
     return delivery.attempts.filter(at__gte=delivery.queued_at).count()
 
@@ -123,6 +154,7 @@ def delivery_give_up(*, delivery_id: int) -> None:
     with transaction.atomic():
         delivery = WebhookDelivery.objects.get(pk=delivery_id)
         delivery.status = WebhookDelivery.Status.FAILED
+        audit(delivery, reason="isf.webhook.failed")
         delivery.save(update_fields=["status"])
         endpoint = WebhookEndpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
         endpoint.failures_in_a_row += 1

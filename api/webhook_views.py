@@ -2,21 +2,21 @@
 delivery with its attempts, re-send one, resume a paused endpoint."""
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from isf_portal.domain import DomainError
 from isf_portal.forms import GovukForm
 from organisations import permissions as org_permissions
 
 from .models import WebhookDelivery, WebhookEndpoint
 from .webhook_delivery import AddressRefused
-from .webhooks import EVENTS, delivery_enqueue, endpoint_create, endpoint_resume
+from .webhooks import EVENTS, delivery_resend, endpoint_create, endpoint_resume
 
 # Tokens and webhooks of an organisation are its admins' (the organisations' MANAGE row).
 MANAGE = org_permissions.Action.MANAGE
@@ -73,11 +73,12 @@ def resend(request, slug, pk):
         request, slug, org_permissions.Action.MANAGE
     )
     delivery = get_object_or_404(WebhookDelivery, pk=pk, endpoint__organisation=organisation)
-    with transaction.atomic():
-        delivery.status = WebhookDelivery.Status.PENDING
-        delivery.queued_at = timezone.now()
-        delivery.save(update_fields=["status", "queued_at"])
-        delivery_enqueue(delivery)
+    try:
+        delivery_resend(delivery=delivery, by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Delivery re-sent: its new attempts are listed below"))
     return redirect("api-tokens:webhooks", slug=organisation.slug)
 
 

@@ -41,10 +41,11 @@ SPECTACULAR_SETTINGS = {
 # Webhooks (api/webhooks.py): endpoints must be HTTPS with a certificate the system trusts,
 # plus WEBHOOK_CA_FILE if set (a PEM bundle); private, loopback and link-local addresses are
 # refused unless WEBHOOK_ALLOW_PRIVATE. A delivery is tried WEBHOOK_MAX_ATTEMPTS times with
-# growing waits; an endpoint is paused (and its admins told) after WEBHOOK_PAUSE_AFTER
-# deliveries in a row failed for good.
+# growing waits (WEBHOOK_RETRY_SECONDS, doubling); an endpoint is paused (and its admins
+# told) after WEBHOOK_PAUSE_AFTER deliveries in a row failed for good.
 WEBHOOK_CA_FILE = env.str("WEBHOOK_CA_FILE", default="")
 WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
 WEBHOOK_PAUSE_AFTER = env.int("WEBHOOK_PAUSE_AFTER", default=5)
+WEBHOOK_RETRY_SECONDS = env.float("WEBHOOK_RETRY_SECONDS", default=30.0)

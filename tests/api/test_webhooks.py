@@ -11,8 +11,8 @@ from standardwebhooks.webhooks import Webhook
 
 from api.models import WebhookDelivery, WebhookEndpoint
 from api.tasks import webhook_deliver
-from api.webhook_delivery import AddressRefused, address_check
-from api.webhooks import endpoint_create
+from api.webhook_delivery import AddressRefused, address_check, attempt_record
+from api.webhooks import delivery_new, endpoint_create, event_record
 from notifications.models import Notification
 from outbox.models import OutboxTask
 from outbox.services import outbox_dispatch
@@ -83,8 +83,13 @@ def test_a_failing_endpoint_sees_retries_then_is_paused_and_admins_told(
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == WebhookDelivery.Status.FAILED
     assert [a.status_code for a in delivery.attempts.all()] == [500, 500, 500]
+    assert [h.history_change_reason for h in delivery.history.order_by("history_id")] == [
+        "isf.webhook.recorded",
+        "isf.webhook.failed",
+    ]
     endpoint.refresh_from_db()
     assert endpoint.paused_at is not None
+    assert endpoint.history.first().history_change_reason == "isf.webhook.paused"
     assert Notification.objects.filter(user=admin_b, title__contains="Webhook paused").exists()
 
 
@@ -131,9 +136,71 @@ def test_the_admins_page_subscribes_lists_attempts_and_resends(
         client.post(reverse("api-tokens:webhook-resend", args=[org_b.slug, delivery.pk]))
     assert delivery.attempts.count() == 2 and len(receiver.received) == 2
     assert json.loads(receiver.received[0][1]) == json.loads(receiver.received[1][1])
+    # The re-send is audited, with who asked for it; the worker's delivery too.
+    history = list(delivery.history.order_by("history_id"))
+    assert [(h.history_change_reason, h.history_user) for h in history] == [
+        ("isf.webhook.recorded", None),
+        ("isf.webhook.delivered", None),
+        ("isf.webhook.resent", admin_b),
+        ("isf.webhook.delivered", None),
+    ]
     # Someone who does not manage the organisation learns nothing and changes nothing.
     for name, pk in (("webhook-resend", delivery.pk), ("webhook-resume", endpoint.pk)):
         address = reverse(f"api-tokens:{name}", args=[org_b.slug, pk])
         assert client_for(outsider).post(address).status_code == 404
         assert client_for(member_a).post(address).status_code == 404
     assert delivery.attempts.count() == 2 and len(receiver.received) == 2
+
+
+@pytest.mark.django_db
+def test_resuming_a_paused_endpoint_is_audited_and_sends_new_events_again(
+    receiver, client_for, admin_b, org_b, outsider
+):
+    endpoint = endpoint_create(
+        organisation=org_b, url=receiver.url, events=["proposal.submitted"], by=admin_b
+    )
+    endpoint.paused_at = endpoint.created_at
+    endpoint.failures_in_a_row = 5
+    endpoint.save()
+    address = reverse("api-tokens:webhook-resume", args=[org_b.slug, endpoint.pk])
+    assert client_for(outsider).post(address).status_code == 404
+    endpoint.refresh_from_db()
+    assert endpoint.paused_at is not None
+    assert event_record(event="proposal.submitted", organisation_ids=[org_b.pk], data={}) == 0
+
+    assert client_for(admin_b).post(address).status_code == 302
+    endpoint.refresh_from_db()
+    assert endpoint.paused_at is None and endpoint.failures_in_a_row == 0
+    latest = endpoint.history.first()
+    assert (latest.history_change_reason, latest.history_user) == ("isf.webhook.resumed", admin_b)
+    assert event_record(event="proposal.submitted", organisation_ids=[org_b.pk], data={}) == 1
+
+
+@pytest.mark.django_db
+def test_a_demo_endpoint_gets_no_deliveries_and_its_log_cannot_be_re_sent(
+    client_for, admin_b, org_b
+):
+    endpoint = WebhookEndpoint.objects.create(
+        organisation=org_b,
+        url="https://hooks.salford.example/isf",
+        events=["proposal.submitted"],
+        secret="whsec_demo",
+        created_by=admin_b,
+        demo=True,
+    )
+    assert event_record(event="proposal.submitted", organisation_ids=[org_b.pk], data={}) == 0
+    delivery = delivery_new(endpoint=endpoint, event="proposal.submitted", data={})
+    attempt_record(delivery=delivery, status_code=204)
+    response = client_for(admin_b).post(
+        reverse("api-tokens:webhook-resend", args=[org_b.slug, delivery.pk]), follow=True
+    )
+    assert "never sent to" in response.content.decode()
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDelivery.Status.DELIVERED
+    assert not delivery.history.filter(history_change_reason="isf.webhook.resent").exists()
+    assert not OutboxTask.objects.filter(task_name="api.webhook_deliver").exists()
+    # Even handed to a worker, nothing is tried.
+    delivery.status = WebhookDelivery.Status.PENDING
+    delivery.save()
+    webhook_deliver.apply(kwargs={"delivery_id": delivery.pk})
+    assert delivery.attempts.count() == 1
