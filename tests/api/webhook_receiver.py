@@ -1,10 +1,12 @@
 """An HTTPS webhook receiver on loopback, with a certificate from a test CA made here."""
 
+import collections
 import datetime
 import http.server
 import ipaddress
 import ssl
 import threading
+import time
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -82,18 +84,25 @@ def make_ca_and_server_cert(directory):
 
 
 class Receiver:
-    """Records each POST (headers and body) and answers `self.status`."""
+    """Records each POST (headers and body, and when it came) as it arrives, duplicates
+    included, and answers the next of `self.answers`, then `self.status`."""
 
     def __init__(self, cert_file):
         self.received = []
+        self.arrived = []  # time.monotonic() of each POST, beside `received`
+        self.answers: list[int] = []
         self.status = 204
+        self.lock = threading.Lock()
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append((dict(self.headers), body.decode()))
-                self.send_response(receiver.status)
+                with receiver.lock:
+                    receiver.received.append((dict(self.headers), body.decode()))
+                    receiver.arrived.append(time.monotonic())
+                    status = receiver.answers.pop(0) if receiver.answers else receiver.status
+                self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -107,6 +116,11 @@ class Receiver:
         self.url = f"https://127.0.0.1:{self.server.server_address[1]}/hooks/isf"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def count_by_id(self) -> collections.Counter:
+        """How many POSTs came with each webhook-id: no de-duplication here."""
+        with self.lock:
+            return collections.Counter(dict(h)["webhook-id"] for h, _body in self.received)
 
     def stop(self):
         self.server.shutdown()
