@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from agreements import demo as agreements_demo
+from api import demo as api_demo
 from insight import demo as history_demo
 from organisations import demo
 from sharing_requests import demo as proposals_demo
@@ -23,6 +24,8 @@ class Command(BaseCommand):
         counts["history"] = history_demo.seed()
         # Some of that history's agreements, every party having agreed to publish them.
         agreements_demo.publish()
+        # Last, naming proposals and agreements: API tokens, webhooks and their delivery log.
+        api_demo.seed()
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data ready: {organisations} organisations, {people} people, "
