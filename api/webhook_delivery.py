@@ -2,6 +2,7 @@
 loopback and link-local networks), TLS with the configured CA, the Standard Webhooks
 signature, the attempt log, giving up and pausing an endpoint that keeps failing."""
 
+import contextlib
 import http.client
 import ipaddress
 import json
@@ -10,7 +11,7 @@ import ssl
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -75,10 +76,13 @@ def delivery_attempt(*, delivery_id: int) -> int | None:
     paused endpoint, or one of the demo's); otherwise how many tries have failed since it
     was queued.
 
-    The delivery's row stays locked while it is sent: a second run of the same delivery (the
-    outbox's redispatch beside a retry, another worker) waits, then finds it delivered,
-    rather than sending it twice at once."""
-    with transaction.atomic():
+    On PostgreSQL the delivery's row stays locked while it is sent: a second run of the same
+    delivery (the outbox's redispatch beside a retry, another worker) waits, then finds it
+    delivered, rather than sending it twice at once. SQLite has no row locks, and its
+    transactions (IMMEDIATE) take the whole database's write lock: one held over an HTTP call
+    would stall every page, so there it goes without (the embedded mode has one worker)."""
+    locking = connection.features.has_select_for_update
+    with transaction.atomic() if locking else contextlib.nullcontext():
         delivery = (
             WebhookDelivery.objects.select_for_update(of=("self",))
             .select_related("endpoint")

@@ -90,6 +90,7 @@ def resume(request, slug, pk):
     )
     endpoint = get_object_or_404(WebhookEndpoint, pk=pk, organisation=organisation)
     endpoint_resume(endpoint=endpoint, by=request.user)
+    messages.success(request, _("Endpoint resumed: new events are sent to it again"))
     return redirect("api-tokens:webhooks", slug=organisation.slug)
 
 

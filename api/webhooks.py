@@ -97,11 +97,18 @@ def endpoint_create(*, organisation, url: str, events: list[str], by) -> Webhook
     return endpoint
 
 
-def endpoint_resume(*, endpoint: WebhookEndpoint, by) -> None:
+@transaction.atomic
+def endpoint_resume(*, endpoint: WebhookEndpoint, by) -> WebhookEndpoint:
+    """Paused -> active: new events are sent to it again, its run of failures forgotten.
+    Resuming one that runs records nothing."""
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    if endpoint.paused_at is None:
+        return endpoint
     endpoint.paused_at = None
     endpoint.failures_in_a_row = 0
     audit(endpoint, reason="isf.webhook.resumed", by=by)
     endpoint.save(update_fields=["paused_at", "failures_in_a_row"])
+    return endpoint
 
 
 # --- Deliveries -------------------------------------------------------------------------

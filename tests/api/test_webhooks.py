@@ -174,6 +174,10 @@ def test_resuming_a_paused_endpoint_is_audited_and_sends_new_events_again(
     latest = endpoint.history.first()
     assert (latest.history_change_reason, latest.history_user) == ("isf.webhook.resumed", admin_b)
     assert event_record(event="proposal.submitted", organisation_ids=[org_b.pk], data={}) == 1
+    # Resuming one that runs changes nothing, and records nothing.
+    rows = endpoint.history.count()
+    assert client_for(admin_b).post(address).status_code == 302
+    assert endpoint.history.count() == rows
 
 
 @pytest.mark.django_db
