@@ -152,7 +152,7 @@ def _tell(consent: ConsentRequest, *, message: str, reason: str = "", parties=No
             "title": consent.agreement.title,
             "message": message,
         },
-        template="agreement_update",
+        template="agreement_consent",
         context={"message": message, "reason": reason},
         exclude=exclude,
         url=consent_url(consent),
