@@ -43,6 +43,16 @@ def party_of(agreement, organisation):
     return agreement.parties.get(organisation=organisation)
 
 
+def b_declines(consent, agreement, org_b, signatory_b):
+    consents.consent_answer(
+        consent=consent,
+        party=party_of(agreement, org_b),
+        by=signatory_b,
+        agreed=False,
+        comment="We still need the referrals.",
+    )
+
+
 def test_every_kind_has_what_carries_it_out():
     assert set(consents.HANDLERS) == set(ConsentKind.values)
 
@@ -77,13 +87,7 @@ def test_a_decline_ends_it_with_the_reason(proposed, agreement, org_b, governanc
         consents.consent_answer(
             consent=proposed, party=party_of(agreement, org_b), by=signatory_b, agreed=False
         )
-    consents.consent_answer(
-        consent=proposed,
-        party=party_of(agreement, org_b),
-        by=signatory_b,
-        agreed=False,
-        comment="We still need the referrals.",
-    )
+    b_declines(proposed, agreement, org_b, signatory_b)
     proposed.refresh_from_db()
     agreement.refresh_from_db()
     assert proposed.status == ConsentStatus.DECLINED and proposed.closed_by == signatory_b
@@ -115,13 +119,7 @@ def test_consent_emails_say_why_they_came_and_link_to_the_answer(
             # Not the agreement-update wording: a signatory is no governance contact, and
             # the link is to the proposal, not to the reviews and timeline.
             assert "governance contact" not in body and "timeline" not in body
-    consents.consent_answer(
-        consent=proposed,
-        party=party_of(agreement, org_b),
-        by=signatory_b,
-        agreed=False,
-        comment="We still need the referrals.",
-    )
+    b_declines(proposed, agreement, org_b, signatory_b)
     declined = Email.objects.get(recipient=governance_a, subject__contains="declined").body_text
     assert "declined: end the agreement" in declined and "We still need the referrals." in declined
     assert "governance officer or signatory of" in declined
