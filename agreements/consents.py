@@ -26,7 +26,6 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from isf_portal.domain import DomainError, audit
-from notifications.models import NotificationKind
 
 from . import permissions
 from .events import agreement_locked, timeline_add
@@ -38,7 +37,7 @@ from .models import (
     ConsentResponse,
     ConsentStatus,
 )
-from .notices import tell_parties
+from .notices import tell_update
 
 Handler = Callable[[Agreement, ConsentRequest], None]
 HANDLERS: dict[str, Handler] = {}
@@ -143,18 +142,12 @@ def _names(parties) -> str:
 
 
 def _tell(consent: ConsentRequest, *, message: str, reason: str = "", parties=None, exclude=None):
-    tell_parties(
+    tell_update(
         consent.agreement,
-        kind=NotificationKind.AGREEMENT,
-        title=_("%(ref)s %(title)s: %(message)s")
-        % {
-            "ref": consent.agreement.reference,
-            "title": consent.agreement.title,
-            "message": message,
-        },
-        template="agreement_update",
-        context={"message": message, "reason": reason},
+        message=message,
+        reason=reason,
         exclude=exclude,
+        template="agreement_consent",
         url=consent_url(consent),
         action=permissions.Action.CONSENT,
         parties=parties,

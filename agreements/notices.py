@@ -5,7 +5,9 @@ and the parties' consents all tell the parties through here."""
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from notifications.models import NotificationKind
 from notifications.services import email_send, notify
 
 from . import permissions
@@ -78,6 +80,29 @@ def tell_parties(
             )
             told += 1
     return told
+
+
+def tell_update(
+    agreement: Agreement,
+    *,
+    message: str,
+    reason: str = "",
+    exclude=None,
+    template: str = "agreement_update",
+    **who,
+) -> int:
+    """Tell the parties (tell_parties; `who` narrows it: url, action, parties) what happened
+    to the agreement, as "<reference> <title>: <message>" with the reason below it."""
+    return tell_parties(
+        agreement,
+        kind=NotificationKind.AGREEMENT,
+        title=_("%(ref)s %(title)s: %(message)s")
+        % {"ref": agreement.reference, "title": agreement.title, "message": message},
+        template=template,
+        context={"message": message, "reason": reason},
+        exclude=exclude,
+        **who,
+    )
 
 
 def _absolute(path: str) -> str:

@@ -26,7 +26,6 @@ from django.utils.translation import gettext_lazy
 
 from isf_portal.domain import DomainError, audit
 from isf_portal.spreadsheet import csv_lines, iso_date
-from notifications.models import NotificationKind
 
 from . import consents, permissions
 from .events import agreement_locked, timeline_add
@@ -38,7 +37,7 @@ from .models import (
     ConsentRequest,
     ConsentStatus,
 )
-from .notices import tell_parties
+from .notices import tell_update
 from .search import agreements_matching
 
 
@@ -108,15 +107,7 @@ def agreement_unpublish(*, agreement: Agreement, by, reason: str) -> Agreement:
         a.save(update_fields=["published_at"])
         message = _("%(party)s took it off the public register") % {"party": party.name}
         timeline_add(a, by=by, kind="unpublished", description=f"{message}. {reason}")
-        tell_parties(
-            a,
-            kind=NotificationKind.AGREEMENT,
-            title=_("%(ref)s %(title)s: %(message)s")
-            % {"ref": a.reference, "title": a.title, "message": message},
-            template="agreement_update",
-            context={"message": message, "reason": reason},
-            exclude=by,
-        )
+        tell_update(a, message=message, reason=reason, exclude=by)
     return a
 
 

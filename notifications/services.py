@@ -12,6 +12,19 @@ from outbox.services import outbox_enqueue
 from . import tasks
 from .models import Email, Notification
 
+# The reserved top-level domain no mail is ever delivered to (RFC 2606). The portal gives such
+# addresses to accounts no person reads: the API's service accounts
+# (`service-…@<organisation>.service.invalid`, api/tokens.py), which hold roles and so are
+# among the people an event tells.
+UNDELIVERABLE_DOMAIN = ".invalid"
+
+
+def deliverable(address: str | None) -> bool:
+    """Whether mail to `address` can reach anyone (never a service account's)."""
+    if not address:
+        return False
+    return not address.strip().rstrip(".").lower().endswith(UNDELIVERABLE_DOMAIN)
+
 
 def email_send(
     *,
@@ -21,16 +34,23 @@ def email_send(
     context: dict,
     recipient=None,
     cc: list[str] | None = None,
-) -> Email:
+) -> Email | None:
     """Render an e-mail (plain text and HTML) from templates and queue it for sending.
 
-    `template` names a pair: notifications/email/<template>.txt and .html.
+    `template` names a pair: notifications/email/<template>.txt and .html. Undeliverable
+    addresses (service accounts) are left out: the copies still go to the addresses copied
+    in, and with nobody left to send to nothing is queued (None).
     """
+    copies = sorted({c for c in (cc or []) if deliverable(c) and c.lower() != to.lower()})
+    if not deliverable(to):
+        if not copies:
+            return None
+        to, copies = copies[0], copies[1:]
     context = {**context, "site_url": settings.SITE_URL, "subject": subject}
     email = Email.objects.create(
         recipient=recipient,
         to=to,
-        cc=sorted({c for c in (cc or []) if c and c.lower() != to.lower()}),
+        cc=copies,
         subject=subject,
         body_text=render_to_string(f"notifications/email/{template}.txt", context),
         body_html=render_to_string(f"notifications/email/{template}.html", context),

@@ -20,7 +20,7 @@ from notifications.signals import notifications_read
 from .models import Membership, Organisation, SteeringGroupMember, User
 from .selectors import memberships_of, steering_seat_of
 
-KEY = "isf:nav:v1:{}"
+KEY = "isf:nav:v2:{}"  # v2: no "insight"; role values added
 
 
 def _key(user_id) -> str:
@@ -28,24 +28,27 @@ def _key(user_id) -> str:
 
 
 def navigation(user) -> dict:
-    """{'organisations': [{'slug', 'short_name', 'roles'}], 'steering': bool, 'insight': bool,
-    'unread': int}"""
+    """{'organisations': [{'slug', 'short_name', 'roles', 'role_values'}], 'steering': bool,
+    'unread': int}; the organisations are the active ones the user belongs to.
+
+    Only what the signals below keep fresh: nothing read from the user row (is_staff changes
+    send no signal the cache listens to), so links that depend on it are decided per request
+    from `request.user` (isf_portal/context_processors.py), with the apps' own rules applied
+    to `role_values` and `steering` (organisations.permissions.Rule.allows_roles).
+    """
     data = cache.get(_key(user.pk))
     if data is None:
-        held = list(memberships_of(user=user))
-        steering = steering_seat_of(user=user) is not None
         data = {
             "organisations": [
                 {
                     "slug": m.organisation.slug,
                     "short_name": m.organisation.short_name,
                     "roles": list(m.role_labels),
+                    "role_values": [str(role) for role in m.roles],
                 }
-                for m in held
+                for m in memberships_of(user=user)
             ],
-            "steering": steering,
-            # The insight link: insight/permissions.py POLICY decides what its page shows.
-            "insight": steering or user.is_staff or any(m.is_governance_officer for m in held),
+            "steering": steering_seat_of(user=user) is not None,
             "unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
         }
         cache.set(_key(user.pk), data, timeout=settings.NAVIGATION_CACHE_SECONDS)

@@ -65,9 +65,15 @@ class Rule:
     def allows(self, membership: Membership | None) -> bool:
         if membership is None:
             return False
-        if self.active_only and not membership.organisation.is_active:
+        return self.allows_roles(membership.roles, active=membership.organisation.is_active)
+
+    def allows_roles(self, held, *, active: bool) -> bool:
+        """The answer for a membership holding the roles `held` (role values) at an
+        organisation that is `active` or not: for callers holding a cached copy of the
+        memberships rather than the rows (the navigation)."""
+        if self.active_only and not active:
             return False
-        return ANY_MEMBERSHIP in self.roles or any(role in self.roles for role in membership.roles)
+        return ANY_MEMBERSHIP in self.roles or any(role in self.roles for role in held)
 
     def holders_q(self, prefix: str = "") -> Q:
         """Memberships that hold one of the rule's roles, as a filter on Membership (or on a

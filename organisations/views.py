@@ -12,20 +12,23 @@ from isf_portal.domain import DomainError
 
 from . import selectors, services
 from .forms import DelegationForm, InvitationForm, MembershipRolesForm, OrganisationDetailsForm
-from .models import Delegation, Invitation, Membership, Organisation
-from .permissions import Action, may, organisation_for
+from .models import Delegation, Invitation, Membership
+from .permissions import Action, may, memberships, organisation_by_slug
 
 
 @login_required
 def organisation_list(request):
-    memberships = selectors.memberships_of(user=request.user)
-    return render(request, "organisations/list.html", {"memberships": memberships})
+    return render(
+        request,
+        "organisations/list.html",
+        {"memberships": selectors.memberships_of(user=request.user)},
+    )
 
 
 @login_required
 def organisation_detail(request, slug):
-    organisation = get_object_or_404(Organisation, slug=slug)
-    membership = organisation_for(request, organisation)
+    organisation = organisation_by_slug(request, slug)
+    membership = memberships(request).get(organisation.pk)
     can_manage = may(request, Action.MANAGE, organisation)
     return render(
         request,
@@ -49,8 +52,7 @@ def organisation_detail(request, slug):
 @login_required
 @require_http_methods(["GET", "POST"])
 def organisation_edit(request, slug):
-    organisation = get_object_or_404(Organisation, slug=slug)
-    organisation_for(request, organisation, Action.MANAGE)
+    organisation = organisation_by_slug(request, slug, Action.MANAGE)
     form = OrganisationDetailsForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
         services.organisation_update(
@@ -67,8 +69,7 @@ def organisation_edit(request, slug):
 @login_required
 @require_http_methods(["GET", "POST"])
 def invitation_new(request, slug):
-    organisation = get_object_or_404(Organisation, slug=slug)
-    organisation_for(request, organisation, Action.MANAGE)
+    organisation = organisation_by_slug(request, slug, Action.MANAGE)
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -99,8 +100,7 @@ def invitation_new(request, slug):
 @login_required
 @require_http_methods(["POST"])
 def invitation_cancel(request, slug, pk):
-    organisation = get_object_or_404(Organisation, slug=slug)
-    organisation_for(request, organisation, Action.MANAGE)
+    organisation = organisation_by_slug(request, slug, Action.MANAGE)
     invitation = get_object_or_404(Invitation, pk=pk, organisation=organisation)
     try:
         services.invitation_cancel(invitation=invitation, by=request.user)
@@ -114,8 +114,7 @@ def invitation_cancel(request, slug, pk):
 
 
 def _member_of(request, slug, pk):
-    organisation = get_object_or_404(Organisation, slug=slug)
-    organisation_for(request, organisation, Action.MANAGE)
+    organisation = organisation_by_slug(request, slug, Action.MANAGE)
     membership = get_object_or_404(
         Membership.objects.select_related("user"), pk=pk, organisation=organisation
     )
@@ -188,8 +187,7 @@ def steering_group(request):
 @require_http_methods(["GET", "POST"])
 def delegations(request, slug):
     """An approver's delegations: who may decide for them, and when."""
-    organisation = get_object_or_404(Organisation, slug=slug)
-    organisation_for(request, organisation, Action.DELEGATE)
+    organisation = organisation_by_slug(request, slug, Action.DELEGATE)
     form = DelegationForm(request.POST or None, organisation=organisation, approver=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -229,8 +227,7 @@ def delegations(request, slug):
 @login_required
 @require_http_methods(["POST"])
 def delegation_revoke(request, slug, pk):
-    organisation = get_object_or_404(Organisation, slug=slug)
-    organisation_for(request, organisation)
+    organisation = organisation_by_slug(request, slug)
     delegation = get_object_or_404(
         Delegation, pk=pk, organisation=organisation, approver=request.user
     )

@@ -18,7 +18,7 @@ rows written in the same transaction and sent from the outbox after commit.
 """
 
 from ..events import timeline_add
-from ..notices import lifecycle_url
+from ..notices import lifecycle_url, tell_parties
 from .common import (
     IN_PREPARATION,
     REMINDER_DAYS,
@@ -27,7 +27,6 @@ from .common import (
     pending_change,
     previous_for,
     scheduled_termination,
-    tell_parties,
     timeline,
 )
 from .daily import (

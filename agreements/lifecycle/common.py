@@ -8,7 +8,6 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from isf_portal.domain import DomainError, audit
-from notifications.models import NotificationKind
 
 from .. import consents, permissions
 from ..models import (
@@ -17,7 +16,6 @@ from ..models import (
     AgreementStatus,
     ConsentKind,
 )
-from ..notices import tell_parties
 
 # Review-date reminders go this many days before the review date, once each per date.
 REMINDER_DAYS = (60, 14)
@@ -119,18 +117,6 @@ def _require_active(agreement: Agreement) -> None:
             _("Only an active agreement can be reviewed. This one is %(status)s.")
             % {"status": agreement.get_status_display().lower()}
         )
-
-
-def _tell_update(agreement: Agreement, *, message: str, reason: str = "", exclude=None) -> None:
-    tell_parties(
-        agreement,
-        kind=NotificationKind.AGREEMENT,
-        title=_("%(ref)s %(title)s: %(message)s")
-        % {"ref": agreement.reference, "title": agreement.title, "message": message},
-        template="agreement_update",
-        context={"message": message, "reason": reason},
-        exclude=exclude,
-    )
 
 
 def _close_open_reviews(agreement: Agreement, *, reason: str) -> None:

@@ -11,13 +11,12 @@ from notifications.models import NotificationKind
 
 from ..events import agreement_locked, timeline_add
 from ..models import Agreement, AgreementStatus, LifecycleReminder
+from ..notices import tell_parties, tell_update
 from .common import (
     REMINDER_DAYS,
     _close_open_reviews,
     _date,
-    _tell_update,
     scheduled_termination,
-    tell_parties,
 )
 from .reviews import _terminate
 
@@ -42,7 +41,7 @@ def agreement_expire(*, agreement_id: int, today: date | None = None) -> bool:
             description=_("Expired: its end date, %(date)s, has passed")
             % {"date": _date(a.end_date)},
         )
-        _tell_update(a, message=_("expired"))
+        tell_update(a, message=_("expired"))
     return True
 
 

@@ -22,13 +22,13 @@ from ..models import (
     ConsentRequest,
     ReviewOutcome,
 )
+from ..notices import tell_update
 from .common import (
     IN_PREPARATION,
     _close_open_reviews,
     _date,
     _require_active,
     _require_manager,
-    _tell_update,
     open_agreement_review,
     pending_change,
     previous_for,
@@ -61,7 +61,7 @@ def agreement_review_open(*, agreement: Agreement, by) -> AgreementReview:
             kind="review_opened",
             description=_("Review opened by %(name)s") % {"name": by.full_name},
         )
-        _tell_update(a, message=_("a review has been opened"), exclude=by)
+        tell_update(a, message=_("a review has been opened"), exclude=by)
     return review
 
 
@@ -129,7 +129,7 @@ def agreement_review_continue(
                 "new": _date(new_review_date)
             }
         timeline_add(a, by=by, kind="review_continued", description=description)
-        _tell_update(
+        tell_update(
             a,
             message=_("reviewed, continues until the next review on %(date)s")
             % {"date": _date(new_review_date)},
@@ -247,7 +247,7 @@ def variation_agreed(a: Agreement, consent: ConsentRequest) -> None:
         description=_("Varied: proposal %(proposal)s reopened for a new version: %(reason)s")
         % {"proposal": proposal.reference, "reason": consent.reason},
     )
-    _tell_update(a, message=_("a new version is being prepared"), reason=consent.reason)
+    tell_update(a, message=_("a new version is being prepared"), reason=consent.reason)
 
 
 @consents.on_agreed(ConsentKind.TERMINATE)
@@ -281,7 +281,7 @@ def termination_agreed(a: Agreement, consent: ConsentRequest) -> None:
         description=_("Ends on %(date)s (%(days)s days' notice): %(reason)s")
         % {"date": _date(ends), "days": a.notice_days, "reason": consent.reason},
     )
-    _tell_update(a, message=_("ends on %(date)s") % {"date": _date(ends)}, reason=consent.reason)
+    tell_update(a, message=_("ends on %(date)s") % {"date": _date(ends)}, reason=consent.reason)
 
 
 def _terminate(a: Agreement, *, by, reason: str, end_date: date) -> None:
@@ -299,7 +299,7 @@ def _terminate(a: Agreement, *, by, reason: str, end_date: date) -> None:
         description=_("Terminated from %(date)s: %(reason)s")
         % {"date": _date(end_date), "reason": reason},
     )
-    _tell_update(a, message=_("terminated"), reason=reason, exclude=by)
+    tell_update(a, message=_("terminated"), reason=reason, exclude=by)
 
 
 # --- Activation of a new version ------------------------------------------------------------

@@ -37,40 +37,38 @@ class PublicSearchForm(forms.Form):
         return self.cleaned_data.get("q", "").strip() if self.is_valid() else ""
 
 
-class PublishForm(GovukForm):
-    messages = {
-        "reason": (
-            gettext_lazy("Say why the agreement should be published"),
-            gettext_lazy("Why publish it"),
-        )
-    }
-
-    reason = forms.CharField(
-        label=gettext_lazy("Why should the public see this agreement?"),
-        help_text=gettext_lazy("The other parties read this when they are asked to agree."),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": gettext_lazy("Say why the agreement should be published")},
-    )
-
-
-class UnpublishForm(GovukForm):
-    messages = {
-        "reason": (
-            gettext_lazy("Give the reason for taking it off the public register"),
-            gettext_lazy("The reason"),
-        )
-    }
-
-    reason = forms.CharField(
-        label=gettext_lazy("Why is your organisation withdrawing its agreement to publish?"),
-        help_text=gettext_lazy("The other parties are told, with this reason."),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={
-            "required": gettext_lazy("Give the reason for taking it off the public register")
+def _reason_form(name: str, *, label, hint, required, noun) -> type[GovukForm]:
+    """A form for the reason a party gives the other parties for a publication step: the
+    same field for proposing and for withdrawing, in each one's own words."""
+    return type(
+        name,
+        (GovukForm,),
+        {
+            "messages": {"reason": (required, noun)},
+            "reason": forms.CharField(
+                label=label,
+                help_text=hint,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            ),
         },
     )
+
+
+PublishForm = _reason_form(
+    "PublishForm",
+    label=gettext_lazy("Why should the public see this agreement?"),
+    hint=gettext_lazy("The other parties read this when they are asked to agree."),
+    required=gettext_lazy("Say why the agreement should be published"),
+    noun=gettext_lazy("Why publish it"),
+)
+UnpublishForm = _reason_form(
+    "UnpublishForm",
+    label=gettext_lazy("Why is your organisation withdrawing its agreement to publish?"),
+    hint=gettext_lazy("The other parties are told, with this reason."),
+    required=gettext_lazy("Give the reason for taking it off the public register"),
+    noun=gettext_lazy("The reason"),
+)
 
 
 # --- The public register --------------------------------------------------------------------
@@ -158,40 +156,32 @@ urlpatterns = [
 
 
 # --- Proposing to publish (the agreement's parties) -----------------------------------------
-@login_required
-@require_http_methods(["GET", "POST"])
-def publish_propose(request, reference):
-    """A party's governance officer asks every party to agree to publish the agreement."""
+def _party_agreement(request, reference):
+    """The agreement, for a party's governance officer: 404 for those who may not see it, 403
+    for those who see it but may not propose or withdraw publication."""
     agreement = agreement_for(request, reference)
     if not publication.may_propose(request, agreement):
         raise PermissionDenied
-    problem = publication.publication_problem(agreement)
-    if problem:
-        messages.info(request, problem)
-        return redirect("agreements:detail", reference=agreement.reference)
-    form = PublishForm(request.POST if request.method == "POST" else None)
+    return agreement
+
+
+def _reason_page(request, agreement, form_class, template, act):
+    """Ask for the reason and, once given, `act(reason)` (a publication service returning the
+    success message): back to the agreement, or the form again with the service's problem."""
+    form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            consent = publication.agreement_publish_propose(
-                agreement=agreement, by=request.user, reason=form.cleaned_data["reason"]
-            )
+            message = act(form.cleaned_data["reason"])
         except consents.NotAllowed as exc:
             raise PermissionDenied from exc
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:
-            if consent.status == ConsentStatus.AGREED:
-                message = _("Every party agreed: the agreement is on the public register.")
-            else:
-                message = _(
-                    "You proposed publishing it. The other parties have been asked: it is "
-                    "published only when every party has agreed."
-                )
             messages.success(request, message)
             return redirect("agreements:detail", reference=agreement.reference)
     return render(
         request,
-        "agreements/public/propose.html",
+        template,
         {"agreement": agreement, "form": form},
         status=400 if form.errors else 200,
     )
@@ -199,34 +189,43 @@ def publish_propose(request, reference):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def publish_propose(request, reference):
+    """A party's governance officer asks every party to agree to publish the agreement."""
+    agreement = _party_agreement(request, reference)
+    problem = publication.publication_problem(agreement)
+    if problem:
+        messages.info(request, problem)
+        return redirect("agreements:detail", reference=agreement.reference)
+
+    def propose(reason):
+        consent = publication.agreement_publish_propose(
+            agreement=agreement, by=request.user, reason=reason
+        )
+        if consent.status == ConsentStatus.AGREED:
+            return _("Every party agreed: the agreement is on the public register.")
+        return _(
+            "You proposed publishing it. The other parties have been asked: it is "
+            "published only when every party has agreed."
+        )
+
+    return _reason_page(request, agreement, PublishForm, "agreements/public/propose.html", propose)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def publish_withdraw(request, reference):
     """A party's governance officer takes a published agreement off the public register."""
-    agreement = agreement_for(request, reference)
-    if not publication.may_propose(request, agreement):
-        raise PermissionDenied
+    agreement = _party_agreement(request, reference)
     if not agreement.published_at:
         messages.info(request, _("This agreement is not on the public register."))
         return redirect("agreements:detail", reference=agreement.reference)
-    form = UnpublishForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            publication.agreement_unpublish(
-                agreement=agreement, by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except consents.NotAllowed as exc:
-            raise PermissionDenied from exc
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(
-                request, _("The agreement is off the public register. The parties were told.")
-            )
-            return redirect("agreements:detail", reference=agreement.reference)
-    return render(
-        request,
-        "agreements/public/withdraw.html",
-        {"agreement": agreement, "form": form},
-        status=400 if form.errors else 200,
+
+    def withdraw(reason):
+        publication.agreement_unpublish(agreement=agreement, by=request.user, reason=reason)
+        return _("The agreement is off the public register. The parties were told.")
+
+    return _reason_page(
+        request, agreement, UnpublishForm, "agreements/public/withdraw.html", withdraw
     )
 
 

@@ -18,7 +18,7 @@ from agreements.models import (
     ConsentStatus,
 )
 from isf_portal.domain import DomainError
-from notifications.models import Notification
+from notifications.models import Email, Notification
 from tests.agreements.register_builders import make_agreement
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +41,16 @@ def proposed(agreement, governance_a) -> ConsentRequest:
 
 def party_of(agreement, organisation):
     return agreement.parties.get(organisation=organisation)
+
+
+def b_declines(consent, agreement, org_b, signatory_b):
+    consents.consent_answer(
+        consent=consent,
+        party=party_of(agreement, org_b),
+        by=signatory_b,
+        agreed=False,
+        comment="We still need the referrals.",
+    )
 
 
 def test_every_kind_has_what_carries_it_out():
@@ -77,13 +87,7 @@ def test_a_decline_ends_it_with_the_reason(proposed, agreement, org_b, governanc
         consents.consent_answer(
             consent=proposed, party=party_of(agreement, org_b), by=signatory_b, agreed=False
         )
-    consents.consent_answer(
-        consent=proposed,
-        party=party_of(agreement, org_b),
-        by=signatory_b,
-        agreed=False,
-        comment="We still need the referrals.",
-    )
+    b_declines(proposed, agreement, org_b, signatory_b)
     proposed.refresh_from_db()
     agreement.refresh_from_db()
     assert proposed.status == ConsentStatus.DECLINED and proposed.closed_by == signatory_b
@@ -96,6 +100,45 @@ def test_a_decline_ends_it_with_the_reason(proposed, agreement, org_b, governanc
     lifecycle.agreement_review_continue(
         review=review, by=governance_a, new_review_date=D(2098, 6, 1)
     )
+
+
+def test_consent_emails_say_why_they_came_and_link_to_the_answer(
+    signatory_b, governance_b, governance_a, proposed, agreement, org_b
+):
+    consent_page = reverse("agreements:consent", args=[agreement.reference, proposed.pk])
+    for user in (governance_b, signatory_b):
+        email = Email.objects.get(recipient=user, subject__contains="proposes")
+        for body in (email.body_text, email.body_html):
+            assert "Ardwick Borough Council proposes: end the agreement" in body
+            assert (
+                "You receive this as a governance officer or signatory of "
+                f"{org_b.name}, a party to the agreement"
+            ) in body
+            assert "See what is proposed and each party" in body
+            assert consent_page in body
+            # Not the agreement-update wording: a signatory is no governance contact, and
+            # the link is to the proposal, not to the reviews and timeline.
+            assert "governance contact" not in body and "timeline" not in body
+    b_declines(proposed, agreement, org_b, signatory_b)
+    declined = Email.objects.get(recipient=governance_a, subject__contains="declined").body_text
+    assert "declined: end the agreement" in declined and "We still need the referrals." in declined
+    assert "governance officer or signatory of" in declined
+
+
+def test_a_party_nobody_answers_for_on_the_portal_hears_through_its_mailbox(
+    org_a, org_c, governance_a
+):
+    agreement = make_agreement(org_a, org_c, start=D(2025, 6, 1), review=D(2099, 1, 1))
+    review = lifecycle.agreement_review_open(agreement=agreement, by=governance_a)
+    lifecycle.agreement_review_terminate(
+        review=review, by=governance_a, reason="The service closed.", end_date=D(2098, 1, 1)
+    )
+    email = Email.objects.get(to=org_c.ig_mailbox or org_c.dpo_email, subject__contains="proposes")
+    assert email.recipient is None
+    assert (
+        f"You receive this because {org_c.name}, a party to the agreement, has no governance "
+        "officer or signatory on the portal to answer for it."
+    ) in email.body_text
 
 
 def test_only_one_change_waits_at_a_time(proposed, agreement, governance_a):

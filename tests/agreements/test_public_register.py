@@ -245,3 +245,21 @@ def test_any_party_takes_it_off_the_register(
     assert "Our board said no." in event.description
     client.logout()
     assert client.get(detail(active)).status_code == 404
+
+
+def test_proposing_and_withdrawing_each_ask_for_the_reason_in_their_own_words(
+    client_for, active, governance_a
+):
+    browser = client_for(governance_a)
+    proposing = browser.post(propose_page(active), {"reason": ""}).content.decode()
+    assert "Say why the agreement should be published" in proposing
+    assert "Why should the public see this agreement?" in proposing
+    published(active)
+    withdraw = reverse("agreements:publish-withdraw", args=[active.reference])
+    withdrawing = browser.post(withdraw, {"reason": "x" * 2001}).content.decode()
+    assert "The reason must be 2000 characters or fewer" in withdrawing
+    assert "Why is your organisation withdrawing its agreement to publish?" in withdrawing
+    response = browser.post(withdraw, {"reason": "Our board said no."}, follow=True)
+    assert "The agreement is off the public register. The parties were told." in (
+        response.content.decode()
+    )

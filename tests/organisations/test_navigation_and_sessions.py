@@ -56,6 +56,34 @@ def test_a_steering_seat_shows_at_once(mia, member_a, org_b):
     assert "In review" not in nav_of(mia, PAGES[3])
 
 
+def insight_link(client, page) -> bool:
+    return 'href="/insight/"' in nav_of(client, page)
+
+
+def test_being_made_portal_administrator_shows_insight_on_the_next_page(mia, member_a):
+    assert not insight_link(mia, PAGES[1])
+    member_a.is_staff = True
+    member_a.save(update_fields=["is_staff"])  # no signal the navigation cache listens to
+    assert insight_link(mia, PAGES[2])
+    assert mia.get("/insight/").status_code == 200
+    member_a.is_staff = False
+    member_a.save(update_fields=["is_staff"])
+    assert not insight_link(mia, PAGES[3])
+    assert mia.get("/insight/").status_code == 404
+
+
+def test_a_steering_seat_or_the_governance_role_shows_insight_at_once(mia, member_a, org_a, org_b):
+    seat = SteeringGroupMember.objects.create(user=member_a, organisation=org_b)
+    assert insight_link(mia, PAGES[1])
+    seat.delete()
+    assert not insight_link(mia, PAGES[2])
+    held = membership(member_a, org_a)
+    held.set_roles([Role.MEMBER, Role.GOVERNANCE_OFFICER])
+    held.save()
+    assert insight_link(mia, PAGES[3])
+    assert mia.get("/insight/").status_code == 200
+
+
 def test_the_unread_count_follows_new_and_read_notifications(mia, member_a):
     assert "unread" not in nav_of(mia, PAGES[1])
     for n in range(2):
