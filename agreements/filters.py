@@ -109,7 +109,8 @@ class RegisterFilterForm(GovukForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("q", "organisation", "category", "status"):
-            self.fields[name].hide_optional = True
+            if name in self.fields:  # a FilterSet may leave a filter out
+                self.fields[name].hide_optional = True
         version, organisations = organisation_choices()
         field = self.fields["organisation"]
         field.choices = [("", _("Any organisation")), *organisations]
