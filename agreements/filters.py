@@ -133,7 +133,6 @@ class RegisterFilter(django_filters.FilterSet):
     )
     organisation = OrganisationFilter(
         label=gettext_lazy("Organisation"),
-        help_text=gettext_lazy("An organisation's id or slug: the agreements it is party to."),
         error_messages={"invalid_choice": gettext_lazy("Select an organisation from the list")},
     )
     category = django_filters.ChoiceFilter(
@@ -143,7 +142,6 @@ class RegisterFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(
         label=gettext_lazy("Status"),
-        help_text=gettext_lazy("Active agreements unless another status, or any, is chosen."),
         choices=[(ANY_STATUS, gettext_lazy("Any status")), *AgreementStatus.choices],
         empty_label=None,
     )

@@ -3,7 +3,7 @@ the browser, as it needs a fresh sign-in)."""
 
 from django.db.models import Exists, OuterRef, Prefetch
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.views import APIView
 
@@ -15,6 +15,7 @@ from agreements.models import (
     AgreementParty,
     AgreementStatus,
 )
+from agreements.register import ANY_STATUS
 from organisations.models import Organisation
 
 from ..serializers import (
@@ -92,6 +93,22 @@ class ApiRegisterFilter(RegisterFilter):
     sort = None
 
 
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "organisation",
+            str,
+            description="An organisation's slug (or id): the agreements it is party to.",
+        ),
+        OpenApiParameter(
+            "status",
+            str,
+            enum=[ANY_STATUS, *AgreementStatus.values],
+            description=f"One status, or `{ANY_STATUS}`; without it, active agreements only "
+            "(as on the register page).",
+        ),
+    ]
+)
 class Register(generics.ListAPIView):
     """The register of agreements every signed-in partner sees, with the register page's
     filters (active agreements unless `status` says otherwise; `status=any` for every one);
