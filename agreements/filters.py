@@ -49,11 +49,13 @@ class OrganisationSelect(OptionsSelect):
     written once per version of the organisations list and language (kept in this process,
     the latest only), and each page marks just the chosen one. The markup is OptionsSelect's."""
 
-    version: tuple = ()  # the organisations list's version its choices came from
+    # () -> (version, choices): the organisations list its choices come from, read by the form.
+    organisations = staticmethod(organisation_choices)
     _written: dict = {}
 
     def render(self, name, value, attrs=None, renderer=None):
-        key = (self.version, get_language())
+        version, _list = self.organisations()
+        key = (version, get_language())
         options = OrganisationSelect._written.get(key)
         if options is None:
             options = {
@@ -87,7 +89,7 @@ class OrganisationField(forms.TypedChoiceField):
         if value and not value.isdigit():
             found = Organisation.objects.filter(slug=value).values_list("pk", flat=True).first()
             if found is not None:
-                value = str(found)
+                return found  # an organisation, so one of the list
         return super().clean(value)
 
 
@@ -102,7 +104,8 @@ class DateFilter(django_filters.DateFilter):
 class RegisterFilterForm(GovukForm):
     """The form the filters are read with: GOV.UK markup and messages, and every organisation
     in the region, read as (id, name) pairs (the list is a sixth of the page's cost when it is
-    built as model instances)."""
+    built as model instances), and only when needed: to show the page's list or check an id,
+    not for an API request that names no organisation."""
 
     input_widths = {"q": 20}
 
@@ -111,11 +114,14 @@ class RegisterFilterForm(GovukForm):
         for name in ("q", "organisation", "category", "status"):
             if name in self.fields:  # a FilterSet may leave a filter out
                 self.fields[name].hide_optional = True
-        version, organisations = organisation_choices()
         field = self.fields["organisation"]
-        field.choices = [("", _("Any organisation")), *organisations]
+        field.choices = lambda: [("", _("Any organisation")), *self._organisations[1]]
         field.widget.__class__ = OrganisationSelect
-        field.widget.version = version
+        field.widget.organisations = lambda: self._organisations
+
+    @cached_property
+    def _organisations(self) -> tuple[tuple, list[tuple[int, str]]]:
+        return organisation_choices()
 
 
 class RegisterFilter(django_filters.FilterSet):

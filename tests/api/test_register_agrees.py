@@ -213,3 +213,18 @@ def test_anonymous_callers_get_no_register(client, api, agreements):
         assert response.status_code == 302
         assert response["Location"].startswith(resolve_url(settings.LOGIN_URL))
     assert api().get(API, {"status": "any"}).status_code == 401
+
+
+def test_the_apis_filtered_register_takes_as_many_queries_at_two_sizes(
+    api, member_a, org_a, org_b, django_assert_max_num_queries
+):
+    client = api(member_a, scope="read")
+    query = {"q": "fire risk", "organisation": "ardwick", "category": "personal"}
+    for size in (3, 30):
+        while Agreement.objects.count() < size:
+            make_agreement(org_a, org_b, title=f"Fire-risk referrals {Agreement.objects.count()}")
+        client.get(API)  # the token's last use is written once a while
+        # The token, the page of rows, their parties, which the caller may open, the slug.
+        with django_assert_max_num_queries(5):
+            rows = client.get(API, {**query, "page_size": 100}).json()["results"]
+        assert len(rows) == size
