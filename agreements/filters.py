@@ -170,7 +170,8 @@ class RegisterFilter(django_filters.FilterSet):
         parts = [f"review_before_{i}" for i in range(3)]
         if iso and not any(data.get(part) for part in parts):
             year, month, day = (iso.split("-", 2) + ["", ""])[:3]
-            data.update(dict(zip(parts, (day, month, year), strict=True)))
+            for part, value in zip(parts, (day, month, year), strict=True):
+                data[part] = value
         super().__init__(data, queryset, request=request, prefix=prefix)
 
     @cached_property
