@@ -1,30 +1,18 @@
 """Forms of the agreements app: one agreement's pages (signing, declining, verifying a PDF),
-then the register (its filters, recording an agreement signed outside the portal). Closing a
-review and answering when every party is asked to agree: lifecycle_forms.py."""
+then recording an agreement signed outside the portal (the register's filters: filters.py).
+Closing a review and answering when every party is asked to agree: lifecycle_forms.py."""
 
 from django import forms
 from django.conf import settings
-from django.forms.utils import flatatt
 from django.template.defaultfilters import filesizeformat
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from isf_portal.forms import GovukDateField, GovukForm, OptionsSelect
+from isf_portal.forms import GovukDateField, GovukForm
 from organisations.models import Organisation
-from organisations.selectors import organisation_choices
 
 from . import external
-from .models import AgreementStatus
-from .register import (
-    ANY_STATUS,
-    DEFAULT_SORT,
-    DEFAULT_STATUS,
-    SORTS,
-    Category,
-    RegisterFilters,
-)
+from .register import Category
 
 # --- One agreement: signing, declining, verifying --------------------------------------------
 
@@ -106,115 +94,7 @@ class VerifyForm(GovukForm):
         return upload
 
 
-# --- The register and the lifecycle -----------------------------------------------------------
-class OrganisationSelect(OptionsSelect):
-    """The register's organisation filter, every organisation in the region: its options are
-    written once per version of the organisations list and language (kept in this process,
-    the latest only), and each page marks just the chosen one. The markup is OptionsSelect's."""
-
-    version: tuple = ()  # the organisations list's version its choices came from
-    _written: dict = {}
-
-    def render(self, name, value, attrs=None, renderer=None):
-        key = (self.version, get_language())
-        options = OrganisationSelect._written.get(key)
-        if options is None:
-            options = {
-                str(value): (label, format_html('<option value="{}">{}</option>', value, label))
-                for value, label in self.choices
-            }
-            OrganisationSelect._written = {key: options}
-        chosen = set(self.format_value(value))
-        parts = [
-            format_html('<select name="{}"{}>', name, flatatt(self.build_attrs(self.attrs, attrs)))
-        ]
-        for option_value, (label, written) in options.items():
-            if option_value in chosen:
-                written = format_html(
-                    '<option value="{}" selected>{}</option>', option_value, label
-                )
-            parts.append(written)
-        parts.append("</select>")
-        return mark_safe("\n".join(parts))  # noqa: S308 - every part above is escaped
-
-
-class RegisterFilterForm(GovukForm):
-    """The register's filters, read from the query string. A filter with a bad value shows
-    its error and is left out; the others still apply."""
-
-    q = forms.CharField(
-        label=gettext_lazy("Search"),
-        help_text=gettext_lazy(
-            "Words from the reference, the title or an organisation's name, in any order; "
-            "in agreements your organisation is party to, also the data items and legal "
-            "gateways"
-        ),
-        required=False,
-        max_length=200,
-    )
-    # Every organisation in the region, read as (id, name) pairs: the list is a sixth of the
-    # page's cost when it is built as model instances.
-    organisation = forms.TypedChoiceField(
-        label=gettext_lazy("Organisation"),
-        coerce=int,
-        empty_value=None,
-        required=False,
-        error_messages={"invalid_choice": gettext_lazy("Select an organisation from the list")},
-    )
-    category = forms.ChoiceField(
-        label=gettext_lazy("Data"),
-        choices=[("", gettext_lazy("Any data"))] + Category.choices,
-        required=False,
-    )
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"),
-        choices=[(ANY_STATUS, gettext_lazy("Any status"))] + AgreementStatus.choices,
-        required=False,
-    )
-    review_before = GovukDateField(
-        label=gettext_lazy("Review date before"),
-        required=False,
-    )
-    sort = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    input_widths = {"q": 20}
-
-    def __init__(self, data=None, **kwargs):
-        # An empty query string is the register's default view, not a submitted form; a
-        # query without a status (a sort or page link) keeps the default status, and shows it.
-        if data and "status" not in data:
-            data = data.copy()
-            data["status"] = DEFAULT_STATUS
-        super().__init__(data if data else None, initial={"status": DEFAULT_STATUS}, **kwargs)
-        for name in ("q", "organisation", "category", "status"):
-            self.fields[name].hide_optional = True
-        version, organisations = organisation_choices()
-        field = self.fields["organisation"]
-        field.choices = [("", _("Any organisation")), *organisations]
-        field.widget.__class__ = OrganisationSelect
-        field.widget.version = version
-
-    def filters(self) -> RegisterFilters:
-        filters = RegisterFilters()
-        if not self.is_bound:
-            return filters
-        self.is_valid()
-        data = self.cleaned_data
-        filters.q = (data.get("q") or "").strip()
-        filters.organisation_id = data.get("organisation")
-        filters.category = data.get("category") or ""
-        filters.status = data.get("status") or DEFAULT_STATUS
-        filters.review_before = data.get("review_before")
-        sort = data.get("sort") or ""
-        descending = sort.startswith("-")
-        key = sort.lstrip("-")
-        if key in SORTS:
-            filters.sort, filters.descending = key, descending
-        else:
-            filters.sort, filters.descending = DEFAULT_SORT, False
-        return filters
-
-
+# --- The register (its filters: filters.py) ------------------------------------------------
 class ExternalAgreementForm(GovukForm):
     """Record an agreement signed outside the portal."""
 

@@ -2,8 +2,9 @@
 (reference, title, parties, status, dates), so nobody proposes what already exists. The
 content and the PDFs stay with the parties (permissions.py).
 
-The register's page and its CSV export share one query, so the export is exactly what the
-filters show; its search is search.py's.
+The register's page, its CSV export and the API's register share one query
+(register_entries), reached through one set of filters (filters.RegisterFilter), so the three
+show the same agreements; its search is search.py's.
 """
 
 import datetime
@@ -62,7 +63,7 @@ STATUS_TAG_CLASSES = {
 
 @dataclass
 class RegisterFilters:
-    """What the register shows: validated by forms.RegisterFilterForm."""
+    """What the register shows: read from a query string by filters.RegisterFilter."""
 
     q: str = ""
     organisation_id: int | None = None
@@ -92,14 +93,16 @@ def _parties_prefetch() -> Prefetch:
     )
 
 
-def register_entries(*, filters: RegisterFilters, user=None) -> QuerySet[Agreement]:
-    """The agreements the filters select, in the chosen order, with their parties. The search
-    is search.py's: for `user`, it also looks in the agreements they may read (None: in the
-    summaries only).
+def register_entries(
+    *, filters: RegisterFilters, user=None, queryset: QuerySet[Agreement] | None = None
+) -> QuerySet[Agreement]:
+    """The agreements the filters select (from `queryset`, every agreement by default), in the
+    chosen order, with their parties. The search is search.py's: for `user`, it also looks in
+    the agreements they may read (None: in the summaries only).
 
     Every condition on parties is a subquery rather than a join, so an agreement with many
     parties appears once and the query needs no DISTINCT."""
-    queryset = Agreement.objects.only(
+    queryset = (Agreement.objects.all() if queryset is None else queryset).only(
         "id",
         "reference",
         "title",

@@ -18,7 +18,8 @@ from isf_portal.search import page_counted
 
 from .. import consents, external, lifecycle, outcomes, permissions, register
 from ..events import agreement_chain
-from ..forms import ExternalAgreementForm, RegisterFilterForm
+from ..filters import RegisterFilter
+from ..forms import ExternalAgreementForm
 from ..lifecycle_forms import OUTCOME_FORMS, ReviewOutcomeForm
 from ..models import AgreementStatus, ConsentStatus, ReviewOutcome
 from ..permissions import Action, agreement_for
@@ -57,12 +58,15 @@ def _sort_headers(request, filters) -> dict:
 @login_required
 @require_GET
 def register_list(request):
-    """Every agreement's summary, searchable, filtered (active by default), sorted, paged."""
-    form = RegisterFilterForm(request.GET)
-    filters = form.filters()
-    entries = register.register_entries(filters=filters, user=request.user)
+    """Every agreement's summary, searchable, filtered (active by default), sorted, paged. A
+    filter with a bad value shows its error and is left out; the others still apply."""
+    return _register_page(request, RegisterFilter(request.GET, request=request))
+
+
+def _register_page(request, filterset: RegisterFilter, status: int = 200):
+    filters = filterset.chosen
     # The page and its count in one query: the search runs once.
-    page = page_counted(entries, request.GET.get("page"), PAGE_SIZE)
+    page = page_counted(filterset.qs, request.GET.get("page"), PAGE_SIZE)
     rows = list(page.object_list)
     viewable = permissions.visible_ids(user=request.user, agreement_ids=[a.pk for a in rows])
     entries = [
@@ -79,15 +83,17 @@ def register_list(request):
         request,
         "agreements/register.html",
         {
-            "form": form,
+            "form": filterset.form,
             "filters": filters,
             "page": page,
             "entries": entries,
             "headers": _sort_headers(request, filters),
             "query": _query_without(request, "page"),
-            "csv_query": _query_without(request, "page"),
+            # The spreadsheet of what the page shows: without a filter the page left out.
+            "csv_query": _query_without(request, "page", *filterset.invalid_parameters()),
             "can_record": bool(permissions.organisations_for(request, Action.RECORD_EXTERNAL)),
         },
+        status=status,
     )
 
 
@@ -95,9 +101,13 @@ def register_list(request):
 @require_GET
 def register_csv(request):
     """The register as CSV with the same filters and order as the page (every matching row,
-    not just one page). Cells that would start a spreadsheet formula are neutralised."""
-    filters = RegisterFilterForm(request.GET).filters()
-    rows = register.csv_rows(register.register_entries(filters=filters, user=request.user))
+    not just one page). Cells that would start a spreadsheet formula are neutralised. A filter
+    with a bad value gives the page with its error (400), not a spreadsheet of more than was
+    asked for."""
+    filterset = RegisterFilter(request.GET, request=request)
+    if not filterset.is_valid():
+        return _register_page(request, filterset, status=400)
+    rows = register.csv_rows(filterset.qs)
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="agreement-register-{stamp}.csv"'

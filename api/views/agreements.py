@@ -3,17 +3,19 @@ the browser, as it needs a fresh sign-in)."""
 
 from django.db.models import Exists, OuterRef, Prefetch
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.views import APIView
 
 from agreements import permissions
+from agreements.filters import RegisterFilter
 from agreements.models import (
     Agreement,
     AgreementGroupObjectPermission,
     AgreementParty,
     AgreementStatus,
 )
+from agreements.register import ANY_STATUS
 from organisations.models import Organisation
 
 from ..serializers import (
@@ -84,16 +86,41 @@ class AgreementDetail(APIView):
         )
 
 
+class ApiRegisterFilter(RegisterFilter):
+    """The register page's filters, but not its `sort`: the cursor pagination needs one fixed
+    order of unique values (newest first), and the register's dates may be empty."""
+
+    sort = None
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "organisation",
+            str,
+            description="An organisation's slug (or id): the agreements it is party to.",
+        ),
+        OpenApiParameter(
+            "status",
+            str,
+            enum=[ANY_STATUS, *AgreementStatus.values],
+            description=f"One status, or `{ANY_STATUS}`; without it, active agreements only "
+            "(as on the register page).",
+        ),
+    ]
+)
 class Register(generics.ListAPIView):
-    """The register of agreements every signed-in partner sees; `url` is given for the
-    agreements the caller may open."""
+    """The register of agreements every signed-in partner sees, with the register page's
+    filters (active agreements unless `status` says otherwise; `status=any` for every one);
+    `url` is given for the agreements the caller may open."""
 
     serializer_class = RegisterEntrySerializer
     pagination_class = ByCreated
-    filterset_class = AgreementFilter
+    filterset_class = ApiRegisterFilter
 
     def get_queryset(self):
-        return Agreement.objects.prefetch_related("parties")
+        # ApiRegisterFilter reads the summary's columns and the parties (register_entries).
+        return Agreement.objects.all()
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "visible": getattr(self, "_visible", set())}

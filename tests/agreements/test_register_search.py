@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements import register
-from agreements.forms import RegisterFilterForm
+from agreements.filters import RegisterFilter
 from agreements.models import Agreement, AgreementStatus
 from agreements.register import RegisterFilters
 from agreements.search import agreements_matching, detail_text
@@ -240,7 +240,7 @@ def test_the_search_query_can_use_the_trigram_indexes(agreements, member_a):
 # --- The organisation filter -----------------------------------------------------------------
 def test_organisation_filter_lists_every_organisation_and_follows_changes(org_a, org_b, org_c):
     def options(data=None) -> str:
-        return str(RegisterFilterForm(data)["organisation"])
+        return str(RegisterFilter(data).form["organisation"])
 
     html = options()
     assert html.index("Ardwick Borough Council") < html.index("Collyhurst Housing")
@@ -258,7 +258,7 @@ def test_organisation_filter_lists_every_organisation_and_follows_changes(org_a,
 @pytest.mark.parametrize("value", [None, "", "ORG"])
 def test_organisation_filter_markup_is_djangos(org_a, org_b, value):
     data = {"organisation": str(org_a.pk) if value == "ORG" else value} if value else None
-    bound = RegisterFilterForm(data)["organisation"]
+    bound = RegisterFilter(data).form["organisation"]
     ours = str(bound)
     widget = bound.field.widget
     stock = forms.Select(choices=bound.field.choices, attrs=widget.attrs).render(
