@@ -212,7 +212,9 @@ def _sign_with_organisation_account(request, agreement, owed, idp):
     form = SignForm(request.POST or None, owed=owed, initial=initial, sso=True)
     if request.method == "GET":
         refused = sso_fresh.take_error(request, prefix=prefix)
-        if refused:
+        if refused:  # the provider's answer came back refused: say why, in the summary
+            form.full_clean()  # an unbound form: no errors of its own
+            form.cleaned_data = {}
             form.add_error(None, refused)
     elif form.is_valid():
         key = form.cleaned_data["signature"]
