@@ -225,7 +225,12 @@ def _sign_with_organisation_account(request, agreement, owed, idp):
                 idp,
                 purpose=purpose,
                 next_url=request.path,
-                initial={"signature": key, "job_title": form.cleaned_data["job_title"]},
+                # Kept for the form shown on return: they have answered it already.
+                initial={
+                    "signature": key,
+                    "job_title": form.cleaned_data["job_title"],
+                    "confirm": True,
+                },
             )
         try:
             fresh = sso_fresh.take(request, purpose=purpose)
