@@ -2,6 +2,7 @@
 (scripts/oidc_provider.mjs, a real OpenID Connect provider on loopback) to sign in again, and
 accepts the signature only with a recent sign-in of the same account, for that signature."""
 
+import io
 import time
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
@@ -9,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import time_machine
 from django.utils import timezone
+from pypdf import PdfReader
 
 from agreements import signing
 from agreements.models import AgreementEvent, Signature, SignatureMethod
@@ -18,6 +20,8 @@ from tests.factories import OrganisationFactory, member_of
 from tests.oidc import NORTH, OidcProvider, path_of
 
 pytestmark = pytest.mark.django_db
+
+ADA_UID = "ada.north@north.example"  # the provider's `sub` for Ada
 
 
 @pytest.fixture(scope="module")
@@ -239,3 +243,50 @@ def test_an_outsider_with_single_sign_on_gets_404(client, provider, agreement, i
     assert client.get(url(agreement)).status_code == 404
     assert client.post(url(agreement), form(agreement)).status_code == 404
     assert not Signature.objects.exists()
+
+
+@pytest.mark.real_pdf
+def test_the_sealed_pdf_says_how_each_signatory_confirmed_it_was_them(
+    agreement, ada, idp_a, signatory_b, password
+):
+    from allauth.socialaccount.models import SocialAccount
+
+    from agreements import sealing
+
+    from .test_sealing import stored
+
+    account = SocialAccount.objects.create(user=ada, provider=idp_a.provider_id, uid=ADA_UID)
+    owed = signing.owed_by(user=ada, agreement=agreement)[0]
+    signing.signature_record(
+        agreement=agreement,
+        by=ada,
+        party=owed.party,
+        capacity=owed.capacity,
+        pdf_sha256=agreement.draft_sha256,
+        job_title="Chief Digital Officer",
+        fresh_sign_in=sso_fresh.FreshSignIn(
+            purpose=signing.fresh_sign_in_purpose(agreement, owed.key),
+            user_id=ada.pk,
+            provider=account.provider,
+            uid=account.uid,
+            auth_time=int(time.time()),
+            organisation=idp_a.organisation.name,
+            initial={},
+        ),
+    )
+    owed = signing.owed_by(user=signatory_b, agreement=agreement)[0]
+    signing.signature_record(
+        agreement=agreement,
+        by=signatory_b,
+        party=owed.party,
+        capacity=owed.capacity,
+        password=password,
+        pdf_sha256=agreement.draft_sha256,
+        job_title="SIRO",
+    )
+    sealed = sealing.agreement_seal(agreement_id=agreement.pk)
+    reader = PdfReader(io.BytesIO(stored(sealed)))
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages[-2:])
+    assert "Identity confirmed Signed in again with their organisation's account" in text
+    assert "(Ardwick Borough Council)" in text
+    assert "Identity confirmed Portal password entered again" in text
