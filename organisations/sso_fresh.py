@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from isf_portal.domain import DomainError
 
-from .models import IdentityProvider
+from .models import IdentityProvider, SignInRefusal
 
 FRESH_SECONDS = 5 * 60  # how long ago the provider may have checked the person
 CLOCK_SKEW_SECONDS = 60  # the provider's clock may run a little ahead of the portal's
@@ -75,7 +75,9 @@ def record(request, idp: IdentityProvider, sociallogin, id_token: dict) -> None:
     )
     auth_time = id_token.get("auth_time")
     now = int(time.time())
+    reason = ""
     if not same_person:
+        reason = "fresh_sign_in_other_person"
         error = _(
             "You signed in to %(org)s as someone else. To sign, sign in again with your own "
             "account."
@@ -85,6 +87,7 @@ def record(request, idp: IdentityProvider, sociallogin, id_token: dict) -> None:
         <= auth_time
         <= now + CLOCK_SKEW_SECONDS
     ):
+        reason = "fresh_sign_in_not_recent"
         error = _(
             "%(org)s did not ask you to sign in again, so the portal cannot accept this "
             "signature. Try again; if it keeps happening, ask your IT service desk."
@@ -94,6 +97,12 @@ def record(request, idp: IdentityProvider, sociallogin, id_token: dict) -> None:
     mark = {"purpose": purpose, "user": user.pk if user.is_authenticated else None}
     if error:
         mark["error"] = error
+        SignInRefusal.objects.create(
+            identity_provider=idp,
+            email=str(id_token.get("email") or "")[:254],
+            reason=reason,
+            detail=f"{purpose}; auth_time={auth_time!s:.20}; user={mark['user']}"[:500],
+        )
     else:
         mark.update(
             provider=sociallogin.account.provider,

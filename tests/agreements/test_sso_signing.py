@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from agreements import signing
 from agreements.models import AgreementEvent, Signature, SignatureMethod
 from organisations import sso_fresh
-from organisations.models import IdentityProvider, Role
+from organisations.models import IdentityProvider, Role, SignInRefusal
 from tests.factories import OrganisationFactory, member_of
 from tests.oidc import NORTH, OidcProvider, path_of
 
@@ -191,6 +191,9 @@ def test_someone_else_signing_in_at_the_provider_cannot_sign(client, provider, a
     assert sso_fresh.SESSION_KEY not in client.session  # the refusal is shown once
     assert not Signature.objects.exists()
     assert client.session["_auth_user_id"] == str(ada.pk)  # still Ada, nobody else
+    refusal = SignInRefusal.objects.get()
+    assert refusal.reason == "fresh_sign_in_other_person"
+    assert refusal.email == "new.starter@north.example"
 
 
 def test_an_old_auth_time_from_the_provider_leaves_no_mark(rf, ada, idp_a):
@@ -209,6 +212,10 @@ def test_an_old_auth_time_from_the_provider_leaves_no_mark(rf, ada, idp_a):
         sso_fresh.record(request, idp_a, sociallogin, {"auth_time": auth_time})
         assert "did not ask you to sign in again" in request.session[sso_fresh.SESSION_KEY]["error"]
         assert sso_fresh.take(request, purpose=purpose) is None
+    assert (
+        list(SignInRefusal.objects.values_list("reason", flat=True))
+        == ["fresh_sign_in_not_recent"] * 3
+    )
     sso_fresh.record(request, idp_a, sociallogin, {"auth_time": now})
     assert sso_fresh.take(request, purpose=purpose).auth_time == now
 
