@@ -45,8 +45,11 @@ class SignForm(GovukForm):
     )
     pdf_sha256 = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, owed, **kwargs):
+    def __init__(self, *args, owed, sso=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if sso:
+            # They confirm by signing in again to their organisation's account instead.
+            del self.fields["password"]
         self.fields["signature"].choices = [
             (o.key, f"{o.party.name}: {o.capacity_label}") for o in owed
         ]

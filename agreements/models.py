@@ -166,6 +166,13 @@ class AgreementParty(models.Model):
         return self.name
 
 
+class SignatureMethod(models.TextChoices):
+    """How the signatory proved it was them when they signed."""
+
+    PASSWORD = "password", _("Portal password entered again")
+    SSO = "sso", _("Signed in again with their organisation's account")
+
+
 class Signature(models.Model):
     """One signatory's signature for their organisation, over the exact PDF they saw."""
 
@@ -178,6 +185,11 @@ class Signature(models.Model):
     organisation_name = models.CharField(max_length=200)
     signed_at = models.DateTimeField(auto_now_add=True)
     pdf_sha256 = models.CharField(max_length=64)
+    method = models.CharField(
+        max_length=10, choices=SignatureMethod.choices, default=SignatureMethod.PASSWORD
+    )
+    # The organisation whose sign-in vouched for the signatory (single sign-on only).
+    identity_provider_name = models.CharField(max_length=200, blank=True)
 
     history = HistoricalRecords()
 

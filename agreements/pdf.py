@@ -166,6 +166,8 @@ def _signature_rows(agreement: Agreement) -> list[dict]:
                 "capacity": signature.get_capacity_display(),
                 "name": signature.name,
                 "job_title": signature.job_title,
+                "method": signature.get_method_display(),
+                "identity_provider": signature.identity_provider_name,
                 "signed_at": timezone.localtime(signature.signed_at),
                 "pdf_sha256": signature.pdf_sha256,
             }

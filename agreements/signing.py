@@ -1,5 +1,6 @@
 """Signing: each party's signatories sign the exact draft PDF after re-entering their
-password, or decline with a reason (the proposal goes back to its authors).
+password, or, if they sign in with their organisation's account, after signing in to it again
+(organisations.sso_fresh), or decline with a reason (the proposal goes back to its authors).
 
 Every write locks the agreement row first, so signatures on one agreement are serialised:
 two final signatures arriving together see each other, and exactly one of them finds every
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from isf_portal.domain import DomainError, audit
 from notifications.models import NotificationKind
 from notifications.services import notify
+from organisations import sso, sso_fresh
 from organisations.models import SignatoryCapacity
 from organisations.permissions import memberships
 from outbox.services import outbox_enqueue
@@ -25,7 +27,7 @@ from sharing_requests.rounds.rounds import proposal_send_back
 
 from . import permissions
 from .events import agreement_locked, timeline_add
-from .models import Agreement, AgreementParty, AgreementStatus, Signature
+from .models import Agreement, AgreementParty, AgreementStatus, Signature, SignatureMethod
 from .tasks import seal
 
 
@@ -51,6 +53,22 @@ class Owed:
     @property
     def capacity_label(self) -> str:
         return str(SignatoryCapacity(self.capacity).label)
+
+
+def fresh_sign_in_purpose(agreement: Agreement, key: str) -> str:
+    """What a fresh sign-in to give one signature (an Owed.key) is bound to."""
+    return f"sign:{agreement.reference}:{key}"
+
+
+def _confirm_signatory(by, *, password: str, fresh_sign_in, purpose: str) -> tuple[str, str]:
+    """How `by` proved it was them: the method and the vouching organisation's name."""
+    identity = sso.identity_for(by)
+    if identity is not None:
+        idp = sso_fresh.verify(fresh_sign_in, user=by, purpose=purpose, identity=identity)
+        return SignatureMethod.SSO, idp.organisation.name
+    if not password or not by.check_password(password):
+        raise WrongPassword(_("The password is not right. Enter your portal password."))
+    return SignatureMethod.PASSWORD, ""
 
 
 def _signatory_memberships(user, agreement):
@@ -154,17 +172,21 @@ def signature_record(
     by,
     party: AgreementParty,
     capacity: str,
-    password: str,
     pdf_sha256: str,
     job_title: str,
+    password: str = "",
+    fresh_sign_in: sso_fresh.FreshSignIn | None = None,
 ) -> Signature:
-    """`by` signs the draft for `party` in `capacity`, confirming with their password.
+    """`by` signs the draft for `party` in `capacity`, confirming with their password, or, for
+    a single sign-on user, with a recent sign-in to their provider for this very signature.
 
-    Nothing is recorded unless the password is right, the agreement awaits this signature and
-    `pdf_sha256` is the draft's (the exact PDF the signatory was shown). The last required
+    Nothing is recorded unless that confirmation holds, the agreement awaits this signature
+    and `pdf_sha256` is the draft's (the exact PDF the signatory was shown). The last required
     signature queues the seal, exactly once."""
-    if not password or not by.check_password(password):
-        raise WrongPassword(_("The password is not right. Enter your portal password."))
+    purpose = fresh_sign_in_purpose(agreement, f"{party.pk}:{capacity}")
+    method, vouched_by = _confirm_signatory(
+        by, password=password, fresh_sign_in=fresh_sign_in, purpose=purpose
+    )
     job_title = job_title.strip()
     if not job_title:
         raise DomainError(_("Enter your job title"))
@@ -194,6 +216,8 @@ def signature_record(
             job_title=job_title[:150],
             organisation_name=party.name,
             pdf_sha256=a.draft_sha256,
+            method=method,
+            identity_provider_name=vouched_by[:200],
         )
         audit(signature, reason="isf.agreement.signed", by=by)
         try:
@@ -205,12 +229,13 @@ def signature_record(
             a,
             by=by,
             kind="signed",
-            description=_("Signed for %(party)s by %(name)s, %(job)s (%(capacity)s)")
+            description=_("Signed for %(party)s by %(name)s, %(job)s (%(capacity)s); %(method)s")
             % {
                 "party": party.name,
                 "name": by.full_name,
                 "job": signature.job_title,
                 "capacity": SignatoryCapacity(capacity).label,
+                "method": method_text(signature),
             },
         )
         if not missing_signatures(a):
@@ -225,6 +250,15 @@ def signature_record(
             )
             outbox_enqueue(task=seal, kwargs={"agreement_id": a.pk})
     return signature
+
+
+def method_text(signature: Signature) -> str:
+    """How the signatory confirmed it was them, in words (agreement page, timeline, PDF)."""
+    if signature.method == SignatureMethod.SSO:
+        return _("confirmed by signing in again with %(org)s's account") % {
+            "org": signature.identity_provider_name or signature.organisation_name
+        }
+    return _("confirmed with their portal password")
 
 
 def signature_decline(*, agreement: Agreement, by, reason: str) -> Agreement:

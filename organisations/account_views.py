@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from isf_portal.domain import DomainError
 from isf_portal.middleware import refresh
 
-from . import services, sso, two_step
+from . import services, sso, sso_logout, two_step
 from .forms import (
     AcceptInvitationForm,
     PortalPasswordResetForm,
@@ -56,7 +56,22 @@ class SignInView(auth_views.LoginView):
 
 
 class SignOutView(auth_views.LogoutView):
-    pass
+    """Sign out; someone who signed in with their organisation's account is then sent to its
+    provider to end that session too (RP-initiated logout), which brings them back to the
+    signed-out page. A page with a refresh, not a redirect: the sign-out button's form-action
+    allows only the portal, and browsers check it against redirects too."""
+
+    def post(self, request, *args, **kwargs):
+        provider_logout = sso_logout.end_session_url(request)
+        response = super().post(request, *args, **kwargs)
+        if provider_logout is None:
+            return response
+        url, organisation = provider_logout
+        return render(
+            request,
+            "accounts/signing_out.html",
+            {"end_session_url": url, "organisation": organisation},
+        )
 
 
 def signed_out(request):

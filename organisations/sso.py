@@ -11,12 +11,13 @@ from urllib.parse import urlsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter, get_adapter
-from allauth.socialaccount.models import SocialApp
+from allauth.socialaccount.models import SocialAccount, SocialApp
 from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from . import sso_fresh, sso_logout
 from .models import IdentityProvider, SignInRefusal, User
 
 PROVIDER_PREFIX = "org-"
@@ -38,6 +39,17 @@ def active_providers():
     return IdentityProvider.objects.filter(
         is_active=True, organisation__is_active=True
     ).select_related("organisation")
+
+
+def identity_for(user) -> tuple[SocialAccount, IdentityProvider] | None:
+    """The linked account and active provider `user` signs in with, if they use one."""
+    accounts = {a.provider: a for a in SocialAccount.objects.filter(user=user)}
+    if not accounts:
+        return None
+    for idp in active_providers():
+        if idp.provider_id in accounts:
+            return accounts[idp.provider_id], idp
+    return None
 
 
 def provider_origins() -> list[str]:
@@ -197,6 +209,11 @@ class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
             )
         id_token, userinfo = _claims(sociallogin)
         email = check_claims(request, idp, id_token, userinfo)
+        if sso_fresh.is_fresh_sign_in(sociallogin):
+            # Signing in again to confirm an action: nobody is signed in or linked here.
+            sso_fresh.record(request, idp, sociallogin, id_token)
+            return
+        sso_logout.remember(request, sociallogin, idp.organisation.name)
         request.session[SSO_SESSION_KEY] = {
             "organisation": idp.organisation.slug,
             "amr": list(id_token.get("amr") or []),

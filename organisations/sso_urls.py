@@ -1,17 +1,23 @@
 """The routes allauth needs for single sign-on, and nothing of allauth's own pages.
 
-The provider's callback is allauth's view; the names allauth reverses elsewhere lead to the
+The provider's callback is allauth's view (with an adapter that keeps the ID token for signing
+out: sso_logout); the names allauth reverses elsewhere lead to the
 portal's own sign-in and sign-out pages, so no allauth template is ever shown.
 """
 
-from allauth.socialaccount.providers.openid_connect import views as oidc
 from django.urls import path, reverse_lazy
 from django.views.generic import RedirectView
+
+from . import sso_logout
 
 sign_in = RedirectView.as_view(url=reverse_lazy("accounts:sign-in"))
 
 urlpatterns = [
-    path("oidc/<str:provider_id>/login/callback/", oidc.callback, name="openid_connect_callback"),
+    path(
+        "oidc/<str:provider_id>/login/callback/",
+        sso_logout.callback,
+        name="openid_connect_callback",
+    ),
     path("oidc/<str:provider_id>/login/", sign_in, name="openid_connect_login"),
     path("sign-in/", sign_in, name="account_login"),
     path("sign-up/", sign_in, name="account_signup"),

@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from isf_portal.domain import DomainError
+from organisations import sso_fresh
 from organisations.models import SignatoryCapacity
+from organisations.sso import identity_for, provider_origins
 from sharing_requests.permissions import start_organisation_list
 
 from .. import consents, lifecycle, outcomes, publication, signing, throttle
@@ -171,6 +173,9 @@ def agreement_sign(request, reference):
                 "given": agreement.signatures.filter(signer=request.user),
             },
         )
+    identity = identity_for(request.user)
+    if identity is not None:
+        return _sign_with_organisation_account(request, agreement, owed, identity[1])
     initial = {"job_title": request.user.job_title, "pdf_sha256": agreement.draft_sha256}
     form = SignForm(request.POST or None, owed=owed, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -180,18 +185,9 @@ def agreement_sign(request, reference):
                 _("You have entered a wrong password too many times. Try again in 15 minutes."),
             )
         else:
-            chosen = {o.key: o for o in owed}.get(form.cleaned_data["signature"])
             try:
-                if chosen is None:
-                    raise DomainError(_("Select the signature you are giving"))
-                signing.signature_record(
-                    agreement=agreement,
-                    by=request.user,
-                    party=chosen.party,
-                    capacity=chosen.capacity,
-                    password=form.cleaned_data["password"],
-                    pdf_sha256=form.cleaned_data["pdf_sha256"],
-                    job_title=form.cleaned_data["job_title"],
+                signed = _record_signature(
+                    request, agreement, owed, form, password=form.cleaned_data["password"]
                 )
             except signing.WrongPassword as exc:
                 throttle.hits("sign-password", request.user.pk, SIGN_PASSWORD_WINDOW_SECONDS)
@@ -199,12 +195,83 @@ def agreement_sign(request, reference):
             except DomainError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(
-                    request,
-                    _("You have signed %(ref)s for %(party)s.")
-                    % {"ref": agreement.reference, "party": chosen.party.name},
-                )
-                return redirect("agreements:detail", reference=agreement.reference)
+                return signed
+    return _sign_page(request, agreement, owed, form)
+
+
+def _sign_with_organisation_account(request, agreement, owed, idp):
+    """A single sign-on signatory: the form (without a password) first sends them to their
+    provider to sign in again; back here, the same form, now confirmed, signs."""
+    prefix = signing.fresh_sign_in_purpose(agreement, "")
+    mark = sso_fresh.peek(request, prefix=prefix) or {}
+    initial = {
+        "job_title": request.user.job_title,
+        "pdf_sha256": agreement.draft_sha256,
+        **mark.get("initial", {}),
+    }
+    form = SignForm(request.POST or None, owed=owed, initial=initial, sso=True)
+    if request.method == "GET":
+        refused = sso_fresh.take_error(request, prefix=prefix)
+        if refused:  # the provider's answer came back refused: say why, in the summary
+            form.full_clean()  # an unbound form: no errors of its own
+            form.cleaned_data = {}
+            form.add_error(None, refused)
+    elif form.is_valid():
+        key = form.cleaned_data["signature"]
+        purpose = signing.fresh_sign_in_purpose(agreement, key)
+        if mark.get("purpose") != purpose or mark.get("error"):
+            return sso_fresh.sign_in_again(
+                request,
+                idp,
+                purpose=purpose,
+                next_url=request.path,
+                # Kept for the form shown on return: they have answered it already.
+                initial={
+                    "signature": key,
+                    "job_title": form.cleaned_data["job_title"],
+                    "confirm": True,
+                },
+            )
+        try:
+            fresh = sso_fresh.take(request, purpose=purpose)
+            return _record_signature(request, agreement, owed, form, fresh_sign_in=fresh)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+    mark = sso_fresh.peek(request, prefix=prefix)
+    response = _sign_page(
+        request,
+        agreement,
+        owed,
+        form,
+        sso={"organisation": idp.organisation.name, "fresh": bool(mark and "uid" in mark)},
+    )
+    # The form is answered by a redirect to the provider: CSP form-action covers it.
+    response._csp_update = {"form-action": provider_origins()}
+    return response
+
+
+def _record_signature(request, agreement, owed, form, **confirmation):
+    chosen = {o.key: o for o in owed}.get(form.cleaned_data["signature"])
+    if chosen is None:
+        raise DomainError(_("Select the signature you are giving"))
+    signing.signature_record(
+        agreement=agreement,
+        by=request.user,
+        party=chosen.party,
+        capacity=chosen.capacity,
+        pdf_sha256=form.cleaned_data["pdf_sha256"],
+        job_title=form.cleaned_data["job_title"],
+        **confirmation,
+    )
+    messages.success(
+        request,
+        _("You have signed %(ref)s for %(party)s.")
+        % {"ref": agreement.reference, "party": chosen.party.name},
+    )
+    return redirect("agreements:detail", reference=agreement.reference)
+
+
+def _sign_page(request, agreement, owed, form, sso=None):
     return render(
         request,
         "agreements/sign.html",
@@ -212,6 +279,7 @@ def agreement_sign(request, reference):
             "agreement": agreement,
             "owed": owed,
             "form": form,
+            "sso": sso,
             "pdf_size": agreement.draft_pdf.size if agreement.draft_pdf else None,
         },
     )
