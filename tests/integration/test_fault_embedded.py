@@ -177,7 +177,9 @@ def test_worker_and_beat_killed_are_restarted_and_the_web_keeps_serving(
         )
         took = time.monotonic() - killed_at
         print(f"worker killed; e-mail sent {took:.1f} s later")
-        assert took < 20  # the restart's back-off (1 s), the worker's and the handover's start
+        # The restart's back-off (1 s), then the worker's and the handover's start: seconds,
+        # not OUTBOX_REDISPATCH_AFTER's ten minutes (room left for a busy machine).
+        assert took < 30
         assert "Outbox: 1 task(s) the stopped worker had taken handed over again." in log()
         email.refresh_from_db()
         assert email.attempts == 1
