@@ -24,6 +24,14 @@ class OutboxBackedTask(Task):
     typing = False
 
     def __call__(self, *args, outbox_id=None, **kwargs):
+        if (
+            outbox_id is not None
+            and OutboxTask.objects.filter(pk=outbox_id, status=OutboxTask.Status.DONE).exists()
+        ):
+            # A second message for work already done (handed over again while the first still
+            # waited in the queue, or ran late): done work is never redone.
+            logger.info("Outbox task %s is done already: %s not run again", outbox_id, self.name)
+            return None
         if outbox_id is not None and not self.request.called_directly:
             # Kept on the worker's request, which Celery copies into the run's own (whose
             # kwargs lack it): a retry hands it on (retry below), so the retry's success marks

@@ -12,7 +12,7 @@ tries; the admin lists dead rows and can retry them. Done rows are purged after
 import logging
 import threading
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -141,6 +141,34 @@ def outbox_dispatch(*, outbox_id: int) -> bool:
     if not eager:
         batch.success()
     return True
+
+
+def outbox_redispatch_claimed(*, before: datetime, limit: int = 500) -> int:
+    """Hand over again, now, the work a worker that has stopped had taken: the pending rows
+    handed to the broker before `before` (when that worker stopped). Return how many the
+    broker took; each goes once (its handover moves dispatched_at past `before`, so a second
+    call finds it no more). Done, dead and never-handed-over rows are left alone.
+
+    Only for a caller that knows no live worker holds work handed over before `before`:
+    `make run`'s runner (scripts/run_embedded.py), whose one worker has died, calls it as it
+    starts the next. With several workers (production) a row handed over before one died may
+    be another's, so there the periodic redispatch waits OUTBOX_REDISPATCH_AFTER instead. A
+    row still waiting in the queue goes twice; the second run finds it done and does nothing
+    (OutboxBackedTask)."""
+    claimed = list(
+        OutboxTask.objects.filter(status=Status.PENDING, dispatched_at__lt=before)
+        .order_by("dispatched_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    handed = outbox_dispatch_many(outbox_ids=claimed) if claimed else 0
+    logger.warning(
+        "Outbox: %d of %d task(s) a stopped worker had taken (handed over before %s) handed "
+        "over again",
+        handed,
+        len(claimed),
+        before.isoformat(),
+    )
+    return handed
 
 
 def _give_up(row: OutboxTask, *, attempts: int, error: str) -> None:

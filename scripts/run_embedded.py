@@ -4,8 +4,10 @@ SQLite and kombu's filesystem transport: no server to install. Ctrl-C stops all 
 
 If the worker or beat dies, it is started again after a back-off (1 s, doubling to 30 s while
 it keeps dying; back to 1 s once it has run for a minute), with a line saying so, and the web
-server keeps serving. Work the worker was doing is handed over again by the outbox's
-redispatch (OUTBOX_REDISPATCH_AFTER). If the web server dies, the rest are stopped.
+server keeps serving. As the worker starts again, the outbox work the dead one had taken is
+handed over again at once (`manage.py outbox_redispatch_claimed`: safe here, where there is
+only ever one worker), not after OUTBOX_REDISPATCH_AFTER. If the web server dies, the rest are
+stopped.
 """
 
 import os
@@ -14,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +73,10 @@ BACKOFF_FIRST = 1.0
 BACKOFF_MAX = 30.0
 STABLE_AFTER = 60.0
 
+# Run as the worker starts again: hands over the outbox work handed to the broker before the
+# dead worker stopped (its time appended as --before=...).
+HAND_OVER = [PY, "manage.py", "outbox_redispatch_claimed"]
+
 
 class Child:
     """One of the processes: started, watched, and (worker and beat) started again."""
@@ -78,6 +85,7 @@ class Child:
         self.name, self.command, self.env = name, command, env
         self.failures = 0  # deaths in a row, each within STABLE_AFTER of its start
         self.restart_at: float | None = None
+        self.stopped_at: datetime | None = None  # wall-clock time its last death was seen
         self.start()
 
     def start(self) -> None:
@@ -91,18 +99,32 @@ class Child:
         delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2**self.failures)
         self.failures += 1
         self.restart_at = now + delay
+        self.stopped_at = datetime.now(UTC)
         return delay
+
+    def hand_over_claimed(self) -> subprocess.Popen | None:
+        """The worker started again: hand over the work the dead one had taken, at once."""
+        if self.name != "worker" or self.stopped_at is None:
+            return None
+        before, self.stopped_at = self.stopped_at, None
+        return subprocess.Popen(
+            [*HAND_OVER, f"--before={before.isoformat()}"], cwd=ROOT, env=self.env
+        )
 
 
 def supervise(children: dict[str, Child], should_stop, *, tick: float = 0.2) -> int:
     """Watch the children until `should_stop()` or the web server stops (its exit code)."""
+    handing_over: list[subprocess.Popen] = []  # run beside the rest; reaped when done
     while not should_stop():
         now = time.monotonic()
+        handing_over = [helper for helper in handing_over if helper.poll() is None]
         for name, child in children.items():
             if child.restart_at is not None:
                 if now >= child.restart_at:
                     child.start()
                     print(f"{name} restarted (pid {child.process.pid})", flush=True)
+                    if helper := child.hand_over_claimed():
+                        handing_over.append(helper)
                 continue
             code = child.process.poll()
             if code is None:
