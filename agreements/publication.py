@@ -38,6 +38,7 @@ from .models import (
     ConsentStatus,
 )
 from .notices import tell_update
+from .register import SUMMARY_FIELDS
 from .search import agreements_matching
 
 
@@ -137,20 +138,7 @@ def public_entries(q: str = "") -> QuerySet[Agreement]:
     queryset = (
         published_agreements()
         .select_related("version")
-        .only(
-            "id",
-            "reference",
-            "title",
-            "status",
-            "is_external",
-            "has_special_category",
-            "has_criminal_offence",
-            "start_date",
-            "end_date",
-            "review_date",
-            "published_at",
-            "version__snapshot",
-        )
+        .only("id", *SUMMARY_FIELDS, "published_at", "version__snapshot")
         .prefetch_related(
             Prefetch(
                 "parties",

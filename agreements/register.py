@@ -22,6 +22,21 @@ from .models import Agreement, AgreementParty, AgreementStatus
 from .search import agreements_matching
 
 ANY_STATUS = "any"
+
+# What a register entry tells about an agreement, in the register (its page, CSV and the
+# API's register) and on the public register: each reads these columns and no others of
+# the agreement's, and the API's entry carries these fields.
+SUMMARY_FIELDS = (
+    "reference",
+    "title",
+    "status",
+    "is_external",
+    "has_special_category",
+    "has_criminal_offence",
+    "start_date",
+    "end_date",
+    "review_date",
+)
 DEFAULT_STATUS = AgreementStatus.ACTIVE
 
 
@@ -103,18 +118,7 @@ def register_entries(
     Every condition on parties is a subquery rather than a join, so an agreement with many
     parties appears once and the query needs no DISTINCT."""
     queryset = (Agreement.objects.all() if queryset is None else queryset).only(
-        "id",
-        "reference",
-        "title",
-        "status",
-        "is_external",
-        "has_special_category",
-        "has_criminal_offence",
-        "start_date",
-        "end_date",
-        "review_date",
-        "terminates_on",
-        "created_at",
+        "id", *SUMMARY_FIELDS, "terminates_on", "created_at"
     )
     if filters.status != ANY_STATUS:
         queryset = queryset.filter(status=filters.status)

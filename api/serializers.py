@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agreements.models import Agreement, AgreementParty
+from agreements.register import SUMMARY_FIELDS
 from organisations.models import Organisation
 from sharing_requests.models import (
     OrganisationDecision,
@@ -190,19 +191,7 @@ class RegisterEntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Agreement
-        fields = [
-            "reference",
-            "title",
-            "status",
-            "is_external",
-            "has_special_category",
-            "has_criminal_offence",
-            "start_date",
-            "end_date",
-            "review_date",
-            "parties",
-            "url",
-        ]
+        fields = [*SUMMARY_FIELDS, "parties", "url"]
 
     def get_parties(self, agreement) -> list[str]:
         return [party.name for party in agreement.parties.all()]

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from isf_portal.domain import DomainError, audit
+from isf_portal.domain import DomainError, audit, service_account_address
 from organisations.models import User
 from organisations.services import membership_grant
 
@@ -106,7 +106,9 @@ def service_token_create(
         raise DomainError(_("A service account may be a member or a governance officer only"))
     with transaction.atomic():
         account = User.objects.create_user(
-            email=f"service-{secrets.token_hex(6)}@{organisation.slug}.service.invalid",
+            email=service_account_address(
+                organisation_slug=organisation.slug, key=secrets.token_hex(6)
+            ),
             full_name=f"{name.strip()} (service account of {organisation.short_name})",
         )
         membership_grant(user=account, organisation=organisation, roles=list(roles), by=by)

@@ -1,6 +1,8 @@
 """Who sees insight: steering group members and portal administrators see the whole
 region; each organisation's governance officers see the proposals their organisation takes
-part in. Everyone else gets 404 (the page's existence is no secret, but its figures are)."""
+part in. Everyone else gets 404 (the page's existence is no secret, but its figures are).
+Memberships of inactive organisations count for nothing here, as in the navigation (which
+lists active organisations only) and the rest of the portal's governance actions."""
 
 from enum import StrEnum
 
@@ -17,7 +19,9 @@ class Action(StrEnum):
 
 POLICY: dict[Action, Rule] = {
     Action.VIEW_REGION: Rule(steering=True, staff=True),
-    Action.VIEW_ORGANISATION: Rule(roles=roles(Role.GOVERNANCE_OFFICER), scope="organisation"),
+    Action.VIEW_ORGANISATION: Rule(
+        roles=roles(Role.GOVERNANCE_OFFICER), scope="organisation", active_only=True
+    ),
 }
 
 

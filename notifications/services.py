@@ -7,23 +7,20 @@ never loses it (outbox/services.py).
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from isf_portal.domain import is_service_account_address
 from outbox.services import outbox_enqueue
 
 from . import tasks
 from .models import Email, Notification
 
-# The reserved top-level domain no mail is ever delivered to (RFC 2606). The portal gives such
-# addresses to accounts no person reads: the API's service accounts
-# (`service-…@<organisation>.service.invalid`, api/tokens.py), which hold roles and so are
-# among the people an event tells.
-UNDELIVERABLE_DOMAIN = ".invalid"
-
 
 def deliverable(address: str | None) -> bool:
-    """Whether mail to `address` can reach anyone (never a service account's)."""
+    """Whether mail to `address` can reach anyone: never a service account's, whose
+    undeliverable addresses (isf_portal.domain.SERVICE_ACCOUNT_DOMAIN) nobody reads, though
+    they hold roles and so are among the people an event tells."""
     if not address:
         return False
-    return not address.strip().rstrip(".").lower().endswith(UNDELIVERABLE_DOMAIN)
+    return not is_service_account_address(address)
 
 
 def email_send(

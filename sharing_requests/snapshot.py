@@ -86,7 +86,12 @@ def build(p) -> dict:
             "text": vision.text,
         },
         "outcomes": [
-            {"description": o.description, "measure": o.measure, "target": o.target}
+            {
+                "description": o.description,
+                "measure": o.measure,
+                "baseline": o.baseline,
+                "target": o.target,
+            }
             for o in p.outcomes.all()
         ],
         "data_items": [
@@ -137,6 +142,7 @@ def list_items(snap: dict) -> dict[str, dict[str, str]]:
             (
                 o["description"],
                 f"{o['description']}: {o['measure']}"
+                + (f" (baseline {o['baseline']})" if o.get("baseline") else "")
                 + (f" (target {o['target']})" if o.get("target") else ""),
             )
             for o in snap.get("outcomes", [])

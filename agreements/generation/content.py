@@ -125,8 +125,11 @@ def build_content(
             clauses.block("joint-controllers"),
         )
 
-    # Purpose and the vision statement.
+    # Purpose and the vision statement, with what each measurable outcome is expected to move
+    # from (its baseline) and to (its target). Versions frozen before outcomes had baselines
+    # carry no "baseline" key: their table reads as it always did.
     outcomes = snapshot.get("outcomes", [])
+    baselines = any("baseline" in o for o in outcomes)
     section(
         "purpose",
         _("Purpose and vision"),
@@ -137,11 +140,17 @@ def build_content(
         {
             "kind": "table",
             "caption": _("Measurable outcomes"),
-            "head": [_("Outcome"), _("How it is measured"), _("Target")],
+            "head": [
+                _("Outcome"),
+                _("How it is measured"),
+                *([_("Baseline")] if baselines else []),
+                _("Target"),
+            ],
             "rows": [
                 [
                     plain_text(o.get("description")),
                     plain_text(o.get("measure")),
+                    *([plain_text(o.get("baseline"))] if baselines else []),
                     plain_text(o.get("target")),
                 ]
                 for o in outcomes

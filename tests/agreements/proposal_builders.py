@@ -19,11 +19,13 @@ def build_proposal(
     text: dict | None = None,
     items: int = 1,
     item_name: str = "Name and address",
+    outcomes: list[dict] | None = None,
 ) -> Proposal:
     """A draft with every section answered, through the shared builder. `text` overrides
     free-text answers (e.g. to put markup in them): plain questions by field name, and
     `contact_name`, `necessity` and `legal_power`. From the second data item on, the data
-    includes special category health data."""
+    includes special category health data. `outcomes` replaces the example's measurable
+    outcome."""
     text = text or {}
     p = services.proposal_create(lead_organisation=lead, title=title, by=author)
     declared = {q.name for q in questions()}
@@ -31,6 +33,7 @@ def build_proposal(
         proposal=p,
         by=author,
         answers={k: v for k, v in text.items() if k in declared},
+        outcomes=outcomes,
         partners=[
             {
                 "organisation": organisation,

@@ -8,9 +8,12 @@ import pytest
 from django.urls import reverse
 
 from agreements import lifecycle, outcomes
+from agreements.generation.clauses import ClauseBook
+from agreements.generation.content import build_content
 from agreements.models import OutcomeJudgement, OutcomeUpdate, ReviewOutcome
 from isf_portal.domain import DomainError
 from sharing_requests import services as proposal_services
+from sharing_requests import snapshot
 from sharing_requests.choices import ProposalStatus
 from sharing_requests.models import MeasurableOutcome, Proposal
 from tests.agreements.register_builders import make_agreement
@@ -200,3 +203,44 @@ def test_outsiders_get_404_and_read_only_members_403(agreement, outsider, readon
     assert client_for(readonly_a).get(url).status_code == 403
     assert client_for(readonly_a).post(url, {}).status_code == 403
     assert not OutcomeUpdate.objects.exists()
+
+
+def _outcomes_table(snap):
+    content = build_content(
+        snapshot=snap,
+        reference="DSA-TEST",
+        title="Falls prevention referrals",
+        agreement_version=1,
+        proposal_version=1,
+        capacities={},
+        clauses=ClauseBook(),
+    )
+    purpose = next(s for s in content["sections"] if s["key"] == "purpose")
+    return next(b for b in purpose["blocks"] if b.get("caption") == "Measurable outcomes")
+
+
+def test_the_frozen_version_and_the_agreement_carry_each_outcomes_baseline_and_target(
+    proposal, falls, visits
+):
+    snap = snapshot.build(proposal)
+    assert snap["outcomes"][0]["baseline"] == "120 falls a year"
+    assert snap["outcomes"][0]["target"] == "96 a year"
+    lines = snapshot.list_items(snap)["Measurable outcomes"]
+    assert lines["Fewer falls"] == (
+        "Fewer falls: Falls a year (baseline 120 falls a year) (target 96 a year)"
+    )
+    table = _outcomes_table(snap)
+    assert table["head"] == ["Outcome", "How it is measured", "Baseline", "Target"]
+    assert table["rows"] == [
+        ["Fewer falls", "Falls a year", "120 falls a year", "96 a year"],
+        ["More home visits", "Visits a month", "", ""],
+    ]
+    # A version frozen before outcomes had baselines reads as it did then.
+    for outcome in snap["outcomes"]:
+        del outcome["baseline"]
+    assert snapshot.list_items(snap)["Measurable outcomes"]["Fewer falls"] == (
+        "Fewer falls: Falls a year (target 96 a year)"
+    )
+    table = _outcomes_table(snap)
+    assert table["head"] == ["Outcome", "How it is measured", "Target"]
+    assert table["rows"][0] == ["Fewer falls", "Falls a year", "96 a year"]

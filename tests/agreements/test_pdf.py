@@ -36,6 +36,13 @@ SECTION_TITLES = [
     "If a party does not comply",
     "Signatories",
 ]
+# The vision's measurable outcome, its baseline and target typed with markup.
+OUTCOME = {
+    "description": "Fewer <b>falls</b>",
+    "measure": "Falls a year",
+    "baseline": "120 <i>falls</i>",
+    "target": "96 & fewer",
+}
 MARKUP = '<b>bold</b> <img src="http://127.0.0.1:9/x.png"> & <script>alert(1)</script>'
 
 
@@ -71,6 +78,7 @@ def _render(org_a, org_b, member_a, approver_a, approver_b):
             "data_subjects": "Adults <u>at home</u>",
             "retention": "Two years </td></tr></table><h1>Injected</h1>",
         },
+        outcomes=[OUTCOME],
     )
     version = approve(
         proposal, author=member_a, approvers={org_a.pk: approver_a, org_b.pk: approver_b}
@@ -114,6 +122,16 @@ def test_markup_in_proposal_fields_is_shown_as_text(rendered):
     assert "<i>Name</i> and address" in text
     assert "Adults <u>at home</u>" in text
     assert "</td></tr></table><h1>Injected</h1>" in text
+
+
+def test_the_purpose_shows_each_outcome_with_its_baseline_and_target(rendered):
+    _reference, _pdf, _reader, pages = rendered
+    text = " ".join(pages)
+    # The section itself, after its line in the contents.
+    purpose = text[text.rindex("2. Purpose and vision") : text.rindex("3. Data subjects")]
+    assert "Measurable outcomes" in purpose
+    assert "Outcome How it is measured Baseline Target" in purpose
+    assert "Fewer <b>falls</b> Falls a year 120 <i>falls</i> 96 & fewer" in purpose
 
 
 def test_the_pdf_is_a4_tagged_pdf_ua_with_the_shipped_font(rendered):

@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from agreements import permissions, register
 from agreements.models import AgreementStatus
+from agreements.publication import public_entries
 from agreements.register import Category, RegisterFilters
+from api.serializers import RegisterEntrySerializer
 from isf_portal import spreadsheet
 from tests.agreements.register_builders import make_agreement
 from tests.factories import OrganisationFactory
@@ -280,3 +282,20 @@ def test_seed_demo_shows_agreements_in_every_state_and_runs_twice_safely():
     call_command("seed_demo", stdout=out)
     assert "0 new agreements" in out.getvalue()
     assert (Agreement.objects.count(), AgreementEvent.objects.count()) == counts
+
+
+def test_one_list_of_summary_fields_for_the_register_the_public_register_and_the_api(
+    agreements, django_assert_num_queries
+):
+    """register.SUMMARY_FIELDS is what every register entry carries: each query loads them
+    (reading them asks nothing more of the database) and the API's entry shows them."""
+    agreements["falls"].published_at = timezone.now()
+    agreements["falls"].save(update_fields=["published_at"])
+    for query in (register.register_entries(filters=RegisterFilters()), public_entries()):
+        entries = list(query)
+        assert entries
+        with django_assert_num_queries(0):
+            for entry in entries:
+                [getattr(entry, name) for name in register.SUMMARY_FIELDS]
+    fields = RegisterEntrySerializer.Meta.fields
+    assert fields == [*register.SUMMARY_FIELDS, "parties", "url"]

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from organisations.models import Role
+from organisations.models import Organisation, Role
 from tests.factories import OrganisationFactory, member_of
 
 from .builders import close, decide, in_review
@@ -131,6 +131,23 @@ def test_markup_in_an_organisation_name_is_escaped_in_the_chart(
 def test_the_menu_links_insight_for_those_who_may_see_it(client_for, governance_b, member_a):
     assert 'href="/insight/"' in client_for(governance_b).get(reverse("home")).content.decode()
     assert 'href="/insight/"' not in client_for(member_a).get(reverse("home")).content.decode()
+
+
+def test_a_governance_officer_of_an_inactive_organisation_gets_404(client_for, governance_b, org_b):
+    Organisation.objects.filter(pk=org_b.pk).update(is_active=False)  # not audited: test setup
+    assert 'href="/insight/"' not in client_for(governance_b).get(reverse("home")).content.decode()
+    assert client_for(governance_b).get(PAGE).status_code == 404
+    csv_url = reverse("insight:figure-csv", args=["stages"])
+    assert client_for(governance_b).get(csv_url).status_code == 404
+
+
+def test_an_inactive_organisation_is_not_among_the_choices(client_for, org_a, org_b):
+    both = member_of(org_a, Role.GOVERNANCE_OFFICER, email="two@example.org", full_name="Two Hats")
+    member_of(org_b, Role.GOVERNANCE_OFFICER, user=both)
+    Organisation.objects.filter(pk=org_b.pk).update(is_active=False)  # not audited: test setup
+    response = client_for(both).get(PAGE + f"?organisation={org_b.pk}")
+    assert response.status_code == 200
+    assert response.context["scope"].organisation == org_a
 
 
 def test_a_governance_officer_of_two_organisations_chooses_between_them(client_for, org_a, org_b):

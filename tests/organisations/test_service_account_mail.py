@@ -10,6 +10,7 @@ from django.db.models import Q
 from agreements import lifecycle
 from api.models import TokenScope
 from api.tokens import service_token_create
+from isf_portal.domain import SERVICE_ACCOUNT_DOMAIN
 from notifications.models import Email, Notification
 from notifications.services import deliverable, email_send
 from organisations.models import Role
@@ -39,7 +40,7 @@ def mail_to(address):
 def test_an_event_telling_the_organisations_officers_sends_the_service_account_nothing(
     service_account, governance_b, org_a, org_b, governance_a
 ):
-    assert service_account.email.endswith(".service.invalid")
+    assert service_account.email.endswith(f"@{org_b.slug}.{SERVICE_ACCOUNT_DOMAIN}")
     org_b.ig_mailbox = "ig@bpnt.example"
     org_b.save(update_fields=["ig_mailbox"])
     agreement = make_agreement(org_a, org_b, start=D(2025, 6, 1), review=D(2099, 1, 1))
@@ -82,3 +83,22 @@ def test_an_undeliverable_address_with_nobody_copied_queues_nothing():
 )
 def test_deliverable(address, expected):
     assert deliverable(address) is expected
+
+
+def test_the_address_a_service_account_gets_is_the_one_mail_leaves_out(
+    service_account, org_b, admin_b, monkeypatch
+):
+    # One rule in isf_portal.domain: change the domain there and both sides follow it.
+    assert not deliverable(service_account.email)
+    monkeypatch.setattr("isf_portal.domain.SERVICE_ACCOUNT_DOMAIN", "robots.invalid")
+    robot, _secret = service_token_create(
+        organisation=org_b,
+        name="Another system",
+        roles=[Role.MEMBER],
+        days=30,
+        scope=TokenScope.READ,
+        by=admin_b,
+    )
+    assert robot.user.email.endswith(f"@{org_b.slug}.robots.invalid")
+    assert not deliverable(robot.user.email)
+    assert deliverable(service_account.email)  # the old domain is nobody's now
