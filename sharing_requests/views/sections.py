@@ -3,7 +3,8 @@ sections' other pages: repeating lists (items), parties and lawful bases (partie
 (dpia)."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import prefetch_related_objects
+from django.db.models import Count, OuterRef, Subquery, prefetch_related_objects
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -15,7 +16,7 @@ from ..answers import PARTICIPANTS, answers_context, change_requests
 from ..choices import ProposalStatus, Section, SectionStatus
 from ..completeness import section_problems
 from ..forms import CompletionForm, page_form
-from ..models import RoundOutcome
+from ..models import Endorsement, Proposal, RoundOutcome, VisionComment
 from ..questions import PAGES
 from .common import (
     editing_proposal,
@@ -72,12 +73,28 @@ def proposal_detail(request, reference):
                 {d.pk: d for found in requests_by_section.values() for d in found}.values()
             ),
             **answers,
+            **_feedback_counts(proposal),
             markable_actions={
                 a.pk
                 for a in answers["actions"]
                 if permissions.may_mark_action(request, a, proposal)
             },
         ),
+    )
+
+
+def _feedback_counts(proposal) -> dict:
+    """How many comments and endorsements the vision statement has (the page links to them),
+    counted in one query rather than read."""
+
+    def count(model):
+        rows = model.objects.filter(proposal=OuterRef("pk")).order_by().values("proposal")
+        return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
+
+    return (
+        Proposal.objects.filter(pk=proposal.pk)
+        .values(comment_count=count(VisionComment), endorsement_count=count(Endorsement))
+        .get()
     )
 
 
