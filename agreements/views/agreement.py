@@ -26,7 +26,7 @@ from sharing_requests.permissions import start_organisation_list
 from .. import consents, lifecycle, outcomes, publication, signing, throttle
 from ..events import agreement_chain
 from ..forms import DeclineForm, SignForm, VerifyForm
-from ..models import AgreementDownload, AgreementStatus
+from ..models import Agreement, AgreementDownload, AgreementStatus
 from ..permissions import Action, agreement_for, may
 from ..verification import verify_pdf
 
@@ -49,10 +49,14 @@ def _chain_for(request, agreement):
 def _page_context(request, agreement) -> dict:
     # Read once: the permission checks below find the parties here too (the lead among
     # them); of the proposal it was generated from the page shows only the reference.
+    # The agreements it replaces and that replace it are links: their reference and status.
+    linked = Agreement.objects.only("reference", "status", "terminates_on", "previous_id")
     prefetch_related_objects(
         [agreement],
         "parties",
         Prefetch("proposal", queryset=Proposal.objects.only("reference")),
+        Prefetch("previous", queryset=linked),
+        Prefetch("variations", queryset=linked),
     )
     parties = list(agreement.parties.all())
     # Each row names its party from `parties`: the signature's own party is not read again.
@@ -83,7 +87,7 @@ def _page_context(request, agreement) -> dict:
         "preparing": agreement.status == AgreementStatus.GENERATING,
         "sealing": agreement.status == AgreementStatus.SEALING,
         "poll_seconds": POLL_SECONDS,
-        "previous": agreement.previous if agreement.previous_id else None,
+        "previous": agreement.previous,
         "variations": list(agreement.variations.all()),
         "outcomes": outcome_rows,
         "outcome_history": any(o.updates.all() for o in outcome_rows),
