@@ -16,7 +16,7 @@ from ..answers import PARTICIPANTS, answers_context, change_requests
 from ..choices import ProposalStatus, Section, SectionStatus
 from ..completeness import section_problems
 from ..forms import CompletionForm, page_form
-from ..models import Endorsement, Proposal, RoundOutcome, VisionComment
+from ..models import Endorsement, RoundOutcome, VisionComment, VisionStatement
 from ..questions import PAGES
 from .common import (
     editing_proposal,
@@ -49,6 +49,7 @@ def proposal_detail(request, reference):
         task["change_requests"] = requests_by_section.get(task["section"], [])
     # The page names the round and its outcome only: no decisions are read.
     current_round = proposal.rounds.only("proposal_id", "number", "outcome", "closed_at").first()
+    feedback = _vision_with_feedback(proposal)
     answers = answers_context(proposal=proposal)
     return render(
         request,
@@ -73,7 +74,7 @@ def proposal_detail(request, reference):
                 {d.pk: d for found in requests_by_section.values() for d in found}.values()
             ),
             **answers,
-            **_feedback_counts(proposal),
+            **feedback,
             markable_actions={
                 a.pk
                 for a in answers["actions"]
@@ -83,19 +84,23 @@ def proposal_detail(request, reference):
     )
 
 
-def _feedback_counts(proposal) -> dict:
-    """How many comments and endorsements the vision statement has (the page links to them),
-    counted in one query rather than read."""
+def _vision_with_feedback(proposal) -> dict:
+    """The vision statement with how many comments and endorsements it has (the page links to
+    them), in one query; kept on the proposal, where the answers summary reads it."""
 
     def count(model):
-        rows = model.objects.filter(proposal=OuterRef("pk")).order_by().values("proposal")
+        rows = model.objects.filter(proposal=OuterRef("proposal_id")).order_by().values("proposal")
         return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
 
-    return (
-        Proposal.objects.filter(pk=proposal.pk)
-        .values(comment_count=count(VisionComment), endorsement_count=count(Endorsement))
-        .get()
+    vision = (
+        VisionStatement.objects.filter(proposal=proposal)
+        .annotate(comment_count=count(VisionComment), endorsement_count=count(Endorsement))
+        .first()
     )
+    if vision is None:
+        return {"comment_count": 0, "endorsement_count": 0}
+    proposal.vision = vision  # the reverse one-to-one's cache: not read again
+    return {"comment_count": vision.comment_count, "endorsement_count": vision.endorsement_count}
 
 
 def _sent_back_after_approval(proposal, current_round):
