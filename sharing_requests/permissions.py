@@ -106,8 +106,10 @@ def may(request_or_user, action: Action, proposal: Proposal | None = None) -> bo
 
 
 def may_download_dpia(request_or_user, proposal: Proposal) -> bool:
-    return may(request_or_user, Action.DPIA, proposal) or may(
-        request_or_user, Action.EDIT, proposal
+    # EDIT first: its grants were read with the proposal (VIEW's), so the lead's members are
+    # answered without the steering-seat and membership reads DPIA's rule may need.
+    return may(request_or_user, Action.EDIT, proposal) or may(
+        request_or_user, Action.DPIA, proposal
     )
 
 
