@@ -65,9 +65,10 @@ def proposal_detail(request, reference):
             sent_back=_sent_back_after_approval(proposal, current_round),
             # The agreements made from it (a reverse relation: no import of the layer above).
             agreements=list(
-                proposal.agreements.only("reference", "title", "status", "proposal_id").order_by(
-                    "-created_at", "-pk"
-                )
+                # terminates_on too: an active one's status label says when it ends.
+                proposal.agreements.only(
+                    "reference", "title", "status", "terminates_on", "proposal_id"
+                ).order_by("-created_at", "-pk")
             ),
             start_organisations=permissions.start_organisation_list(request),
             change_request_list=list(
