@@ -83,6 +83,8 @@ def _party_ids(agreement: Agreement) -> list[int]:
 
 
 def _lead_ids(agreement: Agreement) -> list[int]:
+    if "parties" in getattr(agreement, "_prefetched_objects_cache", {}):
+        return [party.organisation_id for party in agreement.parties.all() if party.is_lead]
     return list(agreement.parties.filter(is_lead=True).values_list("organisation_id", flat=True))
 
 

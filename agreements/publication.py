@@ -112,17 +112,21 @@ def agreement_unpublish(*, agreement: Agreement, by, reason: str) -> Agreement:
     return a
 
 
-def publication_for_page(agreement: Agreement, user) -> dict:
+def publication_for_page(agreement: Agreement, request_or_user, *, pending=None) -> dict:
     """What the agreement's page says about the public register, for its parties (nothing
-    once it is no longer active)."""
+    once it is no longer active). `pending`: its pending consent requests, when the page has
+    read them already (consents.pending_for_page)."""
     if agreement.status != AgreementStatus.ACTIVE:
         return {}
-    waiting = next((c for c in consents.pending(agreement) if c.kind == ConsentKind.PUBLISH), None)
+    if pending is None:
+        pending = consents.pending(agreement)
+    waiting = next((c for c in pending if c.kind == ConsentKind.PUBLISH), None)
     return {
         "published_at": agreement.published_at,
         "waiting": waiting,
-        "may_propose": not publication_problem(agreement) and may_propose(user, agreement),
-        "may_unpublish": bool(agreement.published_at) and may_propose(user, agreement),
+        "may_propose": not publication_problem(agreement)
+        and may_propose(request_or_user, agreement),
+        "may_unpublish": bool(agreement.published_at) and may_propose(request_or_user, agreement),
     }
 
 

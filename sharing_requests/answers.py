@@ -78,6 +78,13 @@ def answers_context(*, proposal) -> dict:
             for key, label, _hint, _d in DPIA_INDICATORS
             if key in (proposal.dpia_indicators or [])
         ],
+    }
+
+
+def vision_feedback(*, proposal) -> dict:
+    """The comments on and endorsements of the vision statement, for the pages that list
+    them (the task list counts them: sections.proposal_detail)."""
+    return {
         "comments": list(proposal.comments.select_related("author", "organisation")),
         "endorsements": list(proposal.endorsements.select_related("user", "organisation")),
     }

@@ -100,12 +100,16 @@ def may(request_or_user, action: Action, proposal: Proposal | None = None) -> bo
     rule = POLICY[action]
     if rule.grant and proposal is not None:
         return _granted(request_or_user, rule.grant, proposal)
-    return by_rule(request_or_user, rule, _scope_ids(rule, proposal))
+    # A rule without roles (the steering group's) allows nobody for a role at the parties:
+    # they are not read.
+    return by_rule(request_or_user, rule, _scope_ids(rule, proposal) if rule.roles else [])
 
 
 def may_download_dpia(request_or_user, proposal: Proposal) -> bool:
-    return may(request_or_user, Action.DPIA, proposal) or may(
-        request_or_user, Action.EDIT, proposal
+    # EDIT first: its grants were read with the proposal (VIEW's), so the lead's members are
+    # answered without the steering-seat and membership reads DPIA's rule may need.
+    return may(request_or_user, Action.EDIT, proposal) or may(
+        request_or_user, Action.DPIA, proposal
     )
 
 

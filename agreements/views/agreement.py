@@ -11,7 +11,7 @@ the worker's job, and every PDF served is an attachment.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -22,12 +22,13 @@ from isf_portal.domain import DomainError
 from organisations import sso_fresh
 from organisations.models import SignatoryCapacity
 from organisations.sso import identity_for, provider_origins
+from sharing_requests.models import Proposal
 from sharing_requests.permissions import start_organisation_list
 
 from .. import consents, lifecycle, outcomes, publication, signing, throttle
 from ..events import agreement_chain
 from ..forms import DeclineForm, SignForm, VerifyForm
-from ..models import AgreementDownload, AgreementStatus
+from ..models import Agreement, AgreementDownload, AgreementStatus
 from ..permissions import Action, agreement_for, may
 from ..verification import verify_pdf
 
@@ -48,10 +49,20 @@ def _chain_for(request, agreement):
 
 
 def _page_context(request, agreement) -> dict:
-    # Read once: the permission checks below find the parties here too.
-    prefetch_related_objects([agreement], "parties")
+    # Read once: the permission checks below find the parties here too (the lead among
+    # them); of the proposal it was generated from the page shows only the reference.
+    # The agreements it replaces and that replace it are links: their reference and status.
+    linked = Agreement.objects.only("reference", "status", "terminates_on", "previous_id")
+    prefetch_related_objects(
+        [agreement],
+        "parties",
+        Prefetch("proposal", queryset=Proposal.objects.only("reference")),
+        Prefetch("previous", queryset=linked),
+        Prefetch("variations", queryset=linked),
+    )
     parties = list(agreement.parties.all())
-    signatures = list(agreement.signatures.select_related("party").order_by("signed_at"))
+    # Each row names its party from `parties`: the signature's own party is not read again.
+    signatures = list(agreement.signatures.order_by("signed_at"))
     signed = {(s.party_id, s.capacity): s for s in signatures}
     signature_rows = [
         {
@@ -64,6 +75,7 @@ def _page_context(request, agreement) -> dict:
         for capacity in party.required_signatures
     ]
     outcome_rows = outcomes.outcomes_of(agreement)
+    pending = consents.pending_for_page(agreement, request.user)
     return {
         "agreement": agreement,
         "content": agreement.content or {},
@@ -77,12 +89,13 @@ def _page_context(request, agreement) -> dict:
         "preparing": agreement.status == AgreementStatus.GENERATING,
         "sealing": agreement.status == AgreementStatus.SEALING,
         "poll_seconds": POLL_SECONDS,
-        "previous": agreement.previous if agreement.previous_id else None,
+        "previous": agreement.previous,
         "variations": list(agreement.variations.all()),
         "outcomes": outcome_rows,
         "outcome_history": any(o.updates.all() for o in outcome_rows),
-        "pending": consents.pending_for_page(agreement, request.user),
-        "publication": publication.publication_for_page(agreement, request.user),
+        "pending": pending,
+        # The request, not its user: the permission checks keep the memberships on it.
+        "publication": publication.publication_for_page(agreement, request, pending=pending),
     }
 
 

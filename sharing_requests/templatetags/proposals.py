@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.html import format_html
 
+from isf_portal.templatetags.choices import display
+
 from .. import permissions
 from ..choices import STATUS_TAG_CLASSES, ProposalStatus, Section
 from ..questions import Part, entries
@@ -51,10 +53,11 @@ def section_labels(keys) -> str:
 
 
 @register.simple_tag
-def answer_rows(proposal, page: str, **parts) -> list[dict]:
+def answer_rows(proposal, page: str, editable=True, **parts) -> list[dict]:
     """The answers of one page's declared questions (questions.py) as rows of the answers
     summary: {key, value, url}. `parts` gives the values of the page's other rows, e.g.
-    vision=the vision statement's text."""
+    vision=the vision statement's text. A summary that is not `editable` links nowhere: its
+    rows have no url (reversing one for each row would cost more than the row)."""
     rows = []
     for entry in entries(page):
         if entry.summary is None:
@@ -66,13 +69,15 @@ def answer_rows(proposal, page: str, **parts) -> list[dict]:
             if isinstance(value, datetime.date):
                 value = formats.date_format(value, "j F Y")
             elif proposal._meta.get_field(entry.name).choices:
-                value = getattr(proposal, f"get_{entry.name}_display")()
+                value = display(proposal, entry.name)
             value = value or str(entry.summary_empty or "")
         rows.append(
             {
                 "key": str(entry.summary),
                 "value": value,
-                "url": reverse(f"requests:{entry.url_name}", args=[proposal.reference]),
+                "url": reverse(f"requests:{entry.url_name}", args=[proposal.reference])
+                if editable
+                else "",
             }
         )
     return rows

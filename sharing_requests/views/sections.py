@@ -3,7 +3,8 @@ sections' other pages: repeating lists (items), parties and lawful bases (partie
 (dpia)."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import prefetch_related_objects
+from django.db.models import Count, OuterRef, Subquery, prefetch_related_objects
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -15,7 +16,7 @@ from ..answers import PARTICIPANTS, answers_context, change_requests
 from ..choices import ProposalStatus, Section, SectionStatus
 from ..completeness import section_problems
 from ..forms import CompletionForm, page_form
-from ..models import RoundOutcome
+from ..models import Endorsement, RoundOutcome, VisionComment, VisionStatement
 from ..questions import PAGES
 from .common import (
     editing_proposal,
@@ -48,6 +49,7 @@ def proposal_detail(request, reference):
         task["change_requests"] = requests_by_section.get(task["section"], [])
     # The page names the round and its outcome only: no decisions are read.
     current_round = proposal.rounds.only("proposal_id", "number", "outcome", "closed_at").first()
+    feedback = _vision_with_feedback(proposal)
     answers = answers_context(proposal=proposal)
     return render(
         request,
@@ -63,15 +65,17 @@ def proposal_detail(request, reference):
             sent_back=_sent_back_after_approval(proposal, current_round),
             # The agreements made from it (a reverse relation: no import of the layer above).
             agreements=list(
-                proposal.agreements.only("reference", "title", "status", "proposal_id").order_by(
-                    "-created_at", "-pk"
-                )
+                # terminates_on too: an active one's status label says when it ends.
+                proposal.agreements.only(
+                    "reference", "title", "status", "terminates_on", "proposal_id"
+                ).order_by("-created_at", "-pk")
             ),
             start_organisations=permissions.start_organisation_list(request),
             change_request_list=list(
                 {d.pk: d for found in requests_by_section.values() for d in found}.values()
             ),
             **answers,
+            **feedback,
             markable_actions={
                 a.pk
                 for a in answers["actions"]
@@ -79,6 +83,25 @@ def proposal_detail(request, reference):
             },
         ),
     )
+
+
+def _vision_with_feedback(proposal) -> dict:
+    """The vision statement with how many comments and endorsements it has (the page links to
+    them), in one query; kept on the proposal, where the answers summary reads it."""
+
+    def count(model):
+        rows = model.objects.filter(proposal=OuterRef("proposal_id")).order_by().values("proposal")
+        return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
+
+    vision = (
+        VisionStatement.objects.filter(proposal=proposal)
+        .annotate(comment_count=count(VisionComment), endorsement_count=count(Endorsement))
+        .first()
+    )
+    if vision is None:
+        return {"comment_count": 0, "endorsement_count": 0}
+    proposal.vision = vision  # the reverse one-to-one's cache: not read again
+    return {"comment_count": vision.comment_count, "endorsement_count": vision.endorsement_count}
 
 
 def _sent_back_after_approval(proposal, current_round):

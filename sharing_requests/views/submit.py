@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from isf_portal.domain import DomainError
 
 from .. import permissions, services, similar
-from ..answers import answers_context
+from ..answers import answers_context, vision_feedback
 from ..choices import ProposalStatus
 from ..completeness import all_problems
 from ..forms import WithdrawForm
@@ -109,5 +109,10 @@ def print_view(request, reference):
     return render(
         request,
         "sharing_requests/print.html",
-        proposal_context(request, proposal, **answers_context(proposal=proposal)),
+        proposal_context(
+            request,
+            proposal,
+            **answers_context(proposal=proposal),
+            **vision_feedback(proposal=proposal),
+        ),
     )

@@ -326,3 +326,55 @@ def test_while_sealing_the_page_explains_and_polls_like_preparing(agreement, cli
     done = client_for(member_a).get(url("status", agreement))
     assert done.status_code == 286
     assert "The agreement is sealed." in done.content.decode()
+
+
+# --- What the page reads (issue #11) --------------------------------------------------------
+# Queries of the agreement page for a party's governance officer (who sees the downloads and
+# whether the timeline is intact) in a warm session: its parties and the proposal's reference
+# once, the pending consents once for the page and the public-register panel, the memberships
+# once. Pinned, and the same however many signatures, downloads and events it has.
+AGREEMENT_PAGE_QUERIES = 16  # 18 before issue #11
+
+
+def _page_queries(client, page: str) -> int:
+    """The queries of one request for `page` in a warm session (its navigation cached)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert client.get(page).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(page).status_code == 200
+    return len(queries)
+
+
+def test_the_agreement_page_reads_the_same_however_much_it_has(
+    agreement, client_for, governance_a, signatory_a, signatory_b, password
+):
+    client = client_for(governance_a)
+    sign_all(agreement, [signatory_a, signatory_b], password)
+    sealing.agreement_seal(agreement_id=agreement.pk)
+    small = _page_queries(client, url("detail", agreement))
+
+    for _ in range(3):  # each shown to the governance officer on the timeline
+        read(client.get(url("download", agreement, "signed")))
+    large = _page_queries(client, url("detail", agreement))
+    assert client.get(url("detail", agreement)).content.decode().count("Downloaded") == 3
+
+    assert small == large == AGREEMENT_PAGE_QUERIES
+
+
+def test_the_proposal_page_names_its_agreements_status_without_reading_them_again(
+    agreement, client_for, member_a, signatory_a, signatory_b, password
+):
+    page = reverse("requests:detail", args=[agreement.proposal.reference])
+    client = client_for(member_a)
+    awaiting = _page_queries(client, page)
+
+    sign_all(agreement, [signatory_a, signatory_b], password)
+    sealing.agreement_seal(agreement_id=agreement.pk)
+    active = _page_queries(client, page)
+
+    # An active agreement's label may say when it ends (terminates_on): read with the list,
+    # not once more for each agreement.
+    assert active == awaiting
+    assert f"{agreement.reference}<span" in client.get(page).content.decode()

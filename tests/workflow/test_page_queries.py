@@ -19,9 +19,13 @@ PAGES = {
     "home_author": 5,
     "dashboard": 4,
     # 15, and since issue #12 items 9 and 14: the agreements made from it, and whether the
-    # reader may download its DPIA; since issue #16 item 3, the outcomes' recorded updates.
-    "proposal": 18,
-    "review": 11,
+    # reader may download its DPIA; since issue #16 item 3, the outcomes' recorded updates;
+    # since issue #11, the vision statement read with its comments and endorsements counted,
+    # in one query (they were read in two more); whether the reader may download the DPIA
+    # answered from the grants read with the proposal when they may edit it.
+    "proposal": 15,
+    # Since issue #11 the steering group's vote (a rule without roles) reads no parties.
+    "review": 10,
     "steering_list": 6,
     "notifications": 3,
 }
