@@ -8,10 +8,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from insight.calendar import calendar_ensure, day, working_days
+from insight.calendar import calendar_ensure, day
 from insight.figures import Scope, figures_all
 from insight.models import CalendarDay
-from insight.stats import percentile
+from insight.stats import percentile, spreads
 from sharing_requests.models import Proposal
 
 from .builders import TODAY, close, decide, in_review, signed_agreement
@@ -66,13 +66,13 @@ def history(org_a, org_b, member_a):
 def test_the_calendar_counts_working_days_as_the_portal_does():
     calendar_ensure(TODAY)
     assert CalendarDay.objects.get(day=date(2025, 12, 25)).is_working is False
-    value = (
-        CalendarDay.objects.filter(day=date(2025, 12, 19))
-        .annotate(n=working_days(day(date(2025, 12, 19)), day(date(2026, 1, 5))))
-        .get()
-        .n
+    # Fri 19 Dec 2025 to Mon 5 Jan 2026: 25, 26 Dec and 1 Jan are bank holidays.
+    [spread] = spreads(
+        CalendarDay.objects.filter(day=date(2025, 12, 19)),
+        day(date(2025, 12, 19)),
+        day(date(2026, 1, 5)),
     )
-    assert value == 8
+    assert (spread.count, spread.median, spread.p90) == (1, 8.0, 8.0)
 
 
 def test_percentiles_interpolate_like_percentile_cont():
