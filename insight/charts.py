@@ -1,4 +1,5 @@
-"""Server-rendered SVG bar charts: no chart script, nothing from a CDN.
+"""Server-rendered SVG bar charts (no chart script, nothing from a CDN), and the data tables
+beside them.
 
 `bar_chart(figure)` works out the geometry of a horizontal bar chart (one group of bars per
 row, one bar per series) for the template insight/chart.html, which draws it as an SVG
@@ -7,6 +8,9 @@ beside it. The colours pass WCAG 2.2's 3:1 contrast for graphics against white, 
 bar carries its value as text, so colour is never the only way to read it."""
 
 from dataclasses import dataclass
+
+from django.utils.formats import localize
+from django.utils.html import format_html_join
 
 # GOV.UK blue and dark grey: 5.2:1 and 7.0:1 against white.
 COLOURS = ("#1d70b8", "#505a5f")
@@ -91,3 +95,22 @@ def bar_chart(figure) -> dict | None:
         if legend
         else [],
     }
+
+
+def table_body(figure) -> str:
+    """The data table's rows, as the template would write them (the row's label a header,
+    numbers localised, a dash for no value), written here because a figure of 200
+    organisations was most of the page's template time."""
+    return format_html_join(
+        "",
+        '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{}</th>{}</tr>',
+        ((row[0], _cells(row[1:])) for row in figure.rows),
+    )
+
+
+def _cells(values) -> str:
+    return format_html_join(
+        "",
+        '<td class="govuk-table__cell govuk-table__cell--numeric">{}</td>',
+        (("–" if value is None else localize(value),) for value in values),
+    )
