@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from agreements.models import Agreement, AgreementStatus, OutcomeUpdate, Signature
 from organisations.models import Organisation
+from organisations.selectors import organisation_choices
 from sharing_requests.choices import ProposalStatus, Section
 from sharing_requests.models import (
     DataItem,
@@ -268,13 +269,12 @@ def organisations(scope: Scope, limit: int = 10) -> Figure:
         .values_list("organisation")
         .annotate(n=Count("pk"))
     )
-    names = dict(
-        Organisation.objects.filter(pk__in=set(deciding) | set(signing) | set(overdue))
-        .order_by()
-        .values_list("pk", "name")
-    )
+    # Every organisation's name, from the list kept per version (no list of ids to send).
+    wanted = set(deciding) | set(signing) | set(overdue)
     rows = []
-    for pk, name in names.items():
+    for pk, name in organisation_choices()[1]:
+        if pk not in wanted:
+            continue
         decide, sign = deciding.get(pk), signing.get(pk)
         rows.append(
             [
