@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +32,7 @@ from sharing_requests.models.rounds import DecisionStatus
 from sharing_requests.selectors import overdue_if_opened_before
 
 from .calendar import calendar_ensure, day
-from .stats import spreads, tally, tally_elements
+from .stats import Spread, spreads, spreads_each, tally, tally_elements
 
 
 @dataclass
@@ -208,18 +208,13 @@ def stages_now(scope: Scope) -> Figure:
             "created_at",
         ),
     ]
+    parts = [
+        (q.filter(**{f"{entered}__isnull": False}), entered, today) for _l, q, entered in stages
+    ]
     rows = []
-    for label, queryset, entered in stages:
-        found = spreads(queryset.filter(**{f"{entered}__isnull": False}), entered, today)
-        spread = found[0] if found else None
-        rows.append(
-            [
-                label,
-                spread.count if spread else 0,
-                _number(spread.median) if spread else None,
-                _number(spread.p90) if spread else None,
-            ]
-        )
+    for (label, _queryset, _entered), found in zip(stages, spreads_each(parts), strict=True):
+        spread = found[0] if found else Spread(None, 0, None, None)
+        rows.append([label, spread.count, _number(spread.median), _number(spread.p90)])
     return Figure(
         slug="stages",
         title=_("Proposals at each stage now"),
@@ -248,16 +243,19 @@ def organisations(scope: Scope, limit: int = 10) -> Figure:
         & scope.since_q("decided_at")
         & scope.in_scope(OrganisationDecision, "round__proposal")
     )
-    deciding = {
-        s.group: s for s in spreads(decisions, "round__opened_at", "decided_at", "organisation")
-    }
     signatures = Signature.objects.filter(
         scope.since_q("signed_at") & scope.in_scope(Signature, "agreement__proposal")
+    ).annotate(organisation=F("party__organisation"))
+    deciding, signing = (
+        {s.group: s for s in found}
+        for found in spreads_each(
+            [
+                (decisions, "round__opened_at", "decided_at"),
+                (signatures, "agreement__created_at", "signed_at"),
+            ],
+            group="organisation",
+        )
     )
-    signing = {
-        s.group: s
-        for s in spreads(signatures, "agreement__created_at", "signed_at", "party__organisation")
-    }
     overdue = dict(
         OrganisationDecision.objects.filter(
             scope.in_scope(OrganisationDecision, "round__proposal"),

@@ -16,7 +16,7 @@ from .calendar import working_days_sql
 # PostgreSQL's continuous percentile interpolates between the two nearest values, as
 # statistics.quantiles(method="inclusive") does in percentile() below.
 MEASURES = (
-    "SELECT grp, COUNT(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY val), "
+    "SELECT part, grp, COUNT(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY val), "
     "percentile_cont(0.9) WITHIN GROUP (ORDER BY val)"
 )
 
@@ -43,21 +43,36 @@ def spreads(queryset, start, end, group=None) -> list[Spread]:
     """Count, median and 90th percentile of the working days from `start` to `end` over the
     queryset's rows (insight.calendar.working_days_sql), grouped by the `group` expression
     when given (one Spread per group, in group order)."""
-    sql, params, convert = working_days_sql(queryset, start, end, group)
+    return spreads_each([(queryset, start, end)], group)[0]
+
+
+def spreads_each(parts, group=None) -> list[list[Spread]]:
+    """spreads() of several (queryset, start, end) parts in one query: one list each."""
+    selects, params, converts = [], [], []
+    for n, (queryset, start, end) in enumerate(parts):
+        sql, part_params, convert = working_days_sql(queryset, start, end, group)
+        selects.append(f"SELECT {n} AS part, grp, val FROM ({sql}) p{n}")  # noqa: S608
+        params += part_params
+        converts.append(convert)
+    union = " UNION ALL ".join(selects)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"{MEASURES} FROM ({sql}) m GROUP BY grp ORDER BY grp", params)
-            return [
-                Spread(convert(group), count, median, p90)
-                for group, count, median, p90 in cursor.fetchall()
-            ]
-        cursor.execute(sql, params)
-        grouped: dict[object, list[float]] = defaultdict(list)
-        for group_value, value in cursor.fetchall():
-            grouped[convert(group_value)].append(value)
+            measured = f"{MEASURES} FROM ({union}) m GROUP BY part, grp ORDER BY part, grp"
+            cursor.execute(measured, params)
+            found = [[] for _part in parts]
+            for part, value, count, median, p90 in cursor.fetchall():
+                found[part].append(Spread(converts[part](value), count, median, p90))
+            return found
+        cursor.execute(union, params)
+        grouped = [defaultdict(list) for _part in parts]
+        for part, value, days in cursor.fetchall():
+            grouped[part][converts[part](value)].append(days)
     return [
-        Spread(key, len(values), percentile(values, 0.5), percentile(values, 0.9))
-        for key, values in sorted(grouped.items(), key=lambda item: _sort_key(item[0]))
+        [
+            Spread(key, len(values), percentile(values, 0.5), percentile(values, 0.9))
+            for key, values in sorted(by_group.items(), key=lambda item: _sort_key(item[0]))
+        ]
+        for by_group in grouped
     ]
 
 
