@@ -17,17 +17,27 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import import_module
 
-# Share of requests per page type (issue #11): what signed-in people open, by observation.
+# Share of requests per page type (issue #11's observed shares of what signed-in people
+# open, scaled to 94 %), with the oversight pages of issue #16: the steering group and
+# governance officers reading /insight/ (with some filters) and anonymous visitors reading
+# the public register and searching it.
 MIX = {
-    "proposal": 26,
-    "home": 18,
-    "dashboard": 14,
-    "agreement": 12,
-    "review": 10,
-    "register": 8,
-    "register_search": 8,
-    "notifications": 4,
+    "proposal": 24.4,
+    "home": 16.9,
+    "dashboard": 13.2,
+    "agreement": 11.3,
+    "review": 9.4,
+    "register": 7.5,
+    "register_search": 7.5,
+    "notifications": 3.8,
+    "insight": 3,
+    "public_register": 2,
+    "public_register_search": 1,
 }
+# Visited by whoever the page is for, not by the person whose share of visits it fills:
+# insight by someone it shows figures to, the public register by a visitor signed in as no one.
+OVERSIGHT = ("insight",)
+PUBLIC = ("public_register", "public_register_search")
 FIXED_URLS = {
     "home": "/",
     "dashboard": "/proposals/",
@@ -35,12 +45,13 @@ FIXED_URLS = {
     "notifications": "/notifications/",
 }
 SEARCH_WORDS = ["housing", "safeguarding", "fire", "health", "care", "referral", "school"]
+INSIGHT_PERIODS = ("12", "24", "all")
 _TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 @dataclass
 class Visit:
-    person: int  # user id
+    person: int  # user id, 0 for an anonymous visitor
     kind: str  # page type (a MIX key)
     url: str
     cookie: str = ""
@@ -159,6 +170,58 @@ def _browse(user, rng: random.Random, kinds: list[str]) -> list[Visit]:
     return visits
 
 
+def _insight_readers(people) -> dict:
+    """{person: the organisations whose figures they see, None for the whole region} for
+    those insight shows anything to (insight.permissions.insight_reach)."""
+    from django.http import Http404
+
+    from insight.permissions import insight_reach
+
+    readers = {}
+    for user in people:
+        try:
+            readers[user] = insight_reach(user)
+        except Http404:
+            continue
+    return readers
+
+
+def _insight_url(reach, rng: random.Random) -> str:
+    """/insight/, half the time as it opens, otherwise with filters as its form sends them
+    (a governance officer's form always names their organisation)."""
+    from organisations.models import Organisation, Sector
+    from sharing_requests.choices import DataCategory
+
+    if rng.random() < 0.5:
+        return "/insight/"
+    query = {"period": rng.choice(INSIGHT_PERIODS)}
+    if reach is not None:
+        query["organisation"] = rng.choice(reach).pk
+    elif rng.random() < 0.5:
+        pks = list(Organisation.objects.order_by("pk").values_list("pk", flat=True))
+        query["organisation"] = rng.choice(pks)
+    if rng.random() < 0.3:
+        query["sector"] = rng.choice(Sector.values)
+    if rng.random() < 0.3:
+        query["category"] = rng.choice(DataCategory.values)
+    return "/insight/?" + urllib.parse.urlencode(query)
+
+
+def _public_url(kind: str, rng: random.Random) -> str:
+    if kind == "public_register_search":
+        return "/register/public/?" + urllib.parse.urlencode({"q": rng.choice(SEARCH_WORDS)})
+    return "/register/public/"
+
+
+def _ensure_published() -> None:
+    """Published agreements for the public register, as benchmarks.pages gives it."""
+    try:
+        from benchmarks.pages import _ensure_published as publish
+    except ImportError:  # the register then lists nothing, and still answers
+        return
+    publish()
+
+
 def _writer(user, rng: random.Random) -> Writer | None:
     """Someone who may comment on some open proposals, with up to 20 of them to comment on."""
     from sharing_requests import permissions as proposal_permissions
@@ -197,11 +260,22 @@ def build(*, people: int, writers: int, seed: int = 11) -> Population:
     population = Population(people=chosen)
     pages = [rng.randint(10, 20) for _user in chosen]
     kinds = _kinds(rng, sum(pages))  # the whole population's visits in the mix's shares
+    cookies = {user.pk: session_cookie(user) for user in chosen}
+    readers = _insight_readers(chosen)
+    _ensure_published()
     for user, count in zip(chosen, pages, strict=True):
-        cookie = session_cookie(user)
         mine, kinds = kinds[:count], kinds[count:]
-        for visit in _browse(user, rng, mine):
-            visit.cookie = cookie
+        for kind in mine:
+            if kind in PUBLIC:
+                population.visits.append(Visit(0, kind, _public_url(kind, rng)))
+            elif kind in OVERSIGHT and readers:
+                reader, reach = (
+                    (user, readers[user]) if user in readers else rng.choice(list(readers.items()))
+                )
+                url = _insight_url(reach, rng)
+                population.visits.append(Visit(reader.pk, kind, url, cookies[reader.pk]))
+        for visit in _browse(user, rng, [k for k in mine if k not in OVERSIGHT + PUBLIC]):
+            visit.cookie = cookies[user.pk]
             population.visits.append(visit)
     for user in rest[people - len(chosen) :]:
         if len(population.writers) >= writers:

@@ -819,13 +819,13 @@ class Bench:
             f"p95 {ping['p95']:.2f} ms. Every request is rendered (no cache of whole responses)."
         )
         print(
-            f"  {'pages':<16}{'writes/s':>9}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}"
+            f"  {'pages':<24}{'writes/s':>9}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}"
             f"{'x /ping':>9}{'p95 x':>8}{'not 200':>9}{'written':>9}"
         )
         for kind, rate, figures, made, stored in self.mix_rows:
             written = f"{made}/{stored}" if rate else ""
             print(
-                f"  {kind:<16}{rate:>9}{figures['rps']:>9.1f}{figures['p50']:>9.1f}"
+                f"  {kind:<24}{rate:>9}{figures['rps']:>9.1f}{figures['p50']:>9.1f}"
                 f"{figures['p95']:>9.1f}{figures['rps'] / ping['rps']:>9.3f}"
                 f"{figures['p95'] / max(ping['p95'], 0.001):>8.1f}"
                 f"{figures['not_200'] + figures['errors']:>9}{written:>9}"

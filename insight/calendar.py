@@ -8,16 +8,8 @@ changes the rows already there."""
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import (
-    DateField,
-    DateTimeField,
-    ExpressionWrapper,
-    IntegerField,
-    OuterRef,
-    Subquery,
-    Value,
-)
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import DateField, F, Value
+from django.db.models.functions import TruncDate
 
 from sharing_requests.workdays import is_working_day
 
@@ -53,29 +45,56 @@ def _calendar_fill(last: date | None, until: date) -> None:
         CalendarDay.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
 
 
-def working_index(day_expression):
-    """The working-day index of a date (or of a datetime's local date) in SQL."""
-    if not isinstance(day_expression, Value):
-        day_expression = TruncDate(day_expression)
-    return Coalesce(
-        Subquery(CalendarDay.objects.filter(day=day_expression).values("working_index")[:1]),
-        Value(0),
-        output_field=IntegerField(),
+def local_day(value):
+    """The local date of a datetime field (a name or an expression), or a date given as day()."""
+    return value if isinstance(value, Value) else TruncDate(value)
+
+
+def working_days_sql(queryset, start, end, group=None) -> tuple[str, list, object]:
+    """SQL giving one row per row of `queryset`: its `group` value (NULL without one) and
+    the working days after `start` up to and including `end` (datetime fields' names or
+    expressions, or dates wrapped in day()), with the parameters and a function that turns
+    a raw group value into what the ORM would give (a quarter's aware datetime).
+
+    The calendar is joined twice on its primary key, so the database matches each day once
+    in a hash join instead of looking both days up again for every row."""
+    inner = queryset.order_by().annotate(_start=local_day(start), _end=local_day(end))
+    fields = ["_start", "_end"]
+    if group is not None:
+        inner = inner.annotate(_group=F(group) if isinstance(group, str) else group)
+        fields.append("_group")
+    inner = inner.values(*fields)
+    compiler = inner.query.get_compiler(using=inner.db)
+    sql, params = compiler.as_sql()
+    quote = compiler.connection.ops.quote_name
+    table = quote(CalendarDay._meta.db_table)
+    grouped = f"t.{quote('_group')}" if group is not None else "NULL"
+    value = "COALESCE(e.working_index, 0) - COALESCE(s.working_index, 0)"
+    # Only the ORM's own compiled SQL (its values stay parameters) and fixed names are
+    # interpolated, here and in insight.stats.
+    joins = (
+        f"LEFT JOIN {table} s ON s.day = t.{quote('_start')} "
+        f"LEFT JOIN {table} e ON e.day = t.{quote('_end')}"
     )
+    joined = f"SELECT {grouped} AS grp, {value} AS val FROM ({sql}) t {joins}"  # noqa: S608
+    return joined, list(params), _converter(compiler, "_group")
 
 
-def working_days(start, end):
-    """Working days after `start` up to and including `end`, as an SQL expression: `start`
-    and `end` are field names or expressions of datetimes, or dates wrapped in day()."""
-    return working_index(_resolve(end)) - working_index(_resolve(start))
+def _converter(compiler, alias):
+    """The ORM's conversions of one selected column, for values read with raw SQL."""
+    found = [expression for expression, _sql, name in compiler.select if name == alias]
+    if not found:
+        return lambda value: value
+    expression = found[0]
+    converters = compiler.get_converters([expression]).get(0, ([], None))[0]
+
+    def convert(value):
+        for converter in converters:
+            value = converter(value, expression, compiler.connection)
+        return value
+
+    return convert
 
 
 def day(value: date) -> Value:
     return Value(value, output_field=DateField())
-
-
-def _resolve(value):
-    # The calendar is read in a subquery: a field of the row being measured is an OuterRef.
-    if isinstance(value, str):
-        return ExpressionWrapper(OuterRef(value), output_field=DateTimeField())
-    return value

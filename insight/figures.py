@@ -11,13 +11,14 @@ from datetime import date, datetime, time
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements.models import Agreement, AgreementStatus, OutcomeUpdate, Signature
 from organisations.models import Organisation
+from organisations.selectors import organisation_choices
 from sharing_requests.choices import ProposalStatus, Section
 from sharing_requests.models import (
     DataItem,
@@ -30,8 +31,8 @@ from sharing_requests.models import (
 from sharing_requests.models.rounds import DecisionStatus
 from sharing_requests.selectors import overdue_if_opened_before
 
-from .calendar import calendar_ensure, day, working_days
-from .stats import spreads
+from .calendar import calendar_ensure, day
+from .stats import Spread, spreads, spreads_each, tally, tally_elements
 
 
 @dataclass
@@ -68,6 +69,19 @@ class Scope:
                 Exists(DataItem.objects.filter(proposal=OuterRef("pk"), category=self.category))
             )
         return proposals
+
+    def in_scope(self, model, proposal_path: str) -> Q:
+        """Rows of `model` whose proposal (at `proposal_path`) is in scope. Without a filter
+        that is any row with a proposal: no condition at all where every step of the path is
+        required, so the database joins and scans nothing for it."""
+        if self.organisation is not None or self.sector or self.category:
+            return Q(**{f"{proposal_path}__in": self.proposals().values("pk")})
+        for name in proposal_path.split("__"):
+            field = model._meta.get_field(name)
+            if field.null:
+                return Q(**{f"{proposal_path}__isnull": False})
+            model = field.related_model
+        return Q()
 
     def since_q(self, field_name: str) -> Q:
         if self.since is None:
@@ -121,10 +135,11 @@ def _spread_figure(slug, title, description, rows_in, what) -> Figure:
 
 def decision_times(scope: Scope) -> Figure:
     rounds = ReviewRound.objects.filter(
-        Q(closed_at__isnull=False) & scope.since_q("closed_at"),
-        proposal__in=scope.proposals().values("pk"),
+        Q(closed_at__isnull=False)
+        & scope.since_q("closed_at")
+        & scope.in_scope(ReviewRound, "proposal")
     ).exclude(outcome="withdrawn")
-    found = spreads(rounds, working_days("opened_at", "closed_at"), TruncQuarter("closed_at"))
+    found = spreads(rounds, "opened_at", "closed_at", TruncQuarter("closed_at"))
     return _spread_figure(
         "decision-times",
         _("Time from submission to decision"),
@@ -138,15 +153,16 @@ def decision_times(scope: Scope) -> Figure:
 
 
 def signing_times(scope: Scope) -> Figure:
-    last_signature = Signature.objects.filter(agreement=OuterRef("pk")).order_by("-signed_at")
     agreements = Agreement.objects.filter(
-        Q(activated_at__isnull=False) & scope.since_q("activated_at"),
+        Q(activated_at__isnull=False)
+        & scope.since_q("activated_at")
+        & scope.in_scope(Agreement, "proposal"),
         is_external=False,
-        proposal__in=scope.proposals().values("pk"),
-    ).annotate(last_signed_at=Subquery(last_signature.values("signed_at")[:1]))
+    ).annotate(last_signed_at=Max("signatures__signed_at"))
     found = spreads(
         agreements.filter(last_signed_at__isnull=False),
-        working_days("created_at", "last_signed_at"),
+        "created_at",
+        "last_signed_at",
         TruncQuarter("activated_at"),
     )
     return _spread_figure(
@@ -164,47 +180,41 @@ def signing_times(scope: Scope) -> Figure:
 def stages_now(scope: Scope) -> Figure:
     proposals = scope.proposals()
     today = day(scope.today)
-    open_round = ReviewRound.objects.filter(proposal=OuterRef("pk"), closed_at__isnull=True)
-    last_round = ReviewRound.objects.filter(proposal=OuterRef("pk")).order_by("-number")
+    rounds = ReviewRound.objects.filter(scope.in_scope(ReviewRound, "proposal"))
+    later_round = ReviewRound.objects.filter(
+        proposal=OuterRef("proposal"), number__gt=OuterRef("number")
+    )
     stages = [
         (_("Draft"), proposals.filter(status=ProposalStatus.DRAFT), "created_at"),
+        # A proposal has at most one open round (a constraint): the round it waits on.
         (
             _("In review"),
-            proposals.filter(status=ProposalStatus.IN_REVIEW).annotate(
-                entered=Subquery(open_round.values("opened_at")[:1])
-            ),
-            "entered",
+            rounds.filter(proposal__status=ProposalStatus.IN_REVIEW, closed_at__isnull=True),
+            "opened_at",
         ),
+        # Changes were asked for when its newest round closed.
         (
             _("Changes requested"),
-            proposals.filter(status=ProposalStatus.CHANGES_REQUESTED).annotate(
-                entered=Subquery(last_round.values("closed_at")[:1])
+            rounds.filter(proposal__status=ProposalStatus.CHANGES_REQUESTED).exclude(
+                Exists(later_round)
             ),
-            "entered",
+            "closed_at",
         ),
         (
             _("Awaiting signatures"),
             Agreement.objects.filter(
-                status=AgreementStatus.AWAITING_SIGNATURES,
-                proposal__in=proposals.values("pk"),
+                scope.in_scope(Agreement, "proposal"), status=AgreementStatus.AWAITING_SIGNATURES
             ),
             "created_at",
         ),
     ]
+    parts = [
+        (q.filter(**{f"{entered}__isnull": False}), entered, today) for _l, q, entered in stages
+    ]
     rows = []
-    for label, queryset, entered in stages:
-        found = spreads(
-            queryset.filter(**{f"{entered}__isnull": False}), working_days(entered, today)
-        )
-        spread = found[0] if found else None
-        rows.append(
-            [
-                label,
-                spread.count if spread else 0,
-                _number(spread.median) if spread else None,
-                _number(spread.p90) if spread else None,
-            ]
-        )
+    for (label, _queryset, _entered), found in zip(stages, spreads_each(parts), strict=True):
+        spread = found[0] if found else Spread(None, 0, None, None)
+        rows.append([label, spread.count, _number(spread.median), _number(spread.p90)])
     return Figure(
         slug="stages",
         title=_("Proposals at each stage now"),
@@ -228,42 +238,41 @@ def overdue_cutoff(today: date) -> datetime:
 
 def organisations(scope: Scope, limit: int = 10) -> Figure:
     """Which organisations take longest to decide and to sign, with their overdue decisions."""
-    in_scope = scope.proposals().values("pk")
     decisions = OrganisationDecision.objects.filter(
-        Q(decided_at__isnull=False) & scope.since_q("decided_at"),
-        round__proposal__in=in_scope,
+        Q(decided_at__isnull=False)
+        & scope.since_q("decided_at")
+        & scope.in_scope(OrganisationDecision, "round__proposal")
     )
-    deciding = {
-        s.group: s
-        for s in spreads(decisions, working_days("round__opened_at", "decided_at"), "organisation")
-    }
     signatures = Signature.objects.filter(
-        scope.since_q("signed_at"), agreement__proposal__in=in_scope
-    )
-    signing = {
-        s.group: s
-        for s in spreads(
-            signatures, working_days("agreement__created_at", "signed_at"), "party__organisation"
+        scope.since_q("signed_at") & scope.in_scope(Signature, "agreement__proposal")
+    ).annotate(organisation=F("party__organisation"))
+    deciding, signing = (
+        {s.group: s for s in found}
+        for found in spreads_each(
+            [
+                (decisions, "round__opened_at", "decided_at"),
+                (signatures, "agreement__created_at", "signed_at"),
+            ],
+            group="organisation",
         )
-    }
+    )
     overdue = dict(
         OrganisationDecision.objects.filter(
+            scope.in_scope(OrganisationDecision, "round__proposal"),
             status=DecisionStatus.PENDING,
             round__closed_at__isnull=True,
             round__opened_at__lt=overdue_cutoff(scope.today),
-            round__proposal__in=in_scope,
         )
         .order_by()
         .values_list("organisation")
         .annotate(n=Count("pk"))
     )
-    names = dict(
-        Organisation.objects.filter(pk__in=set(deciding) | set(signing) | set(overdue))
-        .order_by()
-        .values_list("pk", "name")
-    )
+    # Every organisation's name, from the list kept per version (no list of ids to send).
+    wanted = set(deciding) | set(signing) | set(overdue)
     rows = []
-    for pk, name in names.items():
+    for pk, name in organisation_choices()[1]:
+        if pk not in wanted:
+            continue
         decide, sign = deciding.get(pk), signing.get(pk)
         rows.append(
             [
@@ -304,25 +313,16 @@ def organisations(scope: Scope, limit: int = 10) -> Figure:
 
 
 def rounds_per_proposal(scope: Scope) -> Figure:
-    counted = (
-        ReviewRound.objects.filter(proposal=OuterRef("pk"))
-        .order_by()
-        .values("proposal")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    proposals = scope.proposals().filter(
-        Q(submitted_at__isnull=False) & scope.since_q("submitted_at")
-    )
-    found = Counter(
-        dict(
-            proposals.annotate(round_count=Subquery(counted))
-            .filter(round_count__isnull=False)
-            .order_by()
-            .values_list("round_count")
-            .annotate(n=Count("pk"))
+    rounds = (
+        ReviewRound.objects.filter(
+            Q(proposal__submitted_at__isnull=False)
+            & scope.since_q("proposal__submitted_at")
+            & scope.in_scope(ReviewRound, "proposal")
         )
+        .values("proposal")
+        .annotate(round_count=Count("pk"))
     )
+    found = tally(rounds, "round_count")  # {rounds: proposals}
     buckets = [(_("1 round"), found.get(1, 0)), (_("2 rounds"), found.get(2, 0))]
     buckets.append((_("3 rounds"), found.get(3, 0)))
     buckets.append((_("4 or more"), sum(n for rounds, n in found.items() if rounds >= 4)))
@@ -341,12 +341,11 @@ def rounds_per_proposal(scope: Scope) -> Figure:
 
 def sections_sent_back(scope: Scope) -> Figure:
     decisions = OrganisationDecision.objects.filter(
-        Q(status=DecisionStatus.CHANGES_REQUESTED) & scope.since_q("decided_at"),
-        round__proposal__in=scope.proposals().values("pk"),
+        Q(status=DecisionStatus.CHANGES_REQUESTED)
+        & scope.since_q("decided_at")
+        & scope.in_scope(OrganisationDecision, "round__proposal")
     )
-    counts = Counter()
-    for sections in decisions.values_list("sections", flat=True).iterator():
-        counts.update(set(sections or []))
+    counts = tally_elements(decisions, "sections")
     labels = dict(Section.choices)
     rows = [
         [str(labels.get(key, key)), n]

@@ -2,10 +2,13 @@ from datetime import date
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from agreements.forms import OrganisationSelect
 from isf_portal.forms import GovukForm
 from organisations.models import Organisation, Sector
+from organisations.selectors import organisation_choices
 from sharing_requests.choices import DataCategory
 
 PERIODS = {"12": 12, "24": 24, "all": None}
@@ -24,11 +27,14 @@ class InsightFilterForm(GovukForm):
         ],
         required=False,
     )
-    organisation = forms.ModelChoiceField(
+    # Read as (id, name) pairs: every organisation in the region is a long list, written
+    # once per version of it (agreements.forms.OrganisationSelect, as the register does).
+    organisation = forms.TypedChoiceField(
         label=gettext_lazy("Organisation"),
-        queryset=Organisation.objects.none(),
+        coerce=int,
+        empty_value=None,
         required=False,
-        empty_label=gettext_lazy("Every organisation"),
+        error_messages={"invalid_choice": gettext_lazy("Select an organisation from the list")},
     )
     sector = forms.ChoiceField(
         label=gettext_lazy("Sector"),
@@ -45,14 +51,14 @@ class InsightFilterForm(GovukForm):
         super().__init__(data if data else None, initial={"period": "12"}, **kwargs)
         field = self.fields["organisation"]
         if reach is None:
-            field.queryset = Organisation.objects.order_by("name").only("id", "name")
+            version, organisations = organisation_choices()
+            field.choices = [("", _("Every organisation")), *organisations]
+            field.widget.__class__ = OrganisationSelect
+            field.widget.version = version
         else:
             # A governance officer sees their own organisation's figures, nobody else's.
-            field.queryset = Organisation.objects.filter(pk__in=[o.pk for o in reach]).order_by(
-                "name"
-            )
+            field.choices = [(o.pk, o.name) for o in reach]
             field.required = True
-            field.empty_label = None
             self.initial["organisation"] = reach[0].pk
         self.reach = reach
 
@@ -64,9 +70,7 @@ class InsightFilterForm(GovukForm):
             for name in self.fields:
                 if name not in self.errors and self.cleaned_data.get(name) not in (None, ""):
                     chosen[name] = self.cleaned_data[name]
-        organisation = chosen.get("organisation")
-        if isinstance(organisation, int):
-            organisation = self.fields["organisation"].queryset.get(pk=organisation)
+        organisation = self._organisation(chosen.get("organisation"))
         months = PERIODS.get(chosen.get("period") or "12")
         return {
             "since": months_before(timezone.localdate(), months) if months else None,
@@ -74,6 +78,14 @@ class InsightFilterForm(GovukForm):
             "sector": chosen.get("sector") or "",
             "category": chosen.get("category") or "",
         }
+
+    def _organisation(self, pk: int | None) -> Organisation | None:
+        if pk is None:
+            return None
+        if self.reach is not None:
+            return next(o for o in self.reach if o.pk == pk)
+        # None if it has gone since the list was read: every organisation's figures.
+        return Organisation.objects.only("id", "name").filter(pk=pk).first()
 
 
 def months_before(today: date, months: int) -> date:

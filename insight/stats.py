@@ -9,20 +9,16 @@ from dataclasses import dataclass
 from statistics import quantiles
 
 from django.db import connection
-from django.db.models import Aggregate, Count, F, FloatField
+from django.db.models import F
 
+from .calendar import working_days_sql
 
-class PercentileCont(Aggregate):
-    """PostgreSQL's continuous percentile: linear interpolation between the two nearest
-    values, as statistics.quantiles(method="inclusive") does."""
-
-    function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, fraction: float, **extra):
-        # A literal the code chooses (0.5, 0.9), never user input.
-        super().__init__(expression, fraction=float(fraction), **extra)
+# PostgreSQL's continuous percentile interpolates between the two nearest values, as
+# statistics.quantiles(method="inclusive") does in percentile() below.
+MEASURES = (
+    "SELECT part, grp, COUNT(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY val), "
+    "percentile_cont(0.9) WITHIN GROUP (ORDER BY val)"
+)
 
 
 @dataclass(frozen=True)
@@ -43,36 +39,79 @@ def percentile(values: list[float], fraction: float) -> float | None:
     return float(cuts[round(fraction * 100) - 1])
 
 
-def spreads(queryset, value, group=None) -> list[Spread]:
-    """Count, median and 90th percentile of `value` (an expression) over the queryset,
-    grouped by the `group` expression when given (one Spread per group, in group order)."""
-    queryset = queryset.order_by().annotate(_value=value)
-    if group is not None:
-        queryset = queryset.annotate(_group=F(group) if isinstance(group, str) else group)
-    if connection.vendor == "postgresql":
-        measures = {
-            "_count": Count("pk"),
-            "_median": PercentileCont("_value", 0.5),
-            "_p90": PercentileCont("_value", 0.9),
-        }
-        if group is None:
-            rows = [queryset.aggregate(**measures)]
-        else:
-            rows = queryset.values("_group").annotate(**measures).order_by("_group")
-        return [
-            Spread(row.get("_group"), row["_count"], row["_median"], row["_p90"])
-            for row in rows
-            if row["_count"]
-        ]
-    grouped: dict[object, list[float]] = defaultdict(list)
-    fields = ["_value", "_group"] if group is not None else ["_value"]
-    for row in queryset.values_list(*fields):
-        grouped[row[1] if group is not None else None].append(row[0])
+def spreads(queryset, start, end, group=None) -> list[Spread]:
+    """Count, median and 90th percentile of the working days from `start` to `end` over the
+    queryset's rows (insight.calendar.working_days_sql), grouped by the `group` expression
+    when given (one Spread per group, in group order)."""
+    return spreads_each([(queryset, start, end)], group)[0]
+
+
+def spreads_each(parts, group=None) -> list[list[Spread]]:
+    """spreads() of several (queryset, start, end) parts in one query: one list each."""
+    selects, params, converts = [], [], []
+    for n, (queryset, start, end) in enumerate(parts):
+        sql, part_params, convert = working_days_sql(queryset, start, end, group)
+        selects.append(f"SELECT {n} AS part, grp, val FROM ({sql}) p{n}")  # noqa: S608
+        params += part_params
+        converts.append(convert)
+    union = " UNION ALL ".join(selects)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            measured = f"{MEASURES} FROM ({union}) m GROUP BY part, grp ORDER BY part, grp"
+            cursor.execute(measured, params)
+            found = [[] for _part in parts]
+            for part, value, count, median, p90 in cursor.fetchall():
+                found[part].append(Spread(converts[part](value), count, median, p90))
+            return found
+        cursor.execute(union, params)
+        grouped = [defaultdict(list) for _part in parts]
+        for part, value, days in cursor.fetchall():
+            grouped[part][converts[part](value)].append(days)
     return [
-        Spread(key, len(values), percentile(values, 0.5), percentile(values, 0.9))
-        for key, values in sorted(grouped.items(), key=lambda item: _sort_key(item[0]))
+        [
+            Spread(key, len(values), percentile(values, 0.5), percentile(values, 0.9))
+            for key, values in sorted(by_group.items(), key=lambda item: _sort_key(item[0]))
+        ]
+        for by_group in grouped
     ]
 
 
 def _sort_key(value):
     return (value is None, value)
+
+
+def _sql(queryset) -> tuple[str, list]:
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    return sql, list(params)
+
+
+def tally(queryset, column: str) -> dict:
+    """{value: rows} of one selected column of the queryset, counted in the database over
+    the query's own result (so `column` may itself be an aggregate, as a proposal's number
+    of rounds is)."""
+    sql, params = _sql(queryset.order_by().values(column))
+    column = connection.ops.quote_name(column)
+    with connection.cursor() as cursor:
+        counted = f"SELECT t.{column}, COUNT(*) FROM ({sql}) t GROUP BY t.{column}"  # noqa: S608
+        cursor.execute(counted, params)
+        return dict(cursor.fetchall())
+
+
+def tally_elements(queryset, field: str) -> dict:
+    """{element: rows} over a JSON list field: how many of the queryset's rows name each
+    element (a row naming one twice counts once), unnested in the database."""
+    inner = queryset.order_by().annotate(_row=F("pk"), _list=F(field)).values("_row", "_list")
+    sql, params = _sql(inner)
+    if connection.vendor == "postgresql":
+        elements = (
+            "jsonb_array_elements_text(CASE WHEN jsonb_typeof(t._list) = 'array' "
+            "THEN t._list ELSE '[]'::jsonb END) AS j(value)"
+        )
+        join = "CROSS JOIN LATERAL"
+    else:
+        elements = "json_each(CASE WHEN json_type(t._list) = 'array' THEN t._list ELSE '[]' END) j"
+        join = ","
+    with connection.cursor() as cursor:
+        unnested = f"SELECT j.value, COUNT(DISTINCT t._row) FROM ({sql}) t {join} {elements}"  # noqa: S608
+        cursor.execute(unnested + " GROUP BY j.value", params)
+        return dict(cursor.fetchall())

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from isf_portal.spreadsheet import csv_lines
 
 from .calendar import calendar_ensure
-from .charts import bar_chart
+from .charts import bar_chart, table_body
 from .figures import FIGURES, Scope, figures_all
 from .forms import InsightFilterForm
 from .permissions import insight_reach
@@ -26,7 +26,7 @@ def _scope(request) -> tuple[Scope, InsightFilterForm]:
 @require_GET
 def insight(request):
     scope, form = _scope(request)
-    figures = [(figure, bar_chart(figure)) for figure in figures_all(scope)]
+    figures = [(figure, bar_chart(figure), table_body(figure)) for figure in figures_all(scope)]
     query = request.GET.urlencode()
     return render(
         request,

@@ -77,6 +77,9 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_scale(tmp_path):
         "register",
         "register_search",
         "notifications",
+        "insight",
+        "public_register",
+        "public_register_search",
     }
     for rate in (0, 1, 10):
         mix = results[f"mix_w{rate}_rps"]

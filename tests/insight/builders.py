@@ -29,6 +29,18 @@ def in_review(*, lead, partners, author, title, submitted: date) -> ReviewRound:
     return round_
 
 
+def resubmit(round_, *, author, submitted: date) -> ReviewRound:
+    """The proposal of a round that asked for changes, submitted again on `submitted`: its
+    next round, open."""
+    p = round_.proposal
+    type(p).objects.filter(pk=p.pk).update(status="changes_requested")
+    p.refresh_from_db()
+    version = services.proposal_submit(proposal=p, by=author)
+    again = rounds.round_open(version_id=version.pk)
+    ReviewRound.objects.filter(pk=again.pk).update(opened_at=at(submitted))
+    return again
+
+
 def decide(round_, organisation, *, on: date, status="approved", sections=()):
     OrganisationDecision.objects.filter(round=round_, organisation=organisation).update(
         status=status, decided_at=at(on), sections=list(sections)

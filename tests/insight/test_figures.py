@@ -8,13 +8,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from insight.calendar import calendar_ensure, day, working_days
+from insight.calendar import calendar_ensure, day
 from insight.figures import Scope, figures_all
 from insight.models import CalendarDay
-from insight.stats import percentile
+from insight.stats import percentile, spreads
 from sharing_requests.models import Proposal
 
-from .builders import TODAY, close, decide, in_review, signed_agreement
+from .builders import TODAY, close, decide, in_review, resubmit, signed_agreement
 
 pytestmark = pytest.mark.django_db
 
@@ -66,13 +66,13 @@ def history(org_a, org_b, member_a):
 def test_the_calendar_counts_working_days_as_the_portal_does():
     calendar_ensure(TODAY)
     assert CalendarDay.objects.get(day=date(2025, 12, 25)).is_working is False
-    value = (
-        CalendarDay.objects.filter(day=date(2025, 12, 19))
-        .annotate(n=working_days(day(date(2025, 12, 19)), day(date(2026, 1, 5))))
-        .get()
-        .n
+    # Fri 19 Dec 2025 to Mon 5 Jan 2026: 25, 26 Dec and 1 Jan are bank holidays.
+    [spread] = spreads(
+        CalendarDay.objects.filter(day=date(2025, 12, 19)),
+        day(date(2025, 12, 19)),
+        day(date(2026, 1, 5)),
     )
-    assert value == 8
+    assert (spread.count, spread.median, spread.p90) == (1, 8.0, 8.0)
 
 
 def test_percentiles_interpolate_like_percentile_cont():
@@ -108,6 +108,23 @@ def test_stages_now_count_and_time_in_stage(history):
     assert rows["In review"][1:] == [1, 17.0, 17.0]
     # P2: changes requested since 15 Sep 2025: 11 + 23 + 20 + 21 + 10 = 85 working days to 15 Jan.
     assert rows["Changes requested"][1:] == [1, 85.0, 85.0]
+
+
+def test_stages_read_a_proposals_newest_round(history, member_a):
+    """P2 asked for changes on 15 Sep, was submitted again on Mon 1 Dec and asked for changes
+    again on Fri 9 Jan 2026: in "changes requested" for 4 working days (12-15 Jan), not 85.
+    P1 (approved in round 1) submitted again on Fri 9 Jan and still open: in review for 4."""
+    r1, r2, _r3, _r4 = history
+    again = resubmit(r2, author=member_a, submitted=date(2025, 12, 1))
+    close(again, on=date(2026, 1, 9), outcome="changes_requested")
+    Proposal.objects.filter(pk=r2.proposal_id).update(status="changes_requested")
+    resubmit(r1, author=member_a, submitted=date(2026, 1, 9))
+    scope = Scope(today=TODAY)
+    rows = {row[0]: row for row in figure(scope, "stages").rows}
+    assert rows["Changes requested"][1:] == [1, 4.0, 4.0]
+    # P4 (17 working days) and P1 (4): median 10.5, 90th percentile 15.7.
+    assert rows["In review"][1:] == [2, 10.5, 15.7]
+    assert figure(scope, "rounds").rows[:2] == [["1 round", 2], ["2 rounds", 2]]
 
 
 def test_sections_sent_back_and_rounds_per_proposal(history):
@@ -157,6 +174,7 @@ def test_filters_by_organisation_sector_and_data(history, org_a, org_c, outsider
 
 def test_query_counts_do_not_grow_with_the_data(history, org_a, org_b, member_a):
     calendar_ensure(TODAY)
+    figures_all(Scope(today=TODAY))  # the organisations list is read once per version
     with CaptureQueriesContext(connection) as small:
         figures_all(Scope(today=TODAY))
     for n in range(3):

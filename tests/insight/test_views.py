@@ -51,8 +51,8 @@ def test_the_steering_group_sees_the_region(client_for, steering_member, decided
     assert '<svg class="isf-chart__svg"' in body and 'role="img"' in body
     assert "Show the data" in body
     # Every organisation is offered as a filter.
-    assert response.context["form"].fields["organisation"].queryset.filter(pk=org_a.pk).exists()
-    sections = {f.slug: f for f, _chart in response.context["figures"]}["sections"]
+    assert (org_a.pk, org_a.name) in response.context["form"].fields["organisation"].choices
+    sections = {f.slug: f for f, *_drawn in response.context["figures"]}["sections"]
     assert sections.rows == [["Who", 1]]
 
 
@@ -74,14 +74,14 @@ def test_a_governance_officer_sees_only_their_organisations_proposals(
     response = client_for(governance_a).get(PAGE + "?period=all")
     assert response.status_code == 200
     form = response.context["form"]
-    assert list(form.fields["organisation"].queryset) == [org_a]
-    decisions = {f.slug: f for f, _chart in response.context["figures"]}["decision-times"]
+    assert form.fields["organisation"].choices == [(org_a.pk, org_a.name)]
+    decisions = {f.slug: f for f, *_drawn in response.context["figures"]}["decision-times"]
     assert [row[1] for row in decisions.rows] == [1]  # their proposal only, not org C's
     # Asking for another organisation is refused, and their own figures are still shown.
     response = client_for(governance_a).get(PAGE + f"?organisation={org_c.pk}&period=all")
     assert response.status_code == 200
     assert "govuk-error-summary" in response.content.decode()
-    decisions = {f.slug: f for f, _chart in response.context["figures"]}["decision-times"]
+    decisions = {f.slug: f for f, *_drawn in response.context["figures"]}["decision-times"]
     assert [row[1] for row in decisions.rows] == [1]
     csv_response = client_for(governance_a).get(
         reverse("insight:figure-csv", args=["decision-times"]) + f"?organisation={org_c.pk}"
@@ -156,3 +156,30 @@ def test_a_governance_officer_of_two_organisations_chooses_between_them(client_f
     response = client_for(both).get(PAGE + f"?organisation={org_b.pk}")
     assert response.status_code == 200
     assert response.context["scope"].organisation == org_b
+
+
+def test_the_steering_group_filters_by_any_organisation(
+    client_for, steering_member, decided, org_c, outsider
+):
+    elsewhere = in_review(
+        lead=org_c,
+        partners=[OrganisationFactory(slug="elsewhere")],
+        author=outsider,
+        title="Elsewhere",
+        submitted=date(2025, 9, 1),
+    )
+    close(elsewhere, on=date(2025, 9, 2), outcome="approved")
+    response = client_for(steering_member).get(PAGE + f"?organisation={org_c.pk}&period=all")
+    assert response.status_code == 200
+    assert response.context["scope"].organisation == org_c
+    body = response.content.decode()
+    assert f'<option value="{org_c.pk}" selected>' in body
+    decisions = {f.slug: f for f, *_drawn in response.context["figures"]}["decision-times"]
+    assert [row[1] for row in decisions.rows] == [1]  # org C's proposal only
+    # An organisation that is not in the list: an error, and the whole region's figures.
+    response = client_for(steering_member).get(PAGE + "?organisation=999999&period=all")
+    assert response.status_code == 200
+    assert "Select an organisation from the list" in response.content.decode()
+    assert response.context["scope"].organisation is None
+    decisions = {f.slug: f for f, *_drawn in response.context["figures"]}["decision-times"]
+    assert [row[1] for row in decisions.rows] == [2]
