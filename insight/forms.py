@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from agreements.forms import OrganisationSelect
+from agreements.filters import OrganisationSelect
 from isf_portal.forms import GovukForm
 from organisations.models import Organisation, Sector
 from organisations.selectors import organisation_choices
@@ -28,7 +28,7 @@ class InsightFilterForm(GovukForm):
         required=False,
     )
     # Read as (id, name) pairs: every organisation in the region is a long list, written
-    # once per version of it (agreements.forms.OrganisationSelect, as the register does).
+    # once per version of it (agreements.filters.OrganisationSelect, as the register does).
     organisation = forms.TypedChoiceField(
         label=gettext_lazy("Organisation"),
         coerce=int,
