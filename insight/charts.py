@@ -133,13 +133,12 @@ def table_body(figure) -> str:
     numbers localised, a dash for no value), written here because a figure of 200
     organisations was most of the page's template time."""
     text = _cell_text()
+    cell = '<td class="govuk-table__cell govuk-table__cell--numeric">'
+    between = "</td>" + cell
     rows = [
         '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">'
         f"{conditional_escape(label)}</th>"
-        + "".join(
-            f'<td class="govuk-table__cell govuk-table__cell--numeric">{text(v)}</td>'
-            for v in values
-        )
+        + (f"{cell}{between.join(map(text, values))}</td>" if values else "")
         + "</tr>"
         for label, *values in figure.rows
     ]
@@ -157,7 +156,7 @@ def _cell_text():
         return localised
 
     def plain(value):
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if type(value) is int or type(value) is float:  # not bool, nor a subclass
             return str(value)
         return localised(value)
 

@@ -7,7 +7,7 @@ insight.stats."""
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from itertools import groupby
 
 from django.conf import settings
@@ -17,77 +17,30 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements.models import Agreement, AgreementStatus, OutcomeUpdate, Signature
-from organisations.models import Organisation
 from organisations.selectors import organisation_choices
 from sharing_requests.choices import ProposalStatus, Section
 from sharing_requests.models import (
-    DataItem,
     MeasurableOutcome,
     OrganisationDecision,
-    Participant,
-    Proposal,
     ReviewRound,
 )
 from sharing_requests.models.rounds import DecisionStatus
 from sharing_requests.selectors import overdue_if_opened_before
 
 from .calendar import calendar_ensure, day
-from .stats import Spread, spreads, spreads_each, tally, tally_elements
+from .scope import Scope, planned
+from .stats import (
+    Spread,
+    compiled,
+    fetch_all,
+    fetch_dict,
+    spreads_plan,
+    spreads_run,
+    tally_elements_plan,
+    tally_plan,
+)
 
-
-@dataclass
-class Scope:
-    """What the figures cover: proposals an organisation takes part in (or all), with a
-    participant of a sector, with data of a category, and events since a date."""
-
-    since: date | None = None
-    organisation: Organisation | None = None
-    sector: str = ""
-    category: str = ""
-    today: date = field(default_factory=timezone.localdate)
-
-    def proposals(self):
-        proposals = Proposal.objects.all()
-        if self.organisation is not None:
-            proposals = proposals.filter(
-                Exists(
-                    Participant.objects.filter(
-                        proposal=OuterRef("pk"), organisation=self.organisation
-                    )
-                )
-            )
-        if self.sector:
-            proposals = proposals.filter(
-                Exists(
-                    Participant.objects.filter(
-                        proposal=OuterRef("pk"), organisation__sector=self.sector
-                    )
-                )
-            )
-        if self.category:
-            proposals = proposals.filter(
-                Exists(DataItem.objects.filter(proposal=OuterRef("pk"), category=self.category))
-            )
-        return proposals
-
-    def in_scope(self, model, proposal_path: str) -> Q:
-        """Rows of `model` whose proposal (at `proposal_path`) is in scope. Without a filter
-        that is any row with a proposal: no condition at all where every step of the path is
-        required, so the database joins and scans nothing for it."""
-        if self.organisation is not None or self.sector or self.category:
-            return Q(**{f"{proposal_path}__in": self.proposals().values("pk")})
-        for name in proposal_path.split("__"):
-            field = model._meta.get_field(name)
-            if field.null:
-                return Q(**{f"{proposal_path}__isnull": False})
-            model = field.related_model
-        return Q()
-
-    def since_q(self, field_name: str) -> Q:
-        if self.since is None:
-            return Q()
-        start = timezone.make_aware(datetime.combine(self.since, time.min))
-        return Q(**{f"{field_name}__gte": start})
+__all__ = ["FIGURES", "Figure", "Scope", "figures_all"]
 
 
 @dataclass
@@ -133,13 +86,17 @@ def _spread_figure(slug, title, description, rows_in, what) -> Figure:
     )
 
 
-def decision_times(scope: Scope) -> Figure:
+def _decision_times_plan(scope: Scope):
     rounds = ReviewRound.objects.filter(
         Q(closed_at__isnull=False)
         & scope.since_q("closed_at")
         & scope.in_scope(ReviewRound, "proposal")
     ).exclude(outcome="withdrawn")
-    found = spreads(rounds, "opened_at", "closed_at", TruncQuarter("closed_at"))
+    return spreads_plan([(rounds, "opened_at", "closed_at")], TruncQuarter("closed_at"))
+
+
+def decision_times(scope: Scope) -> Figure:
+    [found] = spreads_run(planned(scope, "decision-times", _decision_times_plan))
     return _spread_figure(
         "decision-times",
         _("Time from submission to decision"),
@@ -152,19 +109,21 @@ def decision_times(scope: Scope) -> Figure:
     )
 
 
-def signing_times(scope: Scope) -> Figure:
+def _signing_times_plan(scope: Scope):
     agreements = Agreement.objects.filter(
         Q(activated_at__isnull=False)
         & scope.since_q("activated_at")
         & scope.in_scope(Agreement, "proposal"),
         is_external=False,
     ).annotate(last_signed_at=Max("signatures__signed_at"))
-    found = spreads(
-        agreements.filter(last_signed_at__isnull=False),
-        "created_at",
-        "last_signed_at",
+    return spreads_plan(
+        [(agreements.filter(last_signed_at__isnull=False), "created_at", "last_signed_at")],
         TruncQuarter("activated_at"),
     )
+
+
+def signing_times(scope: Scope) -> Figure:
+    [found] = spreads_run(planned(scope, "signing-times", _signing_times_plan))
     return _spread_figure(
         "signing-times",
         _("Time from approval to the last signature"),
@@ -177,42 +136,48 @@ def signing_times(scope: Scope) -> Figure:
     )
 
 
-def stages_now(scope: Scope) -> Figure:
+def _stages_plan(scope: Scope):
+    """Each stage's rows (in stage_labels() order) and when each entered the stage."""
     proposals = scope.proposals()
-    today = day(scope.today)
     rounds = ReviewRound.objects.filter(scope.in_scope(ReviewRound, "proposal"))
     later_round = ReviewRound.objects.filter(
         proposal=OuterRef("proposal"), number__gt=OuterRef("number")
     )
     stages = [
-        (_("Draft"), proposals.filter(status=ProposalStatus.DRAFT), "created_at"),
-        # A proposal has at most one open round (a constraint): the round it waits on.
+        (proposals.filter(status=ProposalStatus.DRAFT), "created_at"),
+        # In review: a proposal has at most one open round (a constraint), the one it waits on.
         (
-            _("In review"),
             rounds.filter(proposal__status=ProposalStatus.IN_REVIEW, closed_at__isnull=True),
             "opened_at",
         ),
-        # Changes were asked for when its newest round closed.
+        # Changes requested: they were asked for when its newest round closed.
         (
-            _("Changes requested"),
             rounds.filter(proposal__status=ProposalStatus.CHANGES_REQUESTED).exclude(
                 Exists(later_round)
             ),
             "closed_at",
         ),
         (
-            _("Awaiting signatures"),
             Agreement.objects.filter(
                 scope.in_scope(Agreement, "proposal"), status=AgreementStatus.AWAITING_SIGNATURES
             ),
             "created_at",
         ),
     ]
-    parts = [
-        (q.filter(**{f"{entered}__isnull": False}), entered, today) for _l, q, entered in stages
-    ]
+    today = day(scope.today)
+    return spreads_plan(
+        [(q.filter(**{f"{entered}__isnull": False}), entered, today) for q, entered in stages]
+    )
+
+
+def stage_labels() -> tuple:
+    return (_("Draft"), _("In review"), _("Changes requested"), _("Awaiting signatures"))
+
+
+def stages_now(scope: Scope) -> Figure:
     rows = []
-    for (label, _queryset, _entered), found in zip(stages, spreads_each(parts), strict=True):
+    found_each = spreads_run(planned(scope, "stages", _stages_plan))
+    for label, found in zip(stage_labels(), found_each, strict=True):
         spread = found[0] if found else Spread(None, 0, None, None)
         rows.append([label, spread.count, _number(spread.median), _number(spread.p90)])
     return Figure(
@@ -236,8 +201,7 @@ def overdue_cutoff(today: date) -> datetime:
     return overdue_if_opened_before(settings.REVIEW_ESCALATION_WORKING_DAYS, today)
 
 
-def organisations(scope: Scope, limit: int = 10) -> Figure:
-    """Which organisations take longest to decide and to sign, with their overdue decisions."""
+def _organisations_plan(scope: Scope):
     decisions = OrganisationDecision.objects.filter(
         Q(decided_at__isnull=False)
         & scope.since_q("decided_at")
@@ -246,17 +210,14 @@ def organisations(scope: Scope, limit: int = 10) -> Figure:
     signatures = Signature.objects.filter(
         scope.since_q("signed_at") & scope.in_scope(Signature, "agreement__proposal")
     ).annotate(organisation=F("party__organisation"))
-    deciding, signing = (
-        {s.group: s for s in found}
-        for found in spreads_each(
-            [
-                (decisions, "round__opened_at", "decided_at"),
-                (signatures, "agreement__created_at", "signed_at"),
-            ],
-            group="organisation",
-        )
+    times = spreads_plan(
+        [
+            (decisions, "round__opened_at", "decided_at"),
+            (signatures, "agreement__created_at", "signed_at"),
+        ],
+        group="organisation",
     )
-    overdue = dict(
+    overdue = compiled(
         OrganisationDecision.objects.filter(
             scope.in_scope(OrganisationDecision, "round__proposal"),
             status=DecisionStatus.PENDING,
@@ -267,10 +228,19 @@ def organisations(scope: Scope, limit: int = 10) -> Figure:
         .values_list("organisation")
         .annotate(n=Count("pk"))
     )
+    return times, overdue
+
+
+def organisations(scope: Scope, limit: int = 10) -> Figure:
+    """Which organisations take longest to decide and to sign, with their overdue decisions."""
+    times, overdue = planned(scope, "organisations", _organisations_plan)
+    deciding, signing = ({s.group: s for s in found} for found in spreads_run(times))
+    overdue = fetch_dict(overdue)
     # Every organisation's name, from the list kept per version (no list of ids to send).
     wanted = set(deciding) | set(signing) | set(overdue)
     rows = []
-    for pk, name in organisation_choices()[1]:
+    listed = scope.organisation_list or organisation_choices()
+    for pk, name in listed[1]:
         if pk not in wanted:
             continue
         decide, sign = deciding.get(pk), signing.get(pk)
@@ -312,7 +282,7 @@ def organisations(scope: Scope, limit: int = 10) -> Figure:
     )
 
 
-def rounds_per_proposal(scope: Scope) -> Figure:
+def _rounds_plan(scope: Scope):
     rounds = (
         ReviewRound.objects.filter(
             Q(proposal__submitted_at__isnull=False)
@@ -322,7 +292,11 @@ def rounds_per_proposal(scope: Scope) -> Figure:
         .values("proposal")
         .annotate(round_count=Count("pk"))
     )
-    found = tally(rounds, "round_count")  # {rounds: proposals}
+    return tally_plan(rounds, "round_count")
+
+
+def rounds_per_proposal(scope: Scope) -> Figure:
+    found = fetch_dict(planned(scope, "rounds", _rounds_plan))  # {rounds: proposals}
     buckets = [(_("1 round"), found.get(1, 0)), (_("2 rounds"), found.get(2, 0))]
     buckets.append((_("3 rounds"), found.get(3, 0)))
     buckets.append((_("4 or more"), sum(n for rounds, n in found.items() if rounds >= 4)))
@@ -339,13 +313,17 @@ def rounds_per_proposal(scope: Scope) -> Figure:
     )
 
 
-def sections_sent_back(scope: Scope) -> Figure:
+def _sections_plan(scope: Scope):
     decisions = OrganisationDecision.objects.filter(
         Q(status=DecisionStatus.CHANGES_REQUESTED)
         & scope.since_q("decided_at")
         & scope.in_scope(OrganisationDecision, "round__proposal")
     )
-    counts = tally_elements(decisions, "sections")
+    return tally_elements_plan(decisions, "sections")
+
+
+def sections_sent_back(scope: Scope) -> Figure:
+    counts = fetch_dict(planned(scope, "sections", _sections_plan))
     labels = dict(Section.choices)
     rows = [
         [str(labels.get(key, key)), n]
@@ -363,31 +341,40 @@ def sections_sent_back(scope: Scope) -> Figure:
     )
 
 
-def outcomes_met(scope: Scope) -> Figure:
-    """Agreements by each outcome's newest judgement on them (docs/architecture.md, "Did the
-    vision come true?"). The state now: the period does not apply."""
+def _outcomes_plan(scope: Scope):
     proposals = scope.proposals().values("pk")
     updates = OutcomeUpdate.objects.filter(agreement__proposal__in=proposals).order_by(
         "agreement_id", "outcome_id", "recorded_at", "pk"
     )  # the newest last, so it wins below
-    latest = {
-        (a, o): j for a, o, j in updates.values_list("agreement_id", "outcome_id", "judgement")
-    }
+    # Active agreements with outcomes to judge and no judgement yet.
+    waiting = Agreement.objects.filter(
+        Exists(MeasurableOutcome.objects.filter(proposal=OuterRef("proposal"))),
+        status=AgreementStatus.ACTIVE,
+        proposal__in=proposals,
+    ).exclude(Exists(OutcomeUpdate.objects.filter(agreement=OuterRef("pk"))))
+    sql, params = compiled(waiting.order_by().values("pk"))
+    return (
+        compiled(updates.values_list("agreement_id", "outcome_id", "judgement")),
+        (f"SELECT COUNT(*) FROM ({sql}) t", params),  # noqa: S608 - the ORM's own SQL
+    )
+
+
+def outcomes_met(scope: Scope) -> Figure:
+    """Agreements by each outcome's newest judgement on them (docs/architecture.md, "Did the
+    vision come true?"). The state now: the period does not apply."""
+    updates, waiting = planned(scope, "outcomes", _outcomes_plan)
+    latest = {(a, o): j for a, o, j in fetch_all(updates)}
     by_agreement = groupby(latest.items(), key=lambda item: item[0][0])  # in agreement order
     judged = {a: {judgement for _key, judgement in items} for a, items in by_agreement}
     found = Counter(
         "no" if "not_met" in js else "all" if js == {"met"} else "partly" for js in judged.values()
     )
-    waiting = Agreement.objects.filter(
-        Exists(MeasurableOutcome.objects.filter(proposal=OuterRef("proposal"))),
-        status=AgreementStatus.ACTIVE,
-        proposal__in=proposals,
-    ).exclude(pk__in=list(judged))
+    [(waiting_count,)] = fetch_all(waiting)
     rows = [
         [_("Meeting all their outcomes"), found["all"]],
         [_("Partly meeting them"), found["partly"]],
         [_("Missing at least one"), found["no"]],
-        [_("No outcome recorded yet (active)"), waiting.count()],
+        [_("No outcome recorded yet (active)"), waiting_count],
     ]
     return Figure(
         slug="outcomes",

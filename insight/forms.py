@@ -50,11 +50,14 @@ class InsightFilterForm(GovukForm):
     def __init__(self, data=None, *, reach, **kwargs):
         super().__init__(data if data else None, initial={"period": "12"}, **kwargs)
         field = self.fields["organisation"]
+        self.organisation_list = None
         if reach is None:
-            version, organisations = organisation_choices()
-            field.choices = [("", _("Every organisation")), *organisations]
+            # Read once for the request: the widget and the organisations figure use it too.
+            self.organisation_list = listed = organisation_choices()
+            field.choices = [("", _("Every organisation")), *listed[1]]
             field.widget.__class__ = OrganisationSelect
-            field.widget.version = version
+            field.widget.version = listed[0]
+            field.widget.organisations = lambda: listed
         else:
             # A governance officer sees their own organisation's figures, nobody else's.
             field.choices = [(o.pk, o.name) for o in reach]
@@ -77,6 +80,7 @@ class InsightFilterForm(GovukForm):
             "organisation": organisation,
             "sector": chosen.get("sector") or "",
             "category": chosen.get("category") or "",
+            "organisation_list": self.organisation_list,
         }
 
     def _organisation(self, pk: int | None) -> Organisation | None:

@@ -48,6 +48,12 @@ def spreads(queryset, start, end, group=None) -> list[Spread]:
 
 def spreads_each(parts, group=None) -> list[list[Spread]]:
     """spreads() of several (queryset, start, end) parts in one query: one list each."""
+    return spreads_run(spreads_plan(parts, group))
+
+
+def spreads_plan(parts, group=None) -> tuple[str, list, list]:
+    """The one statement spreads_each() runs, its parameters and each part's converter of
+    group values: worked out without the database, so a page may keep it (insight.plans)."""
     selects, params, converts = [], [], []
     for n, (queryset, start, end) in enumerate(parts):
         sql, part_params, convert = working_days_sql(queryset, start, end, group)
@@ -55,18 +61,25 @@ def spreads_each(parts, group=None) -> list[list[Spread]]:
         params += part_params
         converts.append(convert)
     union = " UNION ALL ".join(selects)
+    if connection.vendor == "postgresql":
+        union = f"{MEASURES} FROM ({union}) m GROUP BY part, grp ORDER BY part, grp"
+    return union, params, converts
+
+
+def spreads_run(plan) -> list[list[Spread]]:
+    """spreads_each()'s answer from its spreads_plan()."""
+    sql, params, converts = plan
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            measured = f"{MEASURES} FROM ({union}) m GROUP BY part, grp ORDER BY part, grp"
-            cursor.execute(measured, params)
-            found = [[] for _part in parts]
-            for part, value, count, median, p90 in cursor.fetchall():
-                found[part].append(Spread(converts[part](value), count, median, p90))
-            return found
-        cursor.execute(union, params)
-        grouped = [defaultdict(list) for _part in parts]
-        for part, value, days in cursor.fetchall():
-            grouped[part][converts[part](value)].append(days)
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if connection.vendor == "postgresql":
+        found = [[] for _part in converts]
+        for part, value, count, median, p90 in rows:
+            found[part].append(Spread(converts[part](value), count, median, p90))
+        return found
+    grouped = [defaultdict(list) for _part in converts]
+    for part, value, days in rows:
+        grouped[part][converts[part](value)].append(days)
     return [
         [
             Spread(key, len(values), percentile(values, 0.5), percentile(values, 0.9))
@@ -80,28 +93,47 @@ def _sort_key(value):
     return (value is None, value)
 
 
-def _sql(queryset) -> tuple[str, list]:
+def compiled(queryset) -> tuple[str, list]:
+    """The queryset's SQL and parameters, as the ORM would run them."""
     sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
     return sql, list(params)
+
+
+def fetch_all(plan: tuple[str, list]) -> list[tuple]:
+    """The rows of a (sql, params) statement, as the database gives them."""
+    sql, params = plan
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def fetch_dict(plan: tuple[str, list]) -> dict:
+    """{first column: second} of a (sql, params) statement's rows."""
+    return dict(fetch_all(plan))
 
 
 def tally(queryset, column: str) -> dict:
     """{value: rows} of one selected column of the queryset, counted in the database over
     the query's own result (so `column` may itself be an aggregate, as a proposal's number
     of rounds is)."""
-    sql, params = _sql(queryset.order_by().values(column))
+    return fetch_dict(tally_plan(queryset, column))
+
+
+def tally_plan(queryset, column: str) -> tuple[str, list]:
+    sql, params = compiled(queryset.order_by().values(column))
     column = connection.ops.quote_name(column)
-    with connection.cursor() as cursor:
-        counted = f"SELECT t.{column}, COUNT(*) FROM ({sql}) t GROUP BY t.{column}"  # noqa: S608
-        cursor.execute(counted, params)
-        return dict(cursor.fetchall())
+    return f"SELECT t.{column}, COUNT(*) FROM ({sql}) t GROUP BY t.{column}", params  # noqa: S608
 
 
 def tally_elements(queryset, field: str) -> dict:
     """{element: rows} over a JSON list field: how many of the queryset's rows name each
     element (a row naming one twice counts once), unnested in the database."""
+    return fetch_dict(tally_elements_plan(queryset, field))
+
+
+def tally_elements_plan(queryset, field: str) -> tuple[str, list]:
     inner = queryset.order_by().annotate(_row=F("pk"), _list=F(field)).values("_row", "_list")
-    sql, params = _sql(inner)
+    sql, params = compiled(inner)
     if connection.vendor == "postgresql":
         elements = (
             "jsonb_array_elements_text(CASE WHEN jsonb_typeof(t._list) = 'array' "
@@ -111,7 +143,5 @@ def tally_elements(queryset, field: str) -> dict:
     else:
         elements = "json_each(CASE WHEN json_type(t._list) = 'array' THEN t._list ELSE '[]' END) j"
         join = ","
-    with connection.cursor() as cursor:
-        unnested = f"SELECT j.value, COUNT(DISTINCT t._row) FROM ({sql}) t {join} {elements}"  # noqa: S608
-        cursor.execute(unnested + " GROUP BY j.value", params)
-        return dict(cursor.fetchall())
+    unnested = f"SELECT j.value, COUNT(DISTINCT t._row) FROM ({sql}) t {join} {elements}"  # noqa: S608
+    return unnested + " GROUP BY j.value", params
