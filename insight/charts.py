@@ -2,7 +2,7 @@
 beside them.
 
 `bar_chart(figure)` works out the geometry of a horizontal bar chart (one group of bars per
-row, one bar per series) for the template insight/chart.html, which draws it as an SVG
+row, one bar per series) for insight.sections, which draws it as an SVG
 with a title and description that screen readers announce; the figure's data table sits
 beside it. The colours pass WCAG 2.2's 3:1 contrast for graphics against white, and every
 bar carries its value as text, so colour is never the only way to read it."""

@@ -10,10 +10,10 @@ from django.views.decorators.http import require_GET
 from isf_portal.spreadsheet import csv_lines
 
 from .calendar import calendar_ensure
-from .charts import bar_chart, table_body
 from .figures import FIGURES, Scope, figures_all
 from .forms import InsightFilterForm
 from .permissions import insight_reach
+from .sections import figure_section
 
 
 def _scope(request) -> tuple[Scope, InsightFilterForm]:
@@ -26,8 +26,8 @@ def _scope(request) -> tuple[Scope, InsightFilterForm]:
 @require_GET
 def insight(request):
     scope, form = _scope(request)
-    figures = [(figure, bar_chart(figure), table_body(figure)) for figure in figures_all(scope)]
     query = request.GET.urlencode()
+    figures = [(figure, figure_section(figure, query)) for figure in figures_all(scope)]
     return render(
         request,
         "insight/insight.html",
@@ -35,7 +35,6 @@ def insight(request):
             "form": form,
             "scope": scope,
             "figures": figures,
-            "query": query,
             "region": form.reach is None,
             "is_filtered": bool(request.GET),
         },
