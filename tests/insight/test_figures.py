@@ -87,6 +87,22 @@ def test_time_to_decision_by_quarter(history):
     assert rows == [["Q3 2025", 2, 7.0, 9.4], ["Q1 2026", 1, 8.0, 8.0]]
 
 
+def test_kept_statements_read_the_data_afresh(history, org_a, org_b, org_c, member_a):
+    """Each scope's statements are compiled once and kept (insight.scope.planned); what they
+    find is read again on every call, and another scope keeps its own statements."""
+    assert figure(Scope(today=TODAY, organisation=org_c), "decision-times").rows == []
+    figure(Scope(today=TODAY, organisation=org_a), "decision-times")  # compiled and kept
+    r = in_review(
+        lead=org_a, partners=[org_b], author=member_a, title="P5", submitted=date(2025, 8, 22)
+    )
+    close(r, on=date(2025, 8, 29))
+    # The kept statement finds the new decision: 4, 4 and 10 working days in Q3 2025.
+    rows = figure(Scope(today=TODAY, organisation=org_a), "decision-times").rows
+    assert rows == [["Q3 2025", 3, 4.0, 8.8], ["Q1 2026", 1, 8.0, 8.0]]
+    # Organisation C takes no part in P5: its own statement still finds nothing.
+    assert figure(Scope(today=TODAY, organisation=org_c), "decision-times").rows == []
+
+
 def test_the_period_leaves_out_older_decisions(history):
     rows = figure(Scope(today=TODAY, since=date(2025, 10, 1)), "decision-times").rows
     assert rows == [["Q1 2026", 1, 8.0, 8.0]]
