@@ -7,7 +7,7 @@ changes the rows already there."""
 
 from datetime import date, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import DateField, F, Value
 from django.db.models.functions import TruncDate
 
@@ -23,8 +23,14 @@ def calendar_ensure(until: date) -> None:
     """Make sure the table holds every day from FIRST_DAY to `until` (filling up to the end
     of the year YEARS_AHEAD years later): one primary-key lookup when it does already.
     Idempotent, so concurrent fills insert the same rows."""
-    if CalendarDay.objects.filter(day=until).exists():
-        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:  # asked on every insight page: no ORM to compile
+        cursor.execute(
+            f"SELECT 1 FROM {quote(CalendarDay._meta.db_table)} WHERE {quote('day')} = %s",  # noqa: S608
+            [connection.ops.adapt_datefield_value(until)],
+        )
+        if cursor.fetchone() is not None:
+            return
     last = CalendarDay.objects.order_by("-day").values_list("day", flat=True).first()
     _calendar_fill(last, date(until.year + YEARS_AHEAD, 12, 31))
 
@@ -87,6 +93,8 @@ def _converter(compiler, alias):
         return lambda value: value
     expression = found[0]
     converters = compiler.get_converters([expression]).get(0, ([], None))[0]
+    if not converters:
+        return lambda value: value
 
     def convert(value):
         for converter in converters:
