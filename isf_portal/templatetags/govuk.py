@@ -1,4 +1,10 @@
+import datetime
+import functools
+
 from django import template
+from django.template.defaultfilters import date as date_filter
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -50,3 +56,18 @@ def date_parts(bound_field):
             }
         )
     return parts
+
+
+@functools.lru_cache(maxsize=4096)
+def _calendar_date(value: datetime.date, format_string: str, language: str | None) -> str:
+    # A date's text depends only on the date, the format and the language (month names).
+    return date_format(value, format_string)
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def calendar_date(value, format_string=None):
+    """Django's `date` filter, the text of a calendar date (a DateField's value) remembered
+    per process: a table of agreements formats hundreds of dates, and few distinct ones."""
+    if type(value) is not datetime.date:
+        return date_filter(value, format_string)
+    return _calendar_date(value, format_string, get_language())
