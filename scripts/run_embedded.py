@@ -107,12 +107,9 @@ class Child:
         if self.name != "worker" or self.stopped_at is None:
             return None
         before, self.stopped_at = self.stopped_at, None
-        return hand_over(before, self.env)
-
-
-def hand_over(before: datetime, env: dict) -> subprocess.Popen:
-    """Hand over the outbox work handed to the broker before `before`, beside the rest."""
-    return subprocess.Popen([*HAND_OVER, f"--before={before.isoformat()}"], cwd=ROOT, env=env)
+        return subprocess.Popen(
+            [*HAND_OVER, f"--before={before.isoformat()}"], cwd=ROOT, env=self.env
+        )
 
 
 def supervise(children: dict[str, Child], should_stop, *, tick: float = 0.2) -> int:
@@ -161,10 +158,6 @@ def main() -> int:
     VAR.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.setdefault("DJANGO_SETTINGS_MODULE", "isf_portal.settings.local")
-    # Work a previous `make run` had handed to its worker when it was stopped (Ctrl-C in the
-    # middle of a task, or killed outright) is handed over before the new worker starts: no
-    # worker can hold it, as none is running.
-    hand_over(datetime.now(UTC), env).wait()
     children = {name: Child(name, cmd, env) for name, cmd in COMMANDS.items()}
     print(f"\nThe ISF Portal is starting on http://{HOST}:{PORT}/ (Ctrl-C stops it)\n", flush=True)
 
