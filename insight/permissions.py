@@ -35,3 +35,14 @@ def insight_reach(request) -> list[Organisation] | None:
     if not allowed:
         raise Http404
     return sorted(allowed, key=lambda organisation: organisation.name)
+
+
+def shown_in_navigation(user, *, steering: bool, held) -> bool:
+    """Whether insight_reach lets the person in, from what the cached navigation holds: a
+    steering seat and the roles `held` at each active organisation (role values), with
+    `user.is_staff` read afresh (the navigation is not dropped when it changes). No query."""
+    region = POLICY[Action.VIEW_REGION]
+    if (region.steering and steering) or (region.staff and user.is_staff):
+        return True
+    rule = POLICY[Action.VIEW_ORGANISATION]
+    return any(rule.allows_roles(roles, active=True) for roles in held)

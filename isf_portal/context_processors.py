@@ -4,8 +4,7 @@ from django.conf import settings
 from django.urls import get_script_prefix, reverse
 from django.utils.functional import SimpleLazyObject
 
-from insight.permissions import POLICY as INSIGHT_POLICY
-from insight.permissions import Action as InsightAction
+from insight.permissions import shown_in_navigation as insight_shown
 from organisations.navigation import navigation
 
 # The fixed links templates/base.html draws on every page, by the name it reads them under
@@ -45,26 +44,17 @@ def fixed_urls() -> dict[str, str]:
     return _fixed_urls(get_script_prefix())
 
 
-def sees_insight(user, nav: dict) -> bool:
-    """Whether to draw the Insight link: insight/permissions.py POLICY (the page answers
-    rather than 404), read against the cached navigation so that no page pays a query for it.
-    is_staff comes from the request's user, read afresh on every request: the cached
-    navigation is not dropped when it changes."""
-    region = INSIGHT_POLICY[InsightAction.VIEW_REGION]
-    if (region.steering and nav["steering"]) or (region.staff and user.is_staff):
-        return True
-    rule = INSIGHT_POLICY[InsightAction.VIEW_ORGANISATION]
-    # The navigation lists the memberships of active organisations only.
-    return any(rule.allows_roles(o["role_values"], active=True) for o in nav["organisations"])
-
-
 def _nav(user) -> dict:
     data = navigation(user)
     organisations = [
         {**o, "url": reverse("organisations:detail", args=[o["slug"]])}
         for o in data["organisations"]
     ]
-    return {**data, "organisations": organisations, "insight": sees_insight(user, data)}
+    # Decided per request: is_staff, which the cached navigation does not hold, counts too.
+    insight = insight_shown(
+        user, steering=data["steering"], held=[o["role_values"] for o in data["organisations"]]
+    )
+    return {**data, "organisations": organisations, "insight": insight}
 
 
 def portal(request):
