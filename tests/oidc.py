@@ -16,8 +16,18 @@ from tests.conftest import require_service
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "oidc_provider.mjs"
-NORTH = {"tid": "11111111-1111-4111-8111-111111111111", "client_id": "portal-north"}
-SOUTH = {"tid": "22222222-2222-4222-8222-222222222222", "client_id": "portal-south"}
+NORTH = {
+    "tid": "11111111-1111-4111-8111-111111111111",
+    "client_id": "portal-north",
+    "secret": "north-secret",
+    "domains": "north.example",
+}
+SOUTH = {
+    "tid": "22222222-2222-4222-8222-222222222222",
+    "client_id": "portal-south",
+    "secret": "south-secret",
+    "domains": "south.example",
+}
 
 
 def free_port() -> int:
@@ -72,6 +82,30 @@ class OidcProvider:
                 timeout=10,
             )
         raise AssertionError("the provider never redirected back to the portal")
+
+
+def identity_provider(organisation, provider, tenant=NORTH, *, email_domains=None):
+    """`organisation` signs in at `provider` as `tenant`'s client (NORTH or SOUTH), vouching
+    for the tenant's domain unless `email_domains` says otherwise."""
+    from organisations.models import IdentityProvider
+
+    return IdentityProvider.objects.create(
+        organisation=organisation,
+        issuer=provider.issuer,
+        client_id=tenant["client_id"],
+        client_secret=tenant["secret"],
+        email_domains=email_domains or tenant["domains"],
+        tenant_id=tenant["tid"],
+    )
+
+
+def sso_sign_in(client, provider, email):
+    """Sign `client` in as `email` through the portal's sign-in page and the provider."""
+    response = client.post("/account/sign-in/", {"username": email, "password": ""})
+    back = provider.sign_in(response["Location"], email)
+    assert client.get(path_of(back)).status_code == 302
+    assert client.session.get("_auth_user_id")
+    return client
 
 
 def path_of(url: str) -> str:

@@ -15,9 +15,9 @@ from pypdf import PdfReader
 from agreements import signing
 from agreements.models import AgreementEvent, Signature, SignatureMethod
 from organisations import sso_fresh
-from organisations.models import IdentityProvider, Role, SignInRefusal
+from organisations.models import Role, SignInRefusal
 from tests.factories import OrganisationFactory, member_of
-from tests.oidc import NORTH, OidcProvider, path_of
+from tests.oidc import OidcProvider, identity_provider, path_of, sso_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -34,26 +34,12 @@ def provider():
 @pytest.fixture
 def idp_a(org_a, provider):
     """Org A signs in with its own provider (its domain: north.example)."""
-    return IdentityProvider.objects.create(
-        organisation=org_a,
-        issuer=provider.issuer,
-        client_id=NORTH["client_id"],
-        client_secret="north-secret",
-        email_domains="north.example",
-        tenant_id=NORTH["tid"],
-    )
+    return identity_provider(org_a, provider)
 
 
 @pytest.fixture
 def ada(org_a, idp_a):
     return member_of(org_a, Role.SIGNATORY, email="ada.north@north.example", full_name="Ada N")
-
-
-def sso_sign_in(client, provider, email):
-    response = client.post("/account/sign-in/", {"username": email, "password": ""})
-    back = provider.sign_in(response["Location"], email)
-    assert client.get(path_of(back)).status_code == 302
-    return client
 
 
 def url(agreement):
@@ -237,14 +223,7 @@ def test_a_password_signatory_still_signs_with_their_password(
 
 def test_an_outsider_with_single_sign_on_gets_404(client, provider, agreement, idp_a):
     outsider_org = OrganisationFactory(name="North Borough Council", slug="north-org")
-    IdentityProvider.objects.create(
-        organisation=outsider_org,
-        issuer=provider.issuer,
-        client_id=NORTH["client_id"],
-        client_secret="north-secret",
-        email_domains="elsewhere.example",
-        tenant_id=NORTH["tid"],
-    )
+    identity_provider(outsider_org, provider, email_domains="elsewhere.example")
     member_of(outsider_org, Role.SIGNATORY, email="someone@elsewhere.example")
     sso_sign_in(client, provider, "someone@elsewhere.example")
     assert client.get(url(agreement)).status_code == 404

@@ -6,10 +6,10 @@ The provider (scripts/oidc_provider.mjs) is not the portal: axe checks the porta
 import pytest
 from playwright.sync_api import expect
 
-from organisations.models import IdentityProvider, Membership, Role
+from organisations.models import Membership, Role
 from tests.browser.conftest import assert_accessible
 from tests.factories import OrganisationFactory, member_of
-from tests.oidc import NORTH, OidcProvider
+from tests.oidc import OidcProvider, identity_provider
 
 pytestmark = [pytest.mark.browser]
 
@@ -24,14 +24,7 @@ def provider(live_server):
 @pytest.fixture
 def north(transactional_db, provider):
     org = OrganisationFactory(name="North Borough Council", short_name="North", slug="north-org")
-    IdentityProvider.objects.create(
-        organisation=org,
-        issuer=provider.issuer,
-        client_id=NORTH["client_id"],
-        client_secret="north-secret",
-        email_domains="north.example",
-        tenant_id=NORTH["tid"],
-    )
+    identity_provider(org, provider)
     member_of(org, Role.MEMBER, Role.ORG_ADMIN, email="admin@north.example")
     return org
 

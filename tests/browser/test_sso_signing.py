@@ -11,11 +11,11 @@ from playwright.sync_api import expect
 
 from agreements.generation import services as generation
 from agreements.models import Agreement, Signature, SignatureMethod
-from organisations.models import IdentityProvider, Role
+from organisations.models import Role
 from tests.agreements.proposal_builders import approve, build_proposal
 from tests.browser.conftest import assert_accessible
 from tests.factories import OrganisationFactory, member_of
-from tests.oidc import NORTH, OidcProvider
+from tests.oidc import OidcProvider, identity_provider
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("one_sealing_key")]
 
@@ -35,14 +35,7 @@ def agreement(transactional_db, provider) -> Agreement:
     trust = OrganisationFactory(
         name="Bradford Park NHS Trust", short_name="BPNT", slug="bradford-park", sector="nhs"
     )
-    IdentityProvider.objects.create(
-        organisation=lead,
-        issuer=provider.issuer,
-        client_id=NORTH["client_id"],
-        client_secret="north-secret",
-        email_domains="north.example",
-        tenant_id=NORTH["tid"],
-    )
+    identity_provider(lead, provider)
     author = member_of(lead, Role.MEMBER, email="author@ardwick.example")
     member_of(lead, Role.SIGNATORY, email=ADA, full_name="Ada North")
     member_of(trust, Role.SIGNATORY, email="siro@bpnt.example", full_name="Sam Sealer")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from notifications.models import Notification
 from organisations.models import IdentityProvider, Membership, Role, SignInRefusal, User
 from tests.factories import OrganisationFactory, member_of
-from tests.oidc import NORTH, SOUTH, OidcProvider, path_of
+from tests.oidc import NORTH, SOUTH, OidcProvider, identity_provider, path_of
 
 SIGN_IN = "/account/sign-in/"
 
@@ -26,28 +26,14 @@ def provider():
 @pytest.fixture
 def north(db, provider):
     org = OrganisationFactory(name="North Borough Council", short_name="North", slug="north-org")
-    IdentityProvider.objects.create(
-        organisation=org,
-        issuer=provider.issuer,
-        client_id=NORTH["client_id"],
-        client_secret="north-secret",
-        email_domains="north.example",
-        tenant_id=NORTH["tid"],
-    )
+    identity_provider(org, provider)
     return org
 
 
 @pytest.fixture
 def south(db, provider):
     org = OrganisationFactory(name="South NHS Trust", short_name="South", slug="south-org")
-    IdentityProvider.objects.create(
-        organisation=org,
-        issuer=provider.issuer,
-        client_id=SOUTH["client_id"],
-        client_secret="south-secret",
-        email_domains="south.example",
-        tenant_id=SOUTH["tid"],
-    )
+    identity_provider(org, provider, SOUTH)
     return org
 
 

@@ -10,9 +10,9 @@ import pytest
 import requests
 
 from organisations import sso_logout
-from organisations.models import IdentityProvider, Role
+from organisations.models import Role
 from tests.factories import OrganisationFactory, member_of
-from tests.oidc import NORTH, OidcProvider, path_of
+from tests.oidc import NORTH, OidcProvider, identity_provider, sso_sign_in
 
 SIGN_OUT = "/account/sign-out/"
 
@@ -27,22 +27,8 @@ def provider():
 @pytest.fixture
 def north(db, provider):
     org = OrganisationFactory(name="North Borough Council", short_name="North", slug="north-org")
-    IdentityProvider.objects.create(
-        organisation=org,
-        issuer=provider.issuer,
-        client_id=NORTH["client_id"],
-        client_secret="north-secret",
-        email_domains="north.example",
-        tenant_id=NORTH["tid"],
-    )
+    identity_provider(org, provider)
     return org
-
-
-def sso_sign_in(client, provider, email):
-    response = client.post("/account/sign-in/", {"username": email, "password": ""})
-    back = provider.sign_in(response["Location"], email)
-    assert client.get(path_of(back)).status_code == 302
-    assert client.session.get("_auth_user_id")
 
 
 def test_signing_out_ends_the_providers_session_and_comes_back(client, north, provider):
