@@ -1,13 +1,16 @@
 """What one page costs in the web process: CPU, wall and SQL time, and queries.
 
-For each page type a realistic signed-in user and an object they may see are chosen from the
-seeded database; the page is then requested through the whole middleware stack (a WSGI call
-into Django's handler with the user's session cookie, as gunicorn makes it) in a warm process,
-`renders` times. Reported per page: the median of `time.process_time` (the web process's own
-CPU, not PostgreSQL's), the median wall time, the median time spent waiting for SQL, and the
-number of queries one request makes.
+Each page type is requested through the whole middleware stack (a WSGI call into Django's
+handler with the user's session cookie, as gunicorn makes it) in a warm process, once for each
+of `renders` different visits of that type in the realistic mix's population
+(benchmarks/mix.py): different people of different organisations and roles, each on an object
+they may see, as real use spreads them. Reported per page: the median of `time.process_time`
+(the web process's own CPU, not PostgreSQL's), the median wall time, the median time spent
+waiting for SQL, and the median number of queries. Beside them, as before: one chosen
+user on one chosen object, rendered `renders` times ("one"), which flatters a page whose cost
+grows with its object (a proposal with a long history, many parties and an agreement).
 
-    python -m benchmarks.pages [--renders 30] [--page home ...]
+    python -m benchmarks.pages [--renders 30] [--page home ...] [--people 167]
 
 runs against the database DATABASE_URL names (seed it first, e.g. with `make bench`'s
 `--keep-database`), with production settings unless DJANGO_SETTINGS_MODULE says otherwise.
@@ -195,31 +198,30 @@ def _handler():
     return WSGIHandler()
 
 
-def measure(url: str, user, *, renders: int = 30, warm: int = 3) -> dict:
-    """One page's costs: medians over `renders` requests after `warm` unmeasured ones."""
+def _request(url: str, cookie: str) -> None:
+    handler = _handler()
+    status = []
+    body = handler(_environ(url, cookie), lambda s, h, *a: status.append(s))
+    try:
+        b"".join(body)
+    finally:
+        getattr(body, "close", lambda: None)()
+    if not status[0].startswith("200"):
+        raise RuntimeError(f"{url} answered {status[0]}")
+
+
+def _medians(visits: list[tuple[str, str]], warm: list[tuple[str, str]]) -> dict:
+    """Medians over one request per (url, cookie) in `visits`, after the `warm` ones."""
     from django.db import connection
 
-    handler = _handler()
-    cookie = _session_cookie(user) if user is not None else ""
     cpu, wall, sql, queries = [], [], [], []
-
-    def request():
-        status = []
-        body = handler(_environ(url, cookie), lambda s, h, *a: status.append(s))
-        try:
-            b"".join(body)
-        finally:
-            getattr(body, "close", lambda: None)()
-        if not status[0].startswith("200"):
-            raise RuntimeError(f"{url} answered {status[0]}")
-
-    for _ in range(warm):
-        request()
-    for _ in range(renders):
+    for url, cookie in warm:
+        _request(url, cookie)
+    for url, cookie in visits:
         clock = _SqlClock()
         with connection.execute_wrapper(clock):
             started_cpu, started = time.process_time(), time.perf_counter()
-            request()
+            _request(url, cookie)
             wall.append(time.perf_counter() - started)
             cpu.append(time.process_time() - started_cpu)
         sql.append(clock.seconds)
@@ -228,27 +230,67 @@ def measure(url: str, user, *, renders: int = 30, warm: int = 3) -> dict:
         "cpu_ms_median": round(statistics.median(cpu) * 1000, 2),
         "wall_ms_median": round(statistics.median(wall) * 1000, 2),
         "sql_ms_median": round(statistics.median(sql) * 1000, 2),
-        "queries": max(queries),
+        "queries": round(statistics.median(queries)),
     }
 
 
-def page_costs(renders: int = 30, pages: dict | None = None, only=None) -> dict[str, dict]:
-    """{page: {'cpu_ms_median', 'wall_ms_median', 'sql_ms_median', 'queries', 'url'}} for
-    every page type (or those in `only`). Needs Django set up on a seeded database."""
+def measure(url: str, user, *, renders: int = 30, warm: int = 3) -> dict:
+    """One page's costs: medians over `renders` requests after `warm` unmeasured ones."""
+    cookie = _session_cookie(user) if user is not None else ""
+    return _medians([(url, cookie)] * renders, [(url, cookie)] * warm)
+
+
+def population_visits(people: int) -> dict[str, list[tuple[str, str]]]:
+    """{page: [(url, cookie)...]}: the realistic mix's visits (benchmarks/mix.py) of each page
+    type, in the population's order: many people, each on objects they may see."""
+    from benchmarks import mix
+
+    population = mix.build(people=people, writers=0)
+    visits: dict[str, list[tuple[str, str]]] = {}
+    for visit in population.visits:
+        visits.setdefault(visit.kind, []).append((visit.url, visit.cookie))
+    return visits
+
+
+def page_costs(
+    renders: int = 30, pages: dict | None = None, only=None, people: int | None = None
+) -> dict[str, dict]:
+    """{page: {'cpu_ms_median', 'wall_ms_median', 'sql_ms_median', 'queries', 'url', 'one'}}
+    for every page type (or those in `only`). Needs Django set up on a seeded database.
+
+    The medians are over `renders` different visits of that page type from the realistic
+    mix's population (one request each: different people, different objects, as real use
+    spreads them), after three other visits of that type warm the process. `one` holds the
+    figures of one chosen user on one object rendered `renders` times (the earlier measure),
+    for comparison; a page type the mix does not visit (the steering list) has only that."""
     chosen = pages or choose_pages()
-    return {
-        name: {**measure(page["url"], page["user"], renders=renders), "url": page["url"]}
-        for name, page in chosen.items()
-        if only is None or name in only
-    }
+    spread = population_visits(people) if people else {}
+    costs = {}
+    for name, page in chosen.items():
+        if only is not None and name not in only:
+            continue
+        one = {**measure(page["url"], page["user"], renders=renders), "url": page["url"]}
+        visits = spread.get(name, [])
+        if len(visits) < 4:
+            costs[name] = {**one, "visits": 1}
+            continue
+        measured, warm = visits[:-3][:renders], visits[-3:]
+        costs[name] = {**_medians(measured, warm), "visits": len(measured), "one": one}
+        costs[name]["url"] = f"{len(measured)} of the mix's {name} visits"
+    return costs
 
 
 def table(costs: dict[str, dict]) -> str:
-    lines = [f"{'page':<16}{'CPU ms':>9}{'wall ms':>9}{'SQL ms':>9}{'queries':>9}"]
+    lines = [
+        f"{'page':<16}{'visits':>7}{'CPU ms':>9}{'wall ms':>9}{'SQL ms':>9}{'queries':>9}"
+        f"{'one: CPU':>10}{'queries':>9}"
+    ]
     for name, c in costs.items():
+        one = c.get("one", c)
         lines.append(
-            f"{name:<16}{c['cpu_ms_median']:>9.2f}{c['wall_ms_median']:>9.2f}"
-            f"{c['sql_ms_median']:>9.2f}{c['queries']:>9}"
+            f"{name:<16}{c.get('visits', 1):>7}{c['cpu_ms_median']:>9.2f}"
+            f"{c['wall_ms_median']:>9.2f}{c['sql_ms_median']:>9.2f}{c['queries']:>9}"
+            f"{one['cpu_ms_median']:>10.2f}{one['queries']:>9}"
         )
     eight = [c["cpu_ms_median"] for name, c in costs.items() if name in SUMMED]
     lines.append(f"{'sum of ' + str(len(eight)):<16}{sum(eight):>9.2f}")
@@ -272,6 +314,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--renders", type=int, default=30)
     parser.add_argument("--page", action="append", choices=PAGES, help="only these pages")
+    parser.add_argument(
+        "--people",
+        type=int,
+        default=167,
+        help="the mix population whose visits each page's medians are over (0: one object)",
+    )
     args = parser.parse_args(argv)
     _configure()
     static_root = os.environ.get("STATIC_ROOT") or tempfile.mkdtemp(prefix="isf-pages-static-")
@@ -286,7 +334,7 @@ def main(argv=None) -> int:
         call_command(
             "collectstatic", interactive=False, verbosity=0, ignore_patterns=["ext", "scss"]
         )
-        print(table(page_costs(renders=args.renders, only=args.page)))
+        print(table(page_costs(renders=args.renders, only=args.page, people=args.people)))
     finally:
         if static_root.startswith(tempfile.gettempdir()):
             shutil.rmtree(static_root, ignore_errors=True)
