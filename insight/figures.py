@@ -92,7 +92,8 @@ def _decision_times_plan(scope: Scope):
         & scope.since_q("closed_at")
         & scope.in_scope(ReviewRound, "proposal")
     ).exclude(outcome="withdrawn")
-    return spreads_plan([(rounds, "opened_at", "closed_at")], TruncQuarter("closed_at"))
+    # The working days from opening to closing, kept on the round when it closed.
+    return spreads_plan([(rounds, "days_open")], TruncQuarter("closed_at"))
 
 
 def decision_times(scope: Scope) -> Figure:
@@ -115,10 +116,11 @@ def _signing_times_plan(scope: Scope):
         & scope.since_q("activated_at")
         & scope.in_scope(Agreement, "proposal"),
         is_external=False,
-    ).annotate(last_signed_at=Max("signatures__signed_at"))
+    )
+    # Each signature keeps its working days since the agreement was prepared, and they never
+    # fall as signatures come later: the last signature's are the largest.
     return spreads_plan(
-        [(agreements.filter(last_signed_at__isnull=False), "created_at", "last_signed_at")],
-        TruncQuarter("activated_at"),
+        [(agreements, Max("signatures__days_to_sign"))], TruncQuarter("activated_at")
     )
 
 
@@ -210,12 +212,10 @@ def _organisations_plan(scope: Scope):
     signatures = Signature.objects.filter(
         scope.since_q("signed_at") & scope.in_scope(Signature, "agreement__proposal")
     ).annotate(organisation=F("party__organisation"))
+    # Each decision and signature keeps its working days (since its round opened, since its
+    # agreement was prepared): no round, agreement or calendar to join.
     times = spreads_plan(
-        [
-            (decisions, "round__opened_at", "decided_at"),
-            (signatures, "agreement__created_at", "signed_at"),
-        ],
-        group="organisation",
+        [(decisions, "days_to_decide"), (signatures, "days_to_sign")], group="organisation"
     )
     overdue = compiled(
         OrganisationDecision.objects.filter(
