@@ -63,9 +63,9 @@ def working_days_sql(queryset, start, end, group=None) -> tuple[str, list, objec
     the parameters and a function that turns a raw group value into what the ORM would give
     (a quarter's aware datetime).
 
-    The rows are counted by their group and local days first, so the calendar is joined
-    once per pair of days rather than once per row (when `end` is a fixed day, as today,
-    that is once per day things began)."""
+    The rows are counted by their group and local days first, so the calendar is looked up
+    (by its primary key) once per pair of days rather than once per row, and never read
+    whole: when `end` is a fixed day, as today, that is once per day things began."""
     inner = queryset.order_by().annotate(_start=local_day(start), _end=local_day(end))
     fields = ["_start", "_end"]
     if group is not None:
@@ -81,13 +81,13 @@ def working_days_sql(queryset, start, end, group=None) -> tuple[str, list, objec
     if group is not None:
         keys.append(f"r.{quote('_group')}")
     grouped = f"t.{quote('_group')}" if group is not None else "NULL"
-    value = "COALESCE(e.working_index, 0) - COALESCE(s.working_index, 0)"
     # Only the ORM's own compiled SQL (its values stay parameters) and fixed names are
     # interpolated, here and in insight.stats.
+    index = f"(SELECT c.working_index FROM {table} c WHERE c.day = t.{{}})"  # noqa: S608
+    value = f"COALESCE({index.format(end)}, 0) - COALESCE({index.format(start)}, 0)"
     keys = ", ".join(keys)
     counted = f"SELECT {keys}, COUNT(*) AS n FROM ({sql}) r GROUP BY {keys}"  # noqa: S608
-    joins = f"LEFT JOIN {table} s ON s.day = t.{start} LEFT JOIN {table} e ON e.day = t.{end}"
-    joined = f"SELECT {grouped} AS grp, {value} AS val, t.n FROM ({counted}) t {joins}"  # noqa: S608
+    joined = f"SELECT {grouped} AS grp, {value} AS val, t.n FROM ({counted}) t"  # noqa: S608
     return joined, list(params), _converter(compiler, "_group")
 
 
