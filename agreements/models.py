@@ -190,6 +190,10 @@ class Signature(models.Model):
     )
     # The organisation whose sign-in vouched for the signatory (single sign-on only).
     identity_provider_name = models.CharField(max_length=200, blank=True)
+    # Working days from the agreement's preparation (its created_at) to this signature
+    # (sharing_requests.workdays.working_days_from), kept when it is given: the insight
+    # figures read it over every signature.
+    days_to_sign = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
 

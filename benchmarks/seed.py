@@ -45,6 +45,7 @@ from sharing_requests.models import (
 )
 from sharing_requests.questions import example_answers, questions
 from sharing_requests.snapshot import frozen_answer
+from sharing_requests.workdays import working_days_from
 
 PASSWORD = "bench-password-not-secret"  # noqa: S105 - a throwaway database
 SECTORS = [s for s in Sector]
@@ -90,6 +91,17 @@ def _bulk(model, rows, reason):
     if hasattr(model, "history"):
         return bulk_create_with_history(rows, model, batch_size=2000, default_change_reason=reason)
     return model.objects.bulk_create(rows, batch_size=5000)
+
+
+def _keep_days(model, field: str, rows) -> None:
+    """Set the working days each (row, start, end) kept as the services would have (the
+    moments are stamped by the database insert): one UPDATE per value and 5,000 rows."""
+    by_value = {}
+    for row, start, end in rows:
+        by_value.setdefault(working_days_from(start, end), []).append(row.pk)
+    for value, pks in by_value.items():
+        for n in range(0, len(pks), 5000):
+            model.objects.filter(pk__in=pks[n : n + 5000]).update(**{field: value})
 
 
 def _permissions(app_label: str, codenames) -> dict[str, Permission]:
@@ -438,6 +450,11 @@ def seed_proposals(*, count: int, orgs, people, rng: random.Random, start: int =
         r.proposal_id: r
         for r in ReviewRound.objects.filter(proposal__in=[p for p, _plan in submitted])
     }
+    _keep_days(
+        ReviewRound,
+        "days_open",
+        ((r, r.opened_at, r.closed_at) for r in round_of.values() if r.closed_at is not None),
+    )
     decisions = []
     for p, plan in submitted:
         for i, org in enumerate(plan["parties"]):
@@ -460,6 +477,9 @@ def seed_proposals(*, count: int, orgs, people, rng: random.Random, start: int =
                     comment="Reason given." if decided else "",
                     decided_by_id=approver_of.get(org.pk) if decided else None,
                     decided_at=now if decided else None,
+                    days_to_decide=(
+                        working_days_from(round_of[p.pk].opened_at, now) if decided else None
+                    ),
                 )
             )
     _bulk(OrganisationDecision, decisions, "isf.bench.decision")
@@ -636,6 +656,12 @@ def seed_agreements(*, count: int, proposals, plans, rng: random.Random, start: 
         if party.organisation_id in signer
     ]
     _bulk(Signature, signatures, "isf.bench.signature")
+    prepared = {a.pk: a.created_at for a in saved.values()}
+    _keep_days(
+        Signature,
+        "days_to_sign",
+        ((s, prepared[s.agreement_id], s.signed_at) for s in signatures),
+    )
     return list(saved.values())
 
 

@@ -57,13 +57,15 @@ def local_day(value):
 
 
 def working_days_sql(queryset, start, end, group=None) -> tuple[str, list, object]:
-    """SQL giving one row per row of `queryset`: its `group` value (NULL without one) and
-    the working days after `start` up to and including `end` (datetime fields' names or
-    expressions, or dates wrapped in day()), with the parameters and a function that turns
-    a raw group value into what the ORM would give (a quarter's aware datetime).
+    """SQL giving, for the rows of `queryset`, how many rows (`n`) have each `group` value
+    (NULL without one) and each number of working days (`val`) after `start` up to and
+    including `end` (datetime fields' names or expressions, or dates wrapped in day()), with
+    the parameters and a function that turns a raw group value into what the ORM would give
+    (a quarter's aware datetime).
 
-    The calendar is joined twice on its primary key, so the database matches each day once
-    in a hash join instead of looking both days up again for every row."""
+    The rows are counted by their group and local days first, so the calendar is looked up
+    (by its primary key) once per pair of days rather than once per row, and never read
+    whole: when `end` is a fixed day, as today, that is once per day things began."""
     inner = queryset.order_by().annotate(_start=local_day(start), _end=local_day(end))
     fields = ["_start", "_end"]
     if group is not None:
@@ -74,16 +76,44 @@ def working_days_sql(queryset, start, end, group=None) -> tuple[str, list, objec
     sql, params = compiler.as_sql()
     quote = compiler.connection.ops.quote_name
     table = quote(CalendarDay._meta.db_table)
+    start, end = quote("_start"), quote("_end")
+    keys = [f"r.{start}", f"r.{end}"]
+    if group is not None:
+        keys.append(f"r.{quote('_group')}")
     grouped = f"t.{quote('_group')}" if group is not None else "NULL"
-    value = "COALESCE(e.working_index, 0) - COALESCE(s.working_index, 0)"
     # Only the ORM's own compiled SQL (its values stay parameters) and fixed names are
     # interpolated, here and in insight.stats.
-    joins = (
-        f"LEFT JOIN {table} s ON s.day = t.{quote('_start')} "
-        f"LEFT JOIN {table} e ON e.day = t.{quote('_end')}"
-    )
-    joined = f"SELECT {grouped} AS grp, {value} AS val FROM ({sql}) t {joins}"  # noqa: S608
+    index = f"(SELECT c.working_index FROM {table} c WHERE c.day = t.{{}})"  # noqa: S608
+    value = f"COALESCE({index.format(end)}, 0) - COALESCE({index.format(start)}, 0)"
+    keys = ", ".join(keys)
+    counted = f"SELECT {keys}, COUNT(*) AS n FROM ({sql}) r GROUP BY {keys}"  # noqa: S608
+    joined = f"SELECT {grouped} AS grp, {value} AS val, t.n FROM ({counted}) t"  # noqa: S608
     return joined, list(params), _converter(compiler, "_group")
+
+
+def kept_days_sql(queryset, days, group=None) -> tuple[str, list, object]:
+    """As working_days_sql, for rows that keep their working days in a column (`days`, a
+    field's name or an expression): no calendar, no local dates, only the rows' own values,
+    counted. Rows without the value are left out."""
+    inner = queryset.order_by().annotate(_val=F(days) if isinstance(days, str) else days)
+    inner = inner.filter(_val__isnull=False)
+    fields = ["_val"]
+    if group is not None:
+        inner = inner.annotate(_group=F(group) if isinstance(group, str) else group)
+        fields.append("_group")
+    inner = inner.values(*fields)
+    compiler = inner.query.get_compiler(using=inner.db)
+    sql, params = compiler.as_sql()
+    quote = compiler.connection.ops.quote_name
+    keys = [f"t.{quote('_val')}"]
+    if group is not None:
+        keys.append(f"t.{quote('_group')}")
+    grouped = keys[1] if group is not None else "NULL"
+    kept = (
+        f"SELECT {grouped} AS grp, {keys[0]} AS val, COUNT(*) AS n FROM ({sql}) t "  # noqa: S608
+        f"GROUP BY {', '.join(keys)}"
+    )
+    return kept, list(params), _converter(compiler, "_group")
 
 
 def _converter(compiler, alias):

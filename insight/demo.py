@@ -38,7 +38,7 @@ from sharing_requests.models import (
     SteeringVote,
 )
 from sharing_requests.rounds import rounds
-from sharing_requests.workdays import add_working_days
+from sharing_requests.workdays import add_working_days, working_days_from
 
 
 @dataclass
@@ -177,7 +177,9 @@ def _decide(round_, past: Past, opened, clock: _Clock, statuses: dict) -> None:
             sections=past.sent_back.get(slug, []) if statuses[slug] != "approved" else [],
         )
         moment = _at(add_working_days(opened.date(), days), 11)
-        OrganisationDecision.objects.filter(pk=decision.pk).update(decided_at=moment)
+        OrganisationDecision.objects.filter(pk=decision.pk).update(
+            decided_at=moment, days_to_decide=working_days_from(opened, moment)
+        )
         clock.stamp(moment)
 
 
@@ -212,7 +214,9 @@ def _round(p, past: Past, opened, clock: _Clock, statuses: dict):
         _votes(round_, author, closing, clock)
     round_.refresh_from_db()
     if not round_.is_open:
-        ReviewRound.objects.filter(pk=round_.pk).update(closed_at=closing)
+        ReviewRound.objects.filter(pk=round_.pk).update(
+            closed_at=closing, days_open=working_days_from(opened, closing)
+        )
     return round_, closing
 
 
@@ -239,7 +243,9 @@ def _sign(p: Proposal, past: Past, approved_at):
                     pdf_sha256=agreement.draft_sha256,
                     job_title=membership.user.job_title or "Signatory",
                 )
-                Signature.objects.filter(pk=signature.pk).update(signed_at=moment)
+                Signature.objects.filter(pk=signature.pk).update(
+                    signed_at=moment, days_to_sign=working_days_from(approved_at, moment)
+                )
                 AgreementEvent.objects.filter(agreement=agreement, id__gt=before).update(
                     created_at=moment
                 )

@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from organisations.models import Organisation
@@ -37,35 +37,30 @@ class Scope:
     organisation_list: tuple | None = field(default=None, compare=False, repr=False)
 
     def proposals(self):
-        proposals = Proposal.objects.all()
+        return Proposal.objects.filter(self._filters("pk"))
+
+    def _filters(self, proposal_path: str) -> Q:
+        """The filters as conditions on the proposal's id at `proposal_path`: each a list of
+        ids read from the participants or data items alone (their proposal_id indexes), so
+        the database never scans the proposals themselves to find them."""
+        found = Q()
         if self.organisation is not None:
-            proposals = proposals.filter(
-                Exists(
-                    Participant.objects.filter(
-                        proposal=OuterRef("pk"), organisation=self.organisation
-                    )
-                )
-            )
+            participating = Participant.objects.filter(organisation=self.organisation)
+            found &= Q(**{f"{proposal_path}__in": participating.values("proposal_id")})
         if self.sector:
-            proposals = proposals.filter(
-                Exists(
-                    Participant.objects.filter(
-                        proposal=OuterRef("pk"), organisation__sector=self.sector
-                    )
-                )
-            )
+            of_sector = Participant.objects.filter(organisation__sector=self.sector)
+            found &= Q(**{f"{proposal_path}__in": of_sector.values("proposal_id")})
         if self.category:
-            proposals = proposals.filter(
-                Exists(DataItem.objects.filter(proposal=OuterRef("pk"), category=self.category))
-            )
-        return proposals
+            holding = DataItem.objects.filter(category=self.category)
+            found &= Q(**{f"{proposal_path}__in": holding.values("proposal_id")})
+        return found
 
     def in_scope(self, model, proposal_path: str) -> Q:
         """Rows of `model` whose proposal (at `proposal_path`) is in scope. Without a filter
         that is any row with a proposal: no condition at all where every step of the path is
         required, so the database joins and scans nothing for it."""
         if self.organisation is not None or self.sector or self.category:
-            return Q(**{f"{proposal_path}__in": self.proposals().values("pk")})
+            return self._filters(proposal_path)
         for name in proposal_path.split("__"):
             field = model._meta.get_field(name)
             if field.null:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from isf_portal.spreadsheet import csv_lines
 
 from .calendar import calendar_ensure
-from .figures import FIGURES, Scope, figures_all
+from .figures import FIGURES, Scope, figures_all, one_process
 from .forms import InsightFilterForm
 from .permissions import insight_reach
 from .sections import figure_section
@@ -49,7 +49,8 @@ def figure_csv(request, slug):
         raise Http404
     scope, _form = _scope(request)
     calendar_ensure(scope.today)
-    figure = build(scope)
+    with one_process():
+        figure = build(scope)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="insight-{slug}-{stamp}.csv"'

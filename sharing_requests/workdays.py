@@ -3,9 +3,10 @@ count. The `holidays` package knows which days work; what is kept here is the po
 meaning of "working days since", which leaves out the day it starts from."""
 
 import functools
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import holidays
+from django.utils import timezone
 
 # Years are filled in on first use (the package's `expand`), so one calendar serves every date.
 _ENGLAND = holidays.country_holidays("GB", subdiv="ENG")
@@ -26,6 +27,14 @@ def working_days_between(start: date, end: date) -> int:
     if end <= start:
         return 0
     return _ENGLAND.get_working_days_count(start + timedelta(days=1), end)
+
+
+def working_days_from(start: datetime, end: datetime) -> int:
+    """Working days from the local day of the moment `start` to that of `end`, as
+    working_days_between counts them: what the rows keep of how long a step took (a
+    decision, a round, a signature), so that insight's figures read a number instead of
+    converting two moments to local days over every row."""
+    return working_days_between(timezone.localdate(start), timezone.localdate(end))
 
 
 def add_working_days(start: date, days: int) -> date:

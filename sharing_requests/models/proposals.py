@@ -224,6 +224,9 @@ class DataItem(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        # The proposals holding data of a category (insight's data filter), read from the
+        # index alone instead of every proposal's data items.
+        indexes = [models.Index(fields=["category", "proposal"], name="dataitem_category")]
 
     def __str__(self):
         return self.name

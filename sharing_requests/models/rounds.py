@@ -53,6 +53,9 @@ class ReviewRound(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, choices=RoundOutcome.choices, blank=True)
     steering_outcome = models.CharField(max_length=20, choices=VoteChoice.choices, blank=True)
+    # Working days from opening to closing (sharing_requests.workdays.working_days_from),
+    # kept when the round closes: the insight figures read it over every round.
+    days_open = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
 
@@ -100,6 +103,9 @@ class OrganisationDecision(models.Model):
         help_text=_("The approver whose delegation the decider used."),
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Working days from the round's opening to the decision (workdays.working_days_from),
+    # kept when it is made: the insight figures read it over every decision.
+    days_to_decide = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
 

@@ -30,7 +30,7 @@ from ..models import (
     VoteChoice,
 )
 from ..notices import lead_tell
-from ..workdays import add_working_days
+from ..workdays import add_working_days, working_days_from
 from .access import (
     approvers_by_organisation,
     decision_capacity,
@@ -163,6 +163,7 @@ def decision_record(
         d.decided_by = by
         d.on_behalf_of = capacity[1]
         d.decided_at = timezone.now()
+        d.days_to_decide = working_days_from(review.opened_at, d.decided_at)
         audit(d, reason=f"isf.review.{status}", by=by)
         d.save()
         on_behalf = (
@@ -261,9 +262,10 @@ def round_evaluate(review: ReviewRound, p: Proposal, *, by=None, at_deadline=Fal
 
 def _close(review: ReviewRound, p: Proposal, outcome: str, *, by) -> None:
     review.closed_at = timezone.now()
+    review.days_open = working_days_from(review.opened_at, review.closed_at)
     review.outcome = outcome
     audit(review, reason=f"isf.review.closed_{outcome}", by=by)
-    review.save(update_fields=["closed_at", "outcome"])
+    review.save(update_fields=["closed_at", "days_open", "outcome"])
     p.status = PROPOSAL_STATUS_FOR[outcome]
     p.last_activity_at = review.closed_at
     audit(p, reason=f"isf.proposal.{outcome}", by=by)
@@ -328,9 +330,10 @@ def round_withdraw(*, proposal: Proposal, by, reason: str) -> None:
     if review is None:
         return
     review.closed_at = timezone.now()
+    review.days_open = working_days_from(review.opened_at, review.closed_at)
     review.outcome = RoundOutcome.WITHDRAWN
     audit(review, reason="isf.review.closed_withdrawn", by=by)
-    review.save(update_fields=["closed_at", "outcome"])
+    review.save(update_fields=["closed_at", "days_open", "outcome"])
     pending = review.decisions.filter(status=DecisionStatus.PENDING)
     approvers = approvers_by_organisation(pending.values_list("organisation_id", flat=True))
     waiting = {user for users in approvers.values() for user in users}

@@ -10,6 +10,7 @@ from agreements.models import Agreement, AgreementParty, AgreementStatus, Signat
 from sharing_requests import services
 from sharing_requests.models import OrganisationDecision, ReviewRound
 from sharing_requests.rounds import rounds
+from sharing_requests.workdays import working_days_from
 from tests.agreements.proposal_builders import build_proposal
 
 TODAY = date(2026, 1, 15)
@@ -41,14 +42,27 @@ def resubmit(round_, *, author, submitted: date) -> ReviewRound:
     return again
 
 
+def _opened_at(round_):
+    return ReviewRound.objects.values_list("opened_at", flat=True).get(pk=round_.pk)
+
+
 def decide(round_, organisation, *, on: date, status="approved", sections=()):
+    """The decision moved to `on`, with the working days the service keeps worked out again
+    from the moved moments."""
     OrganisationDecision.objects.filter(round=round_, organisation=organisation).update(
-        status=status, decided_at=at(on), sections=list(sections)
+        status=status,
+        decided_at=at(on),
+        sections=list(sections),
+        days_to_decide=working_days_from(_opened_at(round_), at(on)),
     )
 
 
 def close(round_, *, on: date, outcome="approved"):
-    ReviewRound.objects.filter(pk=round_.pk).update(closed_at=at(on, 16), outcome=outcome)
+    ReviewRound.objects.filter(pk=round_.pk).update(
+        closed_at=at(on, 16),
+        outcome=outcome,
+        days_open=working_days_from(_opened_at(round_), at(on, 16)),
+    )
 
 
 def signed_agreement(proposal, *, approved: date, signatures: list, reference: str):
@@ -78,5 +92,7 @@ def signed_agreement(proposal, *, approved: date, signatures: list, reference: s
             organisation_name=organisation.name,
             pdf_sha256="0" * 64,
         )
-        Signature.objects.filter(pk=signature.pk).update(signed_at=at(day, 11))
+        Signature.objects.filter(pk=signature.pk).update(
+            signed_at=at(day, 11), days_to_sign=working_days_from(at(approved), at(day, 11))
+        )
     return agreement
