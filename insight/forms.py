@@ -59,9 +59,9 @@ class InsightFilterForm(GovukForm):
             field.widget.version = listed[0]
             field.widget.organisations = lambda: listed
         else:
-            # A governance officer sees their own organisation's figures, nobody else's.
+            # A governance officer sees their own organisation's figures, nobody else's; a
+            # query string without one (a link to ?period=24) means the first of them.
             field.choices = [(o.pk, o.name) for o in reach]
-            field.required = True
             self.initial["organisation"] = reach[0].pk
         self.reach = reach
 

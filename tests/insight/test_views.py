@@ -90,6 +90,18 @@ def test_a_governance_officer_sees_only_their_organisations_proposals(
     assert "Not Ardwick" not in csv_response.content.decode()
 
 
+def test_a_governance_officer_filtering_without_an_organisation_gets_their_own(
+    client_for, governance_a, decided, org_a
+):
+    # Another filter alone (as a link to ?period=24 sends) is no error: their organisation
+    # is the one shown.
+    response = client_for(governance_a).get(PAGE + "?period=24")
+    assert response.status_code == 200
+    assert "govuk-error-summary" not in response.content.decode()
+    assert response.context["scope"].organisation == org_a
+    assert response.context["form"].errors == {}
+
+
 def test_a_bad_filter_value_shows_an_error_and_keeps_the_others(client_for, steering_member):
     response = client_for(steering_member).get(PAGE + "?period=forever&sector=nhs")
     assert response.status_code == 200
