@@ -1,26 +1,34 @@
 """What the insight figures cover (`Scope`), and the statements each figure runs for a scope,
 kept per database connection (`planned`).
 
-A figure's SQL is worked out by the ORM from the scope alone: the same scope always gives the
-same statement and parameters, whatever the data. Compiling the querysets was most of the
-page's own CPU, so each figure's statements are kept, keyed by everything they are built
-from (`Scope.key`), and only run again on the next request: what the figures show is read
-afresh every time; only the text of the question is reused."""
+A figure's SQL is worked out by the ORM from the scope alone. Compiling the querysets was most
+of the page's own CPU, so each figure's statements are kept and only run again on the next
+request: what the figures show is read afresh every time; only the text of the question is
+reused. They are kept per *shape* of scope (which filters are set, today, the time zone), not
+per value: a statement is compiled with stand-in values (`Scope.stand_in`) and each request
+swaps its own organisation, sector, data category and start date in among the parameters, so
+the hundreds of organisations and filter combinations people choose share a few statements."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q
+from django.db.models import CharField, DateTimeField, Q
 from django.utils import timezone
 
 from organisations.models import Organisation
 from sharing_requests.models import DataItem, Participant, Proposal
 
-# Statements kept per connection: a steering group member's default view, each governance
-# officer's organisation, each combination of filters used. Emptied when full.
+# Statements kept per connection: one per figure and shape of scope. Emptied when full.
 PLANS_KEPT = 256
+# The values statements are compiled with, each swapped for the scope's own among the
+# parameters: none of them can be a real filter's value (ids are positive; sectors and
+# categories are slugs; nothing happened in 1900).
+STAND_IN_SINCE = date(1900, 1, 2)
+STAND_IN_ORGANISATION = -90417
+STAND_IN_SECTOR = "\x00sector"
+STAND_IN_CATEGORY = "\x00category"
 
 
 @dataclass
@@ -71,26 +79,71 @@ class Scope:
     def since_q(self, field_name: str) -> Q:
         if self.since is None:
             return Q()
-        start = timezone.make_aware(datetime.combine(self.since, time.min))
-        return Q(**{f"{field_name}__gte": start})
+        return Q(**{f"{field_name}__gte": _start(self.since)})
 
     def key(self) -> tuple:
-        """Everything a figure's statements depend on: the filters, today, the time zone
-        dates are read in, and the escalation period the overdue count uses."""
+        """Everything a figure's statements depend on besides the swapped values: which
+        filters are set, today, the time zone dates are read in, and the escalation period the
+        overdue count uses."""
         return (
-            self.since,
-            None if self.organisation is None else self.organisation.pk,
-            self.sector,
-            self.category,
+            self.since is None,
+            self.organisation is None,
+            bool(self.sector),
+            bool(self.category),
             self.today,
             timezone.get_current_timezone_name(),
             settings.REVIEW_ESCALATION_WORKING_DAYS,
         )
 
+    def stand_in(self) -> "Scope":
+        """This scope's shape, with the stand-in values in place of its own."""
+        return Scope(
+            since=None if self.since is None else STAND_IN_SINCE,
+            organisation=None
+            if self.organisation is None
+            else Organisation(pk=STAND_IN_ORGANISATION),
+            sector=STAND_IN_SECTOR if self.sector else "",
+            category=STAND_IN_CATEGORY if self.category else "",
+            today=self.today,
+        )
+
+    def bindings(self) -> dict:
+        """{a stand-in as the database is sent it: this scope's value, sent the same way}."""
+        found = {}
+        if self.since is not None:
+            moment = DateTimeField()
+            found[moment.get_db_prep_value(_start(STAND_IN_SINCE), connection)] = (
+                moment.get_db_prep_value(_start(self.since), connection)
+            )
+        if self.organisation is not None:
+            found[STAND_IN_ORGANISATION] = self.organisation.pk
+        text = CharField()
+        if self.sector:
+            found[text.get_db_prep_value(STAND_IN_SECTOR, connection)] = self.sector
+        if self.category:
+            found[text.get_db_prep_value(STAND_IN_CATEGORY, connection)] = self.category
+        return found
+
+
+def _start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _bound(plan, bindings: dict):
+    """`plan` (statements as (sql, params, ...) tuples, alone or nested in tuples and lists)
+    with each stand-in among the parameters swapped for its binding."""
+    if isinstance(plan, tuple) and len(plan) >= 2 and isinstance(plan[0], str):
+        params = [bindings.get(p, p) if isinstance(p, str | int | datetime) else p for p in plan[1]]
+        return (plan[0], params, *plan[2:])
+    if isinstance(plan, tuple | list):
+        return type(plan)(_bound(part, bindings) for part in plan)
+    return plan
+
 
 def planned(scope: Scope, name: str, build):
-    """`build(scope)`'s statements for the figure `name`, compiled once per scope key on this
-    connection (build must not read the database: it only writes SQL)."""
+    """`build(scope)`'s statements for the figure `name`: compiled once per shape of scope on
+    this connection, with this scope's values swapped in (build must not read the database:
+    it only writes SQL)."""
     plans = getattr(connection, "insight_plans", None)
     if plans is None:
         plans = connection.insight_plans = {}
@@ -99,5 +152,5 @@ def planned(scope: Scope, name: str, build):
     if plan is None:
         if len(plans) >= PLANS_KEPT:
             plans.clear()
-        plan = plans[key] = build(scope)
-    return plan
+        plan = plans[key] = build(scope.stand_in())
+    return _bound(plan, scope.bindings())

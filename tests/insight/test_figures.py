@@ -103,6 +103,25 @@ def test_kept_statements_read_the_data_afresh(history, org_a, org_b, org_c, memb
     assert figure(Scope(today=TODAY, organisation=org_c), "decision-times").rows == []
 
 
+def test_scopes_of_one_shape_share_a_statement_with_their_own_values(history, org_a, org_c):
+    """A statement is compiled once per shape of scope (which filters are set) and each scope's
+    own organisation, sector, data category and start date are swapped in: two organisations
+    and two periods share one statement each and still get their own figures."""
+    connection.insight_plans = {}
+    assert figure(Scope(today=TODAY, organisation=org_c), "decision-times").rows == []
+    rows = figure(Scope(today=TODAY, organisation=org_a), "decision-times").rows
+    assert rows == [["Q3 2025", 2, 7.0, 9.4], ["Q1 2026", 1, 8.0, 8.0]]
+    later = figure(Scope(today=TODAY, since=date(2025, 10, 1)), "decision-times").rows
+    assert later == [["Q1 2026", 1, 8.0, 8.0]]
+    every = figure(Scope(today=TODAY, since=date(2025, 1, 1)), "decision-times").rows
+    assert every == [["Q3 2025", 2, 7.0, 9.4], ["Q1 2026", 1, 8.0, 8.0]]
+    assert figure(Scope(today=TODAY, sector="police"), "decision-times").rows == []
+    assert figure(Scope(today=TODAY, category="health"), "decision-times").rows == []
+    assert figure(Scope(today=TODAY, sector=org_a.sector), "decision-times").rows == rows
+    kept = [key for key in connection.insight_plans if key[0] == "decision-times"]
+    assert len(kept) == 4  # by organisation, by period, by sector, by data category
+
+
 def test_the_period_leaves_out_older_decisions(history):
     rows = figure(Scope(today=TODAY, since=date(2025, 10, 1)), "decision-times").rows
     assert rows == [["Q1 2026", 1, 8.0, 8.0]]
