@@ -11,6 +11,7 @@ from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from isf_portal.domain import DomainError, audit
 from notifications.models import NotificationKind
@@ -85,10 +86,16 @@ def round_open(*, version_id: int) -> ReviewRound | None:
         review.save()
         party_ids = [party["organisation_id"] for party in version.snapshot["participants"]]
         organisations = list(Organisation.objects.filter(pk__in=party_ids))
-        for organisation in organisations:
-            decision = OrganisationDecision(round=review, organisation=organisation)
-            audit(decision, reason="isf.review.decision_requested")
-            decision.save()
+        decisions = [
+            audit(
+                OrganisationDecision(round=review, organisation=organisation),
+                reason="isf.review.decision_requested",
+            )
+            for organisation in organisations
+        ]
+        # Two inserts for them all (the rows, their history rows), not two per organisation;
+        # each history row keeps its reason, as save() would have written it.
+        bulk_create_with_history(decisions, OrganisationDecision)
         proposal_event(
             p,
             by=None,
