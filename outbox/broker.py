@@ -3,8 +3,8 @@ open for the thread's next commits (connecting and declaring the queue again cos
 request more than the rest of handing its rows over: measured, a quarter of a comment POST's
 CPU). After a broker failure a circuit breaker stops this process trying the broker for a
 cool-down (`OUTBOX_BROKER_COOLDOWN` seconds). So a request that records many rows waits for
-at most one broker timeout, not one per row; the periodic redispatch (which always tries) is
-the way back.
+at most one broker timeout, not one per row (two if its kept connection failed first and a
+fresh one was tried); the periodic redispatch (which always tries) is the way back.
 """
 
 import logging
