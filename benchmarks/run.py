@@ -627,12 +627,18 @@ class Bench:
         from django.db import transaction
         from django.utils import timezone
 
+        from isf_portal.celery import app
         from notifications.models import Email
         from organisations.models import Membership, Organisation
         from outbox.models import OutboxTask
         from sharing_requests import services
         from sharing_requests.models import Participant, Proposal, ReviewRound
 
+        # The mix ran with no worker: the e-mails of its ~220 comments (~1,100) still wait in
+        # the broker, and a worker started now sends them all before it reaches the round:
+        # fanout_time measured that backlog (10 s of the 10.0 s reported), not the fan-out.
+        # They are no part of this measurement: it starts on an empty queue.
+        backlog = app.control.purge()
         worker = _spawn(
             env,
             "celery",
@@ -735,6 +741,7 @@ class Bench:
                 decisions=decisions,
                 emails=emails,
                 target=f"< {TARGETS['fanout_s']}",
+                purged_before=backlog,
             )
             self.add("fanout_emails_sent_time", sent, "s", emails=emails)
             self.worker_rss = _peak_rss_mb(worker.pid)

@@ -15,7 +15,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from notifications.models import Notification
-from notifications.signals import notifications_read
+from notifications.signals import notifications_created, notifications_read
 
 from .models import Membership, Organisation, SteeringGroupMember, User
 from .selectors import memberships_of, steering_seat_of
@@ -91,3 +91,8 @@ def _notification_changed(sender, instance, **kwargs):
 @receiver(notifications_read)
 def _notifications_read(sender, user_id, **kwargs):
     forget(user_id)
+
+
+@receiver(notifications_created)
+def _notifications_created(sender, user_ids, **kwargs):
+    forget(*user_ids)

@@ -127,7 +127,7 @@ def outbox_dispatch(*, outbox_id: int) -> bool:
         if eager:
             task.apply_async(kwargs=kwargs)
         else:
-            task.apply_async(kwargs=kwargs, connection=batch.connection(), retry=False)
+            batch.publish(task, kwargs)
     except Exception as exc:  # the broker is away, or the task unknown or refusing: later
         error = str(exc)[:2000]
         OutboxTask.objects.filter(pk=row.pk).update(dispatched_at=None, last_error=error)

@@ -2,28 +2,27 @@
 organisation the EDIT row allows, who answer for it) and the people of an organisation invited
 to take part. Each is told in the portal and, unless said otherwise, by e-mail."""
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from notifications.models import NotificationKind
-from notifications.services import email_send, notify
-from organisations.models import Membership
+from notifications.services import Notice, email_send, notify_many
+from organisations.models import Membership, User
 
 from .permissions import POLICY, Action
 
 
 def lead_people(p) -> list:
-    users = {
-        m.user
-        for m in Membership.objects.filter(
-            POLICY[Action.EDIT].holders_q(),
-            organisation_id=p.lead_organisation_id,
-            user__is_active=True,
-        ).select_related("user")
-    }
-    if p.submitted_by_id and p.submitted_by.is_active:
-        users.add(p.submitted_by)
-    return sorted(users, key=lambda u: u.pk)
+    """The active people of the lead organisation the EDIT row allows, and the submitter (if
+    active), by id: one query."""
+    holders = Membership.objects.filter(
+        POLICY[Action.EDIT].holders_q(), organisation_id=p.lead_organisation_id
+    ).values("user_id")
+    who = Q(pk__in=holders)
+    if p.submitted_by_id:
+        who |= Q(pk=p.submitted_by_id)
+    return list(User.objects.filter(who, is_active=True).order_by("pk"))
 
 
 def lead_tell(
@@ -31,11 +30,8 @@ def lead_tell(
 ) -> int:
     """Tell the proposal's lead people (but `exclude`, a collection of user ids), the lead
     organisation's IG mailbox copied on each e-mail."""
-    told = 0
-    for user in lead_people(p):
-        if user.pk in exclude:
-            continue
-        notify(
+    notices = [
+        Notice(
             user=user,
             kind=kind,
             title=title,
@@ -45,8 +41,11 @@ def lead_tell(
             body=body,
             cc=[p.lead_organisation.ig_mailbox],
         )
-        told += 1
-    return told
+        for user in lead_people(p)
+        if user.pk not in exclude
+    ]
+    notify_many(notices)
+    return len(notices)
 
 
 def lead_tell_activity(p, *, title: str, quote: str = "", by) -> None:
@@ -83,15 +82,18 @@ def invited_tell(p, participant, *, by) -> None:
     contact = next(
         (u for u in members if u.email.lower() == participant.contact_email.lower()), None
     )
+    notices = []
     if contact is not None:
-        notify(
-            user=contact,
-            kind=NotificationKind.OTHER,
-            title=subject,
-            url=path,
-            template="proposal_invited",
-            context=context,
-            cc=[organisation.ig_mailbox],
+        notices.append(
+            Notice(
+                user=contact,
+                kind=NotificationKind.OTHER,
+                title=subject,
+                url=path,
+                template="proposal_invited",
+                context=context,
+                cc=[organisation.ig_mailbox],
+            )
         )
     else:
         email_send(
@@ -101,14 +103,17 @@ def invited_tell(p, participant, *, by) -> None:
             template="proposal_invited",
             context=context,
         )
-    for user in members:
-        if user != contact:
-            notify(
-                user=user,
-                kind=NotificationKind.OTHER,
-                title=subject,
-                url=path,
-                template="proposal_invited",
-                context=context,
-                send_email=False,
-            )
+    notices += [
+        Notice(
+            user=user,
+            kind=NotificationKind.OTHER,
+            title=subject,
+            url=path,
+            template="proposal_invited",
+            context=context,
+            send_email=False,
+        )
+        for user in members
+        if user != contact
+    ]
+    notify_many(notices)

@@ -11,10 +11,11 @@ from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from isf_portal.domain import DomainError, audit
 from notifications.models import NotificationKind
-from notifications.services import notify
+from notifications.services import Notice, notify_many
 from organisations.models import Organisation
 
 from ..choices import ProposalStatus, Section
@@ -85,10 +86,16 @@ def round_open(*, version_id: int) -> ReviewRound | None:
         review.save()
         party_ids = [party["organisation_id"] for party in version.snapshot["participants"]]
         organisations = list(Organisation.objects.filter(pk__in=party_ids))
-        for organisation in organisations:
-            decision = OrganisationDecision(round=review, organisation=organisation)
-            audit(decision, reason="isf.review.decision_requested")
-            decision.save()
+        decisions = [
+            audit(
+                OrganisationDecision(round=review, organisation=organisation),
+                reason="isf.review.decision_requested",
+            )
+            for organisation in organisations
+        ]
+        # Two inserts for them all (the rows, their history rows), not two per organisation;
+        # each history row keeps its reason, as save() would have written it.
+        bulk_create_with_history(decisions, OrganisationDecision)
         proposal_event(
             p,
             by=None,
@@ -101,21 +108,22 @@ def round_open(*, version_id: int) -> ReviewRound | None:
             "title": p.title,
         }
         approvers = approvers_by_organisation([o.pk for o in organisations])
-        for organisation in organisations:
-            for user in approvers[organisation.pk]:
-                if user.pk == p.submitted_by_id:
-                    continue
-                notify(
-                    user=user,
-                    kind=NotificationKind.REVIEW_REQUESTED,
-                    title=title,
-                    url=round_url(p),
-                    template="review_requested",
-                    context={"proposal": p, "organisation": organisation, "review": review},
-                    cc=[organisation.ig_mailbox],
-                )
-        for seat in eligible_voters(p) if rule.steering_vote_required else []:
-            notify(
+        notices = [
+            Notice(
+                user=user,
+                kind=NotificationKind.REVIEW_REQUESTED,
+                title=title,
+                url=round_url(p),
+                template="review_requested",
+                context={"proposal": p, "organisation": organisation, "review": review},
+                cc=[organisation.ig_mailbox],
+            )
+            for organisation in organisations
+            for user in approvers[organisation.pk]
+            if user.pk != p.submitted_by_id
+        ]
+        notices += [
+            Notice(
                 user=seat.user,
                 kind=NotificationKind.REVIEW_REQUESTED,
                 title=_("Steering group vote needed: %(ref)s %(title)s")
@@ -124,6 +132,10 @@ def round_open(*, version_id: int) -> ReviewRound | None:
                 template="review_requested",
                 context={"proposal": p, "organisation": None, "review": review},
             )
+            for seat in (eligible_voters(p) if rule.steering_vote_required else [])
+        ]
+        # Everyone together: their e-mails go out through one outbox row (notify_many).
+        notify_many(notices)
     return review
 
 
@@ -342,16 +354,20 @@ def round_withdraw(*, proposal: Proposal, by, reason: str) -> None:
         waiting |= {s.user for s in eligible_voters(proposal) if s.user_id not in voted}
     # Whoever withdrew it knows, and the submitter was never asked to decide.
     waiting = {u for u in waiting if u.pk not in (by.pk, proposal.submitted_by_id)}
-    for user in sorted(waiting, key=lambda u: u.pk):
-        notify(
-            user=user,
-            kind=NotificationKind.WITHDRAWN,
-            title=_("%(ref)s has been withdrawn: no decision is needed")
-            % {"ref": proposal.reference},
-            url=reverse("requests:detail", args=[proposal.reference]),
-            template="review_update",
-            context={"proposal": proposal, "outcome": _("withdrawn"), "reason": reason},
-        )
+    title = _("%(ref)s has been withdrawn: no decision is needed") % {"ref": proposal.reference}
+    notify_many(
+        [
+            Notice(
+                user=user,
+                kind=NotificationKind.WITHDRAWN,
+                title=title,
+                url=reverse("requests:detail", args=[proposal.reference]),
+                template="review_update",
+                context={"proposal": proposal, "outcome": _("withdrawn"), "reason": reason},
+            )
+            for user in sorted(waiting, key=lambda u: u.pk)
+        ]
+    )
 
 
 def proposal_send_back(*, proposal: Proposal, by, reason: str) -> Proposal:

@@ -12,6 +12,7 @@ from notifications.models import Email
 from notifications.services import email_send
 from notifications.tasks import send_email
 from organisations.models import Invitation
+from outbox.broker import forget_connection
 from outbox.models import OutboxTask
 from outbox.services import outbox_dispatch
 from outbox.tasks import redispatch, redispatch_after
@@ -37,6 +38,7 @@ class BrokerDown:
         self.eager = celery_app.conf.task_always_eager
         celery_app.conf.task_always_eager = False
         celery_app.connection_for_write = self.refuse
+        forget_connection()  # a connection kept by an earlier test would not refuse
 
     @staticmethod
     def refuse(*args, **kwargs):

@@ -3,7 +3,7 @@
 import pytest
 
 from isf_portal.celery import app
-from outbox.broker import broker_breaker
+from outbox.broker import broker_breaker, forget_connection
 
 
 class Broker:
@@ -18,6 +18,7 @@ class Broker:
         self.refusing = False
         self._connect = app.connection_for_write
         app.connection_for_write = self.connect
+        forget_connection()  # one kept by an earlier test was not counted
 
     def connect(self, *args, **kwargs):
         self.opened += 1
@@ -34,6 +35,7 @@ class Broker:
             conn.default_channel.queue_purge("celery")
         app.conf.task_always_eager = self.eager
         vars(app).pop("connection_for_write", None)
+        forget_connection()
 
 
 @pytest.fixture(autouse=True)

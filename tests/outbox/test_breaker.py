@@ -1,6 +1,7 @@
-"""The outbox's way to the broker: the rows one transaction commits share one connection, and
-after a broker failure a circuit breaker skips the broker for a cool-down, leaving the rows
-pending (with the reason) for the redispatch task, which always tries and so closes it.
+"""The outbox's way to the broker: the rows one transaction commits share one connection (kept
+for the next commits), and after a broker failure a circuit breaker skips the broker for a
+cool-down, leaving the rows pending (with the reason) for the redispatch task, which always
+tries and so closes it.
 
 Celery is not eager here: it publishes to its in-memory broker (the test settings' memory://),
 through a counting stand-in for `connection_for_write` that can also refuse, as a Redis that is
@@ -16,6 +17,7 @@ from django.db import transaction
 
 from isf_portal.celery import app
 from notifications.tasks import send_email
+from outbox import broker as outbox_broker
 from outbox.broker import broker_breaker
 from outbox.models import OutboxTask
 from outbox.services import outbox_dispatch, outbox_dispatch_many, outbox_enqueue
@@ -60,12 +62,32 @@ def test_the_rows_of_one_commit_go_over_one_connection(broker, commit):
     assert broker.queued() == 5
 
 
-def test_each_commit_opens_its_own_connection(broker, commit):
+def test_later_commits_reuse_the_connection_the_first_opened(broker, commit):
     commit(2)
     commit(3)
 
-    assert broker.opened == 2
+    assert broker.opened == 1
     assert broker.queued() == 5
+
+
+def test_a_kept_connection_that_went_stale_is_replaced_not_counted_as_a_broker_failure(
+    broker, commit, caplog
+):
+    commit(1)
+    broken = []
+
+    def stale(*args, **kwargs):
+        broken.append(1)
+        raise ConnectionResetError("connection reset by peer")
+
+    outbox_broker._kept.connection.default_channel.basic_publish = stale
+    rows = commit(2)
+
+    assert broken == [1]
+    assert broker.opened == 2  # the first, and the fresh one that replaced it
+    assert all(handed_over(row) for row in rows)
+    assert broker_warnings(caplog) == []
+    assert broker.queued() == 3
 
 
 def test_a_row_rolled_back_with_its_savepoint_is_not_sent_and_the_others_are(
@@ -159,7 +181,7 @@ def test_the_redispatch_tries_while_the_breaker_is_open_and_its_success_closes_i
 
     rows = commit(2)  # closed: the next request hands its rows over at once
     assert all(handed_over(row) for row in rows)
-    assert broker.opened == 3  # the failed commit, the redispatch, the last commit
+    assert broker.opened == 2  # the failed commit, the redispatch (whose connection is kept)
 
 
 def test_the_redispatch_stops_at_the_first_broker_failure(broker):

@@ -5,6 +5,7 @@ import smtplib
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.core.mail.backends.base import BaseEmailBackend
 
 from notifications.models import Email
@@ -56,3 +57,45 @@ def test_a_send_that_succeeds_after_failures_clears_the_error(email, settings):
     assert (email.attempts, email.last_error) == (2, "")
     assert email.sent_at is not None
     assert len(mail.outbox) == 1
+
+
+class CountingBackend(locmem.EmailBackend):
+    """The test outbox, refusing mail to one address, counting the connections opened."""
+
+    opened = 0
+
+    def open(self):
+        CountingBackend.opened += 1
+        return True
+
+    def send_messages(self, email_messages):
+        if any("refused@" in m.to[0] for m in email_messages):
+            raise smtplib.SMTPRecipientsRefused({m.to[0]: (550, b"no") for m in email_messages})
+        return super().send_messages(email_messages)
+
+
+def test_an_events_emails_go_over_one_connection_and_a_refused_one_does_not_stop_the_rest(
+    settings,
+):
+    settings.EMAIL_BACKEND = "tests.outbox.test_send_email.CountingBackend"
+    CountingBackend.opened = 0
+    emails = [
+        Email.objects.create(to=to, subject="Hi", body_text="Hi", body_html="<p>Hi</p>")
+        for to in ("one@example.org", "refused@example.org", "three@example.org")
+    ]
+    ids = [e.pk for e in emails]
+
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        send_email(email_ids=ids)
+
+    assert sorted(m.to[0] for m in mail.outbox) == ["one@example.org", "three@example.org"]
+    assert CountingBackend.opened == 1  # opened once for the three, not per e-mail
+    refused = Email.objects.get(to="refused@example.org")
+    assert (refused.sent_at, refused.attempts) == (None, 1) and refused.last_error
+
+    # Celery's retry sends again only what is not sent yet.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    Email.objects.filter(pk=refused.pk).update(to="two@example.org")
+    send_email(email_ids=ids)
+    assert [m.to[0] for m in mail.outbox][2:] == ["two@example.org"]
+    assert not Email.objects.filter(pk__in=ids, sent_at__isnull=True).exists()

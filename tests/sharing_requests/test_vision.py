@@ -2,11 +2,18 @@
 endorsements beside it, and the history of saved versions."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
+from notifications.models import Notification
+from organisations.models import Role
+from outbox.models import OutboxTask
 from sharing_requests import services
 from sharing_requests.models import VisionStatement
 from sharing_requests.vision import PLACEHOLDERS, assemble
+from tests.conftest import LEAD_IG
+from tests.factories import member_of
 
 from .conftest import VISION_PARTS, fresh, url
 
@@ -224,3 +231,37 @@ def test_the_history_page_is_readable_by_partners_but_not_outsiders(
     services.vision_update(proposal=proposal, parts=VISION_PARTS, by=member_a, revision=None)
     assert browser(partner_b).get(url("vision-history", proposal)).status_code == 200
     assert browser(outsider).get(url("vision-history", proposal)).status_code == 404
+
+
+def test_a_comment_makes_the_same_queries_telling_the_lead_5_people_or_20(
+    proposal, partner_b, org_a, org_b, member_a
+):
+    """The lead's people are told together: their e-mails and notifications inserted with
+    one statement each, and the e-mails sent through one outbox row."""
+    client = browser(partner_b)
+
+    def comment(text: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                url("vision-comment", proposal), {"organisation": org_b.pk, "text": text}
+            )
+        assert response.status_code == 302
+        return len(queries)
+
+    lead = [member_a] + [member_of(org_a, Role.MEMBER) for _ in range(4)]
+    comment("Hello")  # the session's first request reads what later ones have kept
+    small = comment("First thoughts")
+    lead += [member_of(org_a, Role.MEMBER) for _ in range(15)]
+    large = comment("Second thoughts")
+
+    assert small == large <= 25
+    told = Notification.objects.filter(title__contains="commented on the vision statement")
+    assert told.count() == 5 + 5 + 20
+    latest = told.filter(body="Second thoughts")
+    assert sorted(n.user_id for n in latest) == sorted(u.pk for u in lead)
+    assert all(n.email.cc == [LEAD_IG] for n in latest)
+    rows = OutboxTask.objects.filter(
+        task_name="notifications.send_email", kwargs__has_key="email_ids"
+    ).order_by("pk")
+    assert [len(row.kwargs["email_ids"]) for row in rows] == [5, 5, 20]
+    assert sorted(rows.last().kwargs["email_ids"]) == sorted(n.email_id for n in latest)

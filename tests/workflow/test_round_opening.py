@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from notifications.models import Email, Notification, NotificationKind
 from organisations.models import Role
@@ -12,10 +14,12 @@ from outbox.tasks import redispatch
 from sharing_requests import services
 from sharing_requests.choices import ProposalStatus
 from sharing_requests.models import DecisionStatus, OrganisationDecision, ReviewRound
+from sharing_requests.rounds.rounds import round_open
 from sharing_requests.rounds.rule import RoundRule
 from sharing_requests.tasks import open_review_round
 from sharing_requests.workdays import add_working_days
-from tests.factories import membership
+from tests.conftest import build_proposal
+from tests.factories import OrganisationFactory, member_of, membership
 from tests.workflow.conftest import LEAD_IG, PARTNER_IG, fresh, pending_outbox, url
 
 OPEN_ROUND = "requests.open_review_round"
@@ -163,3 +167,37 @@ def test_a_task_for_a_withdrawn_proposal_opens_nothing(wf, complete_proposal, me
     assert not ReviewRound.objects.exists()
     assert not pending_outbox(OPEN_ROUND).exists()
     assert mail.outbox == []
+
+
+def open_round_with(partners: int, *, lead, by) -> tuple[int, ReviewRound]:
+    """Open the round of a proposal with `partners` partner organisations (an approver each,
+    their IG mailbox set): the queries round_open makes, and the round."""
+    organisations = []
+    for n in range(partners):
+        organisation = OrganisationFactory(ig_mailbox=f"ig@partner{n}.example")
+        member_of(organisation, Role.APPROVER)
+        organisations.append(organisation)
+    proposal = build_proposal(lead=lead, partners=organisations, by=by)
+    version = services.proposal_submit(proposal=proposal, by=by)  # its commit is not run here
+    with CaptureQueriesContext(connection) as queries:
+        review = round_open(version_id=version.pk)
+    return len(queries), review
+
+
+def test_opening_a_round_makes_the_same_queries_for_5_partners_as_for_20(
+    org_a, member_a, approver_a
+):
+    """Each organisation's decision and each approver's e-mail and notification are inserted
+    with the others, and their e-mails go out through one outbox row."""
+    small, _ = open_round_with(5, lead=org_a, by=member_a)
+    large, review = open_round_with(20, lead=org_a, by=member_a)
+
+    assert small == large <= 25
+    assert review.decisions.count() == 21
+    asked = Notification.objects.filter(kind=NotificationKind.REVIEW_REQUESTED, email__isnull=False)
+    approvers = asked.filter(title__contains=review.proposal.reference)
+    assert approvers.count() >= 21  # the lead's approver and one per partner (+ the steering)
+    row = OutboxTask.objects.filter(task_name="notifications.send_email").order_by("pk").last()
+    assert sorted(row.kwargs["email_ids"]) == sorted(approvers.values_list("email_id", flat=True))
+    history = review.decisions.first().history.get()
+    assert history.history_change_reason == "isf.review.decision_requested"
