@@ -71,6 +71,11 @@ TARGETS = {
     "pages_cpu_ms_sum": 76.5,
 }
 WRITE_RATES = (0, 1, 10)
+# The portal as docker-compose.yml runs it: gunicorn's worker processes (WEB_CONCURRENCY's
+# default there) and, during the mix, a Celery worker with WORKER_CONCURRENCY's default
+# processes sending what the writes queue (e-mails), taking its share of the CPU.
+WEB_WORKERS = 3
+CELERY_CONCURRENCY = 2
 # The pages whose in-process CPU medians are summed for the target.
 SUMMED_PAGES = (
     "home",
@@ -187,6 +192,28 @@ def _spawn(env: dict, module: str, *args: str) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def _start_worker(env: dict, *options: str) -> subprocess.Popen:
+    return _spawn(
+        env,
+        "celery",
+        "-A",
+        "isf_portal",
+        "worker",
+        *options,
+        "--loglevel=WARNING",
+        "--without-mingle",
+        "--without-gossip",
+    )
+
+
+def _stop_worker(worker: subprocess.Popen) -> None:
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
 
 
 def _wait_http(url: str, timeout: float = 60) -> None:
@@ -384,11 +411,12 @@ class Bench:
         self.add(f"register_search_{label}", statistics.median(times) * 1000, "ms")
 
     def start_web(self, env: dict, port: int):
+        self.env = env
         self.web = _spawn(
             env,
             "gunicorn",
             "isf_portal.wsgi:application",
-            "--workers=2",
+            f"--workers={WEB_WORKERS}",
             f"--bind=127.0.0.1:{port}",
             "--log-level=warning",
         )
@@ -451,7 +479,6 @@ class Bench:
         wrk at 16 connections while other people post comments at 0, 1 and 10 per second;
         then each page type alone; `/ping` measured just before, as the ceiling."""
         from benchmarks import mix
-        from sharing_requests.models import VisionComment
 
         started = time.monotonic()
         population = mix.build(people=self.scale["people"], writers=self.scale["writers"])
@@ -484,8 +511,45 @@ class Bench:
         mix.write_file(every, population.visits)
         mix.WriteLoad(port, population.writers, 0).prepare()
         self.mix_rows = []
+        # The writes' e-mails are sent while people browse, as in production.
+        worker = _start_worker(self.env, f"--concurrency={CELERY_CONCURRENCY}")
+        try:
+            self._wait_for_worker()
+            self._mix_rates(port, population, every, duration, ping)
+        finally:
+            _stop_worker(worker)
+        for kind in mix.MIX:
+            visits = [v for v in population.visits if v.kind == kind]
+            if not visits:
+                continue
+            path = workdir / f"{kind}.tsv"
+            mix.write_file(path, visits)
+            # One request first, so a failing page shows even if none finishes under load.
+            self._check_page(f"{base}{visits[0].url}", {"Cookie": visits[0].cookie}, kind)
+            figures = _wrk(f"{base}/", short, script, args=[str(path)])
+            self._mix_figures(
+                f"mix_page_{kind}",
+                figures,
+                ping,
+                target=False,
+                about=f"the population's {kind} URLs alone, no writes",
+            )
+            self.mix_rows.append((kind, 0, figures, 0, 0))
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    def _mix_rates(self, port: int, population, every: Path, duration: float, ping: dict):
+        """The whole mix at each write rate (a Celery worker running)."""
+        from django.utils import timezone
+
+        from benchmarks import mix
+        from notifications.models import Email
+        from sharing_requests.models import VisionComment
+
+        base = f"http://127.0.0.1:{port}"
+        script = str(ROOT / "benchmarks" / "mix.lua")
         for rate in WRITE_RATES:
             before = VisionComment.objects.count()
+            started = timezone.now()
             with mix.WriteLoad(port, population.writers, rate) as writes:
                 figures = _wrk(f"{base}/", duration, script, args=[str(every)])
             time.sleep(0.5 if rate else 0)  # the last posts in flight finish
@@ -506,26 +570,9 @@ class Bench:
                 made=writes.made,
                 stored=stored,
                 statuses={str(k): v for k, v in writes.statuses.items()},
+                emails_sent=Email.objects.filter(sent_at__gte=started).count(),
             )
             self.mix_rows.append(("all pages", rate, figures, writes.made, stored))
-        for kind in mix.MIX:
-            visits = [v for v in population.visits if v.kind == kind]
-            if not visits:
-                continue
-            path = workdir / f"{kind}.tsv"
-            mix.write_file(path, visits)
-            # One request first, so a failing page shows even if none finishes under load.
-            self._check_page(f"{base}{visits[0].url}", {"Cookie": visits[0].cookie}, kind)
-            figures = _wrk(f"{base}/", short, script, args=[str(path)])
-            self._mix_figures(
-                f"mix_page_{kind}",
-                figures,
-                ping,
-                target=False,
-                about=f"the population's {kind} URLs alone, no writes",
-            )
-            self.mix_rows.append((kind, 0, figures, 0, 0))
-        shutil.rmtree(workdir, ignore_errors=True)
 
     def _mix_figures(self, name: str, figures: dict, ping: dict, *, target: bool, about: str):
         about += ": req/s, p50, p95 at 16 connections, and req/s and p95 over /ping's"
@@ -634,22 +681,11 @@ class Bench:
         from sharing_requests import services
         from sharing_requests.models import Participant, Proposal, ReviewRound
 
-        # The mix ran with no worker: the e-mails of its ~220 comments (~1,100) still wait in
-        # the broker, and a worker started now sends them all before it reaches the round:
-        # fanout_time measured that backlog (10 s of the 10.0 s reported), not the fan-out.
-        # They are no part of this measurement: it starts on an empty queue.
+        # Whatever the mix's writes left unsent in the broker (its worker stopped with it) is
+        # no part of this measurement: it starts on an empty queue, or a worker started now
+        # would send that backlog before it reached the round (a 10 s fanout_time once did).
         backlog = app.control.purge()
-        worker = _spawn(
-            env,
-            "celery",
-            "-A",
-            "isf_portal",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            "--without-mingle",
-            "--without-gossip",
-        )
+        worker = _start_worker(env, "--pool=solo")
         try:
             self._wait_for_worker()
             orgs = list(
@@ -746,11 +782,7 @@ class Bench:
             self.add("fanout_emails_sent_time", sent, "s", emails=emails)
             self.worker_rss = _peak_rss_mb(worker.pid)
         finally:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            _stop_worker(worker)
 
     @staticmethod
     def _wait_for_worker(timeout: float = 120) -> None:
