@@ -34,24 +34,41 @@ def _query_without(request, *names) -> str:
     return query.urlencode()
 
 
-def _sort_headers(request, filters) -> dict:
-    """For each sortable column: the link that sorts by it (the current column flips
-    direction) and its aria-sort value."""
+# The table's columns: the sort key of those it can be sorted by (register.SORTS), and the
+# header's text.
+COLUMNS = (
+    ("reference", gettext_lazy("Reference")),
+    ("title", gettext_lazy("Title")),
+    ("", gettext_lazy("Parties")),
+    ("", gettext_lazy("Status")),
+    ("", gettext_lazy("Start date")),
+    ("end", gettext_lazy("End date")),
+    ("review", gettext_lazy("Review date")),
+)
+
+
+def _sort_headers(request, filters) -> list[dict]:
+    """The table's column headers, in order: each sortable one with the link that sorts by
+    it (the current column flips direction) and its aria-sort value."""
     base = _query_without(request, "sort", "page")
-    headers = {}
-    for key in register.SORTS:
-        current = filters.sort == key
-        if current:
+    headers = []
+    for key, label in COLUMNS:
+        if not key:
+            headers.append({"label": label})
+            continue
+        if filters.sort == key:
             aria = "descending" if filters.descending else "ascending"
             next_sort = key if filters.descending else f"-{key}"
         else:
             aria = "none"
             next_sort = key
-        headers[key] = {
-            "url": "?" + (f"{base}&" if base else "") + f"sort={next_sort}",
-            "aria_sort": aria,
-            "current": current,
-        }
+        headers.append(
+            {
+                "label": label,
+                "url": "?" + (f"{base}&" if base else "") + f"sort={next_sort}",
+                "aria_sort": aria,
+            }
+        )
     return headers
 
 

@@ -132,6 +132,30 @@ def test_a_bad_filter_shows_the_error_and_keeps_the_others(
     assert 'value="tenancy"' in page
 
 
+def test_the_filters_show_what_was_chosen_and_the_organisations_as_they_are_now(
+    client_for, member_a, org_a, org_b
+):
+    # The filters' field groups are written once per set of values shown (filters.py): each
+    # page still shows its own choices, its own errors and the organisations list of now.
+    client = client_for(member_a)
+    option = f'<option value="{org_b.pk}">'
+    assert option + f"{org_b.name}</option>" in html(client.get(REGISTER))
+    org_b.name = "Bradford Renamed Council"
+    org_b.save()
+    assert option + "Bradford Renamed Council</option>" in html(client.get(REGISTER))
+    chosen = html(client.get(REGISTER, {"organisation": org_b.pk, "status": "expired"}))
+    assert f'<option value="{org_b.pk}" selected>Bradford Renamed Council</option>' in chosen
+    assert '<option value="expired" selected>' in chosen
+    assert '<option value="active" selected>' not in chosen
+    wrong = html(client.get(REGISTER, {"organisation": "99999"}))
+    assert "Select an organisation from the list" in wrong and "govuk-select--error" in wrong
+    again = html(client.get(REGISTER))
+    assert "govuk-select--error" not in again and '<option value="active" selected>' in again
+    dated = {"review_before_0": "1", "review_before_1": "2", "review_before_2": "2027"}
+    assert 'value="2027"' in html(client.get(REGISTER, dated))
+    assert 'value="2027"' not in html(client.get(REGISTER))
+
+
 def test_sort_links_and_aria_sort(client_for, member_a, agreement_ab, agreement_bc):
     client = client_for(member_a)
     page = html(client.get(REGISTER, {"sort": "review"}))
