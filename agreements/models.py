@@ -127,7 +127,12 @@ class Agreement(ChainHead):
         says when it ends."""
         if self.status == AgreementStatus.ACTIVE and self.terminates_on:
             return _("Ending on %(date)s") % {"date": date_format(self.terminates_on, "j F Y")}
-        return self.get_status_display()
+        try:
+            # The label straight from the choices: get_status_display rebuilds a dictionary
+            # of them on each call, and the register shows a page of statuses.
+            return AgreementStatus(self.status).label
+        except ValueError:
+            return self.get_status_display()
 
 
 class AgreementGroupObjectPermission(GroupObjectPermissionBase):

@@ -14,10 +14,11 @@ from enum import StrEnum
 
 from django.apps import apps as global_apps
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Value
 from django.http import Http404
 
 from organisations.models import Membership, Organisation, Role
+from organisations.navigation import navigation
 from organisations.permissions import (
     ANY_MEMBERSHIP,
     GrantTable,
@@ -139,6 +140,27 @@ def visible_to(*, user) -> QuerySet:
     return AgreementGroupObjectPermission.objects.filter(
         permission__codename=POLICY[Action.VIEW].grant, group__user=user
     ).values("content_object_id")
+
+
+def may_open(*, user) -> Exists | Value:
+    """Whether the user may open each agreement, as an annotation: the register marks the
+    rows of its page in the page's own query."""
+    if not user.is_authenticated:
+        return Value(False)
+    return Exists(visible_to(user=user).filter(content_object_id=OuterRef("pk")))
+
+
+def record_external_offered(user) -> bool:
+    """Whether the register offers recording an agreement signed outside the portal, decided
+    from the roles the cached navigation holds at each active organisation (no query): it
+    only draws the button. The form itself asks organisations_for, from the database."""
+    if not user.is_authenticated:
+        return False
+    rule = POLICY[Action.RECORD_EXTERNAL]
+    return any(
+        rule.allows_roles(organisation["role_values"], active=True)
+        for organisation in navigation(user)["organisations"]
+    )
 
 
 def visible_ids(*, user, agreement_ids: Iterable[int]) -> set[int]:

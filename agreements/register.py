@@ -8,11 +8,13 @@ show the same agreements; its search is search.py's.
 """
 
 import datetime
-from collections.abc import Iterator
+import functools
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -149,21 +151,66 @@ def register_entries(
     return queryset.order_by(*order).prefetch_related(_parties_prefetch())
 
 
+# A reference of these characters is its own URL path segment (reverse() quotes nothing).
+_PLAIN_REFERENCE = re.compile(r"[A-Za-z0-9._~-]+")
+_REFERENCE_SLOT = "REFERENCE"
+
+
+@functools.cache
+def _detail_url_pattern(script_prefix: str) -> str:
+    # reverse() reads the same prefix; the argument only keys the cache.
+    return reverse("agreements:detail", args=[_REFERENCE_SLOT])
+
+
 def agreement_url(reference: str) -> str:
-    """The agreement page if it exists yet, otherwise its lifecycle page."""
+    """The agreement page if it exists yet, otherwise its lifecycle page. A plain reference
+    (every one the portal makes) fills in the page's path reversed once per process: a page
+    of the register links up to 25 agreements."""
+    if _PLAIN_REFERENCE.fullmatch(reference):
+        pattern = _detail_url_pattern(get_script_prefix())
+        return pattern.replace(_REFERENCE_SLOT, reference, 1)
     try:
         return reverse("agreements:detail", args=[reference])
     except NoReverseMatch:
         return reverse("agreements:lifecycle", args=[reference])
 
 
-def categories_of(agreement: Agreement) -> list[str]:
-    labels = [_("Personal data")]
+def party_names(agreement_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The names of these agreements' parties, the lead's first and then by name (the order
+    the register lists them in), read as (agreement, name) pairs in one query: the register's
+    page shows nothing else of a party, and building the parties as model instances (seven an
+    agreement) cost more than the rest of its rows."""
+    names: dict[int, list[str]] = {pk: [] for pk in agreement_ids}
+    if names:
+        pairs = (
+            AgreementParty.objects.filter(agreement_id__in=list(names))
+            .order_by("-is_lead", "name", "pk")
+            .values_list("agreement_id", "name")
+        )
+        for agreement_id, name in pairs:
+            names[agreement_id].append(name)
+    return names
+
+
+# What categories_of says of the personal, special category and criminal offence data an
+# agreement lets partners share.
+CATEGORY_LABELS = (
+    gettext_lazy("Personal data"),
+    gettext_lazy("Special category"),
+    gettext_lazy("Criminal offence"),
+)
+
+
+def categories_of(agreement: Agreement, labels=CATEGORY_LABELS) -> list[str]:
+    """The kinds of data the agreement covers, in words: `labels` are CATEGORY_LABELS, or
+    their text already translated (a table of many agreements translates them once)."""
+    personal, special, criminal = labels
+    found = [str(personal)]
     if agreement.has_special_category:
-        labels.append(_("Special category"))
+        found.append(str(special))
     if agreement.has_criminal_offence:
-        labels.append(_("Criminal offence"))
-    return labels
+        found.append(str(criminal))
+    return found
 
 
 # --- CSV (cells neutralised by isf_portal/spreadsheet.py) -----------------------------------

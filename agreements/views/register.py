@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from isf_portal.domain import DomainError
 from isf_portal.search import page_counted
 
-from .. import consents, external, lifecycle, outcomes, permissions, register
+from .. import consents, external, lifecycle, outcomes, permissions, register, register_table
 from ..events import agreement_chain
 from ..filters import RegisterFilter
 from ..forms import ExternalAgreementForm
@@ -34,24 +34,41 @@ def _query_without(request, *names) -> str:
     return query.urlencode()
 
 
-def _sort_headers(request, filters) -> dict:
-    """For each sortable column: the link that sorts by it (the current column flips
-    direction) and its aria-sort value."""
+# The table's columns: the sort key of those it can be sorted by (register.SORTS), and the
+# header's text.
+COLUMNS = (
+    ("reference", gettext_lazy("Reference")),
+    ("title", gettext_lazy("Title")),
+    ("", gettext_lazy("Parties")),
+    ("", gettext_lazy("Status")),
+    ("", gettext_lazy("Start date")),
+    ("end", gettext_lazy("End date")),
+    ("review", gettext_lazy("Review date")),
+)
+
+
+def _sort_headers(request, filters) -> list[dict]:
+    """The table's column headers, in order: each sortable one with the link that sorts by
+    it (the current column flips direction) and its aria-sort value."""
     base = _query_without(request, "sort", "page")
-    headers = {}
-    for key in register.SORTS:
-        current = filters.sort == key
-        if current:
+    headers = []
+    for key, label in COLUMNS:
+        if not key:
+            headers.append({"label": label})
+            continue
+        if filters.sort == key:
             aria = "descending" if filters.descending else "ascending"
             next_sort = key if filters.descending else f"-{key}"
         else:
             aria = "none"
             next_sort = key
-        headers[key] = {
-            "url": "?" + (f"{base}&" if base else "") + f"sort={next_sort}",
-            "aria_sort": aria,
-            "current": current,
-        }
+        headers.append(
+            {
+                "label": label,
+                "url": "?" + (f"{base}&" if base else "") + f"sort={next_sort}",
+                "aria_sort": aria,
+            }
+        )
     return headers
 
 
@@ -65,20 +82,15 @@ def register_list(request):
 
 def _register_page(request, filterset: RegisterFilter, status: int = 200):
     filters = filterset.chosen
-    # The page and its count in one query: the search runs once.
-    page = page_counted(filterset.qs, request.GET.get("page"), PAGE_SIZE)
+    # The page and its count in one query (the search runs once), which marks the rows the
+    # reader may open too; then the parties' names, in one more.
+    entries = filterset.qs.prefetch_related(None).annotate(
+        may_open=permissions.may_open(user=request.user)
+    )
+    page = page_counted(entries, request.GET.get("page"), PAGE_SIZE)
     rows = list(page.object_list)
-    viewable = permissions.visible_ids(user=request.user, agreement_ids=[a.pk for a in rows])
-    entries = [
-        {
-            "agreement": agreement,
-            "parties": list(agreement.parties.all()),
-            "url": register.agreement_url(agreement.reference) if agreement.pk in viewable else "",
-            "tag_class": register.STATUS_TAG_CLASSES.get(agreement.status, "govuk-tag--grey"),
-            "categories": register.categories_of(agreement),
-        }
-        for agreement in rows
-    ]
+    urls = {a.pk: register.agreement_url(a.reference) for a in rows if a.may_open}
+    parties = register.party_names(a.pk for a in rows)
     return render(
         request,
         "agreements/register.html",
@@ -86,12 +98,12 @@ def _register_page(request, filterset: RegisterFilter, status: int = 200):
             "form": filterset.form,
             "filters": filters,
             "page": page,
-            "entries": entries,
+            "rows": register_table.table_rows(rows, parties=parties, urls=urls),
             "headers": _sort_headers(request, filters),
             "query": _query_without(request, "page"),
             # The spreadsheet of what the page shows: without a filter the page left out.
             "csv_query": _query_without(request, "page", *filterset.invalid_parameters()),
-            "can_record": bool(permissions.organisations_for(request, Action.RECORD_EXTERNAL)),
+            "can_record": permissions.record_external_offered(request.user),
         },
         status=status,
     )
