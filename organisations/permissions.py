@@ -192,12 +192,14 @@ def allowed_at(request_or_user, rule: Rule, organisation_ids) -> list[int]:
 
 
 def by_rule(request_or_user, rule: Rule, organisation_ids) -> bool:
-    """The rule's answer for a user over the organisations in its scope (no guardian grant)."""
-    if rule.steering and has_steering_seat(request_or_user):
-        return True
+    """The rule's answer for a user over the organisations in its scope (no guardian grant).
+    The memberships, which a request has usually read already, are asked before the steering
+    seat, which would be a query of its own."""
     if rule.staff and _user(request_or_user).is_staff:
         return True
-    return bool(allowed_at(request_or_user, rule, organisation_ids))
+    if allowed_at(request_or_user, rule, organisation_ids):
+        return True
+    return bool(rule.steering and has_steering_seat(request_or_user))
 
 
 # --- Organisations ---------------------------------------------------------------------------

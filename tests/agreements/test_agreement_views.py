@@ -333,7 +333,9 @@ def test_while_sealing_the_page_explains_and_polls_like_preparing(agreement, cli
 # whether the timeline is intact) in a warm session: its parties and the proposal's reference
 # once, the pending consents once for the page and the public-register panel, the memberships
 # once. Pinned, and the same however many signatures, downloads and events it has.
-AGREEMENT_PAGE_QUERIES = 16  # 18 before issue #11
+AGREEMENT_PAGE_QUERIES = (
+    15  # 18 before issue #11; the steering seat is read only if the memberships do not answer
+)
 
 
 def _page_queries(client, page: str) -> int:
