@@ -41,13 +41,17 @@ def proposals_visible_to(*, user):
 
 def own_proposals(*, user, lead_ids, limit: int = 10) -> dict[str, list]:
     """The user's organisations' drafts and proposals sent back for changes (those led by
-    `lead_ids`), newest activity first, at most `limit` of each: one query."""
+    `lead_ids`), newest activity first, at most `limit` of each: one query.
+
+    `lead_ids` are organisations where the user holds a membership (the caller's, as START
+    allows them), and every membership at the lead views its proposals (VIEW's row): the
+    lead and the status say which, without the grants' EXISTS subquery of
+    proposals_visible_to (a quarter of this read's 2 ms of CPU)."""
     found = {ProposalStatus.DRAFT: [], ProposalStatus.CHANGES_REQUESTED: []}
     if not lead_ids:
         return found
     rows = (
-        proposals_visible_to(user=user)
-        .filter(lead_organisation_id__in=lead_ids, status__in=list(found))
+        Proposal.objects.filter(lead_organisation_id__in=lead_ids, status__in=list(found))
         .select_related("lead_organisation")
         .only("reference", "title", "status", "lead_organisation__short_name")
         .annotate(
