@@ -2,8 +2,9 @@ import datetime
 from urllib.parse import quote
 
 from django import template
+from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext as _
@@ -135,5 +136,38 @@ def steering_rows(rows, show_votes: bool):
                 else "",
             )
             for row in rows
+        ),
+    )
+
+
+@register.simple_tag
+def dashboard_rows(proposals, section_count: int):
+    """The rows of the dashboard's table of proposals (views.dashboard proposal_list). Built
+    here rather than in the template, where a row cost about 100 µs, 2 ms a page of 20."""
+    detail_url = reference_urls("requests:detail")
+    of = _("of")
+    return format_html_join(
+        "\n",
+        """  <tr class="govuk-table__row">
+    <td class="govuk-table__cell"><a class="govuk-link" href="{}">{}</a><br><span class="govuk-body-s">{}</span></td>
+    <td class="govuk-table__cell">{}</td>
+    <td class="govuk-table__cell">{}</td>
+    <td class="govuk-table__cell">{} {} {}</td>
+    <td class="govuk-table__cell"><time datetime="{}">{}</time></td>
+  </tr>""",  # noqa: E501 (the row's markup as the page has it)
+        (
+            (
+                detail_url(p.reference),
+                p.title,
+                p.reference,
+                p.lead_organisation.short_name,
+                proposal_status(p),
+                p.sections_completed,
+                of,
+                section_count,
+                date_filter(last_activity := timezone.localtime(p.last_activity_at), "c"),
+                date_filter(last_activity, "j M Y"),
+            )
+            for p in proposals
         ),
     )
