@@ -3,10 +3,12 @@ from urllib.parse import quote
 
 from django import template
 from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import RFC3986_SUBDELIMS
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -171,3 +173,49 @@ def dashboard_rows(proposals, section_count: int):
             for p in proposals
         ),
     )
+
+
+@register.simple_tag
+def data_item_rows(proposal, items, editable: bool):
+    """The rows of the answers summary's table of data items (includes/answers_needs.html),
+    with links to change and remove each when `editable`. Built here rather than in the
+    template, where a row cost about 20 µs: a proposal shares dozens of items."""
+    health = format_html(
+        '<br><strong class="govuk-tag govuk-tag--light-blue">{}</strong>', _("Health or care")
+    )
+    change, remove = _("Change"), _("Remove")
+    rows = []
+    for item in items:
+        actions = ""
+        if editable:
+            args = [proposal.reference, item.pk]
+            actions = format_html(
+                """<td class="govuk-table__cell"><ul class="govuk-list">
+          <li><a class="govuk-link" href="{}">{}<span class="govuk-visually-hidden"> {}</span></a></li>
+          <li><a class="govuk-link" href="{}">{}<span class="govuk-visually-hidden"> {}</span></a></li>
+        </ul></td>""",  # noqa: E501 (the cell's markup as the page has it)
+                reverse("requests:dataitem-edit", args=args),
+                change,
+                item.name,
+                reverse("requests:dataitem-remove", args=args),
+                remove,
+                item.name,
+            )
+        rows.append(
+            format_html(
+                """      <tr class="govuk-table__row">
+        <td class="govuk-table__cell">{}{}</td>
+        <td class="govuk-table__cell">{}</td>
+        <td class="govuk-table__cell">{}</td>
+        <td class="govuk-table__cell">{}</td>
+        {}
+      </tr>""",
+                item.name,
+                health if item.is_health_or_care else "",
+                display(item, "category"),
+                display(item, "identifiability"),
+                linebreaksbr(item.necessity, autoescape=True),
+                actions,
+            )
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 (each row built by format_html)
