@@ -41,13 +41,17 @@ def proposals_visible_to(*, user):
 
 def own_proposals(*, user, lead_ids, limit: int = 10) -> dict[str, list]:
     """The user's organisations' drafts and proposals sent back for changes (those led by
-    `lead_ids`), newest activity first, at most `limit` of each: one query."""
+    `lead_ids`), newest activity first, at most `limit` of each: one query.
+
+    `lead_ids` are organisations where the user holds a membership (the caller's, as START
+    allows them), and every membership at the lead views its proposals (VIEW's row): the
+    lead and the status say which, without the grants' EXISTS subquery of
+    proposals_visible_to (a quarter of this read's 2 ms of CPU)."""
     found = {ProposalStatus.DRAFT: [], ProposalStatus.CHANGES_REQUESTED: []}
     if not lead_ids:
         return found
     rows = (
-        proposals_visible_to(user=user)
-        .filter(lead_organisation_id__in=lead_ids, status__in=list(found))
+        Proposal.objects.filter(lead_organisation_id__in=lead_ids, status__in=list(found))
         .select_related("lead_organisation")
         .only("reference", "title", "status", "lead_organisation__short_name")
         .annotate(
@@ -134,9 +138,11 @@ def in_review(*, overdue_after_working_days: int, today):
     the list can be paginated however many proposals are in review.
 
     The open round (at most one a proposal) is joined once, so its opening time and the
-    overdue flag are worked out in one pass over the proposals in review. Each row carries
-    `round_id`, `opened_at`, `round_rule` and `overdue`; `round_details` reads what the page
-    shows of its rows' rounds."""
+    overdue flag are worked out in one pass over the proposals in review. Each row is a dict
+    of what the list shows: `reference`, `title`, `lead` (the lead's short name), `round_id`,
+    `opened_at`, `round_rule` and `overdue` (rows as values: building 25 proposals with their
+    lead organisations cost more than the query). `round_details` reads what the page shows
+    of its rows' rounds."""
     opened_before = overdue_if_opened_before(overdue_after_working_days, today)
     pending = OrganisationDecision.objects.filter(
         round_id=OuterRef("open_round__id"), status=DecisionStatus.PENDING
@@ -146,9 +152,8 @@ def in_review(*, overdue_after_working_days: int, today):
         .annotate(
             open_round=FilteredRelation("rounds", condition=Q(rounds__closed_at__isnull=True))
         )
-        .only("reference", "title", "status", "lead_organisation__short_name")
-        .select_related("lead_organisation")
         .annotate(
+            lead=F("lead_organisation__short_name"),
             round_id=F("open_round__id"),
             opened_at=F("open_round__opened_at"),
             round_rule=F("open_round__rule"),
@@ -158,22 +163,24 @@ def in_review(*, overdue_after_working_days: int, today):
                 output_field=BooleanField(),
             ),
         )
+        .values("reference", "title", "lead", "round_id", "opened_at", "round_rule", "overdue")
         .order_by("-overdue", F("opened_at").asc(nulls_last=True), "reference")
     )
 
 
 def round_details(round_ids) -> tuple[dict[int, list], dict[int, int]]:
-    """For a page of rounds: their decisions by round id, each with its organisation's names,
-    and their steering votes' counts by round id. Two queries, whatever the page's size."""
+    """For a page of rounds: their decisions by round id, each as (the organisation's short
+    name, the status's label in lower case), and their steering votes' counts by round id.
+    Two queries, whatever the page's size; plain values, and each status labelled once (a
+    page holds a hundred decisions: model instances and a label each cost more than the
+    query)."""
     round_ids = list(round_ids)
+    labels = {status.value: str(status.label).lower() for status in DecisionStatus}
     decisions: dict[int, list] = {}
-    for decision in (
-        OrganisationDecision.objects.filter(round_id__in=round_ids)
-        .select_related("organisation")
-        .only("round_id", "status", "organisation__name", "organisation__short_name")
-    ):
-        decision.status_label = DecisionStatus(decision.status).label
-        decisions.setdefault(decision.round_id, []).append(decision)
+    for round_id, status, short_name in OrganisationDecision.objects.filter(
+        round_id__in=round_ids
+    ).values_list("round_id", "status", "organisation__short_name"):
+        decisions.setdefault(round_id, []).append((short_name, labels.get(status, status)))
     votes = dict(
         SteeringVote.objects.filter(round_id__in=round_ids)
         .order_by()

@@ -6,7 +6,7 @@ from organisations.permissions import memberships
 
 from ..models import DecisionStatus, OrganisationDecision, ReviewRound
 from ..permissions import POLICY, Action, may
-from .access import delegations_in_force
+from .access import delegated_organisations
 
 
 def awaiting_decision(*, user, limit: int | None = None, request=None):
@@ -15,9 +15,7 @@ def awaiting_decision(*, user, limit: int | None = None, request=None):
     vote. Given the request, the memberships and seat it has read are used."""
     decide = POLICY[Action.DECIDE]
     org_ids = {pk for pk, m in memberships(request or user).items() if decide.allows(m)}
-    org_ids |= set(
-        delegations_in_force().filter(delegate=user).values_list("organisation_id", flat=True)
-    )
+    org_ids |= delegated_organisations(user=user, request=request)
     decisions = (
         OrganisationDecision.objects.filter(
             status=DecisionStatus.PENDING,

@@ -1,9 +1,16 @@
 import datetime
+from urllib.parse import quote
 
 from django import template
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
-from django.utils import formats
-from django.utils.html import format_html
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.http import RFC3986_SUBDELIMS
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from isf_portal.templatetags.choices import display
 
@@ -81,3 +88,171 @@ def answer_rows(proposal, page: str, editable=True, **parts) -> list[dict]:
             }
         )
     return rows
+
+
+_REFERENCE = "REFERENCE"
+
+
+def reference_urls(name: str):
+    """A function of a proposal's reference giving `reverse(name, args=[reference])`, for a
+    list that links each row to a proposal: reversed once, with a marker where the reference
+    goes, and each reference put in quoted as reverse() quotes it (reverse() costs about
+    20 µs a row)."""
+    pattern = reverse(name, args=[_REFERENCE])
+    safe = RFC3986_SUBDELIMS + "/~:@"
+    return lambda reference: pattern.replace(_REFERENCE, quote(reference, safe=safe))
+
+
+@register.simple_tag
+def steering_rows(rows, show_votes: bool):
+    """The rows of the steering group's list of proposals in review (views.review
+    steering_reviews). Built here rather than in the template: a template row with its list
+    of decisions cost about 90 µs, 2 ms a page of 25."""
+    review_url = reference_urls("requests:review")
+    overdue = format_html('<br><strong class="govuk-tag govuk-tag--red">{}</strong>', _("Overdue"))
+    opening = format_html("<li>{}</li>", _("Opening"))
+    no_vote = _("No vote")
+    return format_html_join(
+        "\n",
+        """  <tr class="govuk-table__row">
+    <td class="govuk-table__cell"><a class="govuk-link" href="{}">{}</a><br><span class="govuk-body-s">{} · {}</span>{}</td>
+    <td class="govuk-table__cell">{}</td>
+    <td class="govuk-table__cell"><ul class="govuk-list govuk-body-s">{}</ul></td>
+    {}
+  </tr>""",  # noqa: E501 (the row's markup as the page has it)
+        (
+            (
+                review_url(row["proposal"]["reference"]),
+                row["proposal"]["title"],
+                row["proposal"]["reference"],
+                row["proposal"]["lead"],
+                overdue if row["proposal"]["overdue"] else "",
+                ngettext("%(n)s working day", "%(n)s working days", row["days"])
+                % {"n": row["days"]},
+                format_html_join("", "<li>{}: {}</li>", row["decisions"]) or opening,
+                format_html(
+                    '<td class="govuk-table__cell">{}</td>',
+                    row["votes"] if row["vote_required"] else no_vote,
+                )
+                if show_votes
+                else "",
+            )
+            for row in rows
+        ),
+    )
+
+
+@register.simple_tag
+def dashboard_rows(proposals, section_count: int):
+    """The rows of the dashboard's table of proposals (views.dashboard proposal_list). Built
+    here rather than in the template, where a row cost about 100 µs, 2 ms a page of 20."""
+    detail_url = reference_urls("requests:detail")
+    of = _("of")
+    return format_html_join(
+        "\n",
+        """  <tr class="govuk-table__row">
+    <td class="govuk-table__cell"><a class="govuk-link" href="{}">{}</a><br><span class="govuk-body-s">{}</span></td>
+    <td class="govuk-table__cell">{}</td>
+    <td class="govuk-table__cell">{}</td>
+    <td class="govuk-table__cell">{} {} {}</td>
+    <td class="govuk-table__cell"><time datetime="{}">{}</time></td>
+  </tr>""",  # noqa: E501 (the row's markup as the page has it)
+        (
+            (
+                detail_url(p.reference),
+                p.title,
+                p.reference,
+                p.lead_organisation.short_name,
+                proposal_status(p),
+                p.sections_completed,
+                of,
+                section_count,
+                date_filter(last_activity := timezone.localtime(p.last_activity_at), "c"),
+                date_filter(last_activity, "j M Y"),
+            )
+            for p in proposals
+        ),
+    )
+
+
+@register.simple_tag
+def data_item_rows(proposal, items, editable: bool):
+    """The rows of the answers summary's table of data items (includes/answers_needs.html),
+    with links to change and remove each when `editable`. Built here rather than in the
+    template, where a row cost about 20 µs: a proposal shares dozens of items."""
+    health = format_html(
+        '<br><strong class="govuk-tag govuk-tag--light-blue">{}</strong>', _("Health or care")
+    )
+    change, remove = _("Change"), _("Remove")
+    rows = []
+    for item in items:
+        actions = ""
+        if editable:
+            args = [proposal.reference, item.pk]
+            actions = format_html(
+                """<td class="govuk-table__cell"><ul class="govuk-list">
+          <li><a class="govuk-link" href="{}">{}<span class="govuk-visually-hidden"> {}</span></a></li>
+          <li><a class="govuk-link" href="{}">{}<span class="govuk-visually-hidden"> {}</span></a></li>
+        </ul></td>""",  # noqa: E501 (the cell's markup as the page has it)
+                reverse("requests:dataitem-edit", args=args),
+                change,
+                item.name,
+                reverse("requests:dataitem-remove", args=args),
+                remove,
+                item.name,
+            )
+        rows.append(
+            format_html(
+                """      <tr class="govuk-table__row">
+        <td class="govuk-table__cell">{}{}</td>
+        <td class="govuk-table__cell">{}</td>
+        <td class="govuk-table__cell">{}</td>
+        <td class="govuk-table__cell">{}</td>
+        {}
+      </tr>""",
+                item.name,
+                health if item.is_health_or_care else "",
+                display(item, "category"),
+                display(item, "identifiability"),
+                linebreaksbr(item.necessity, autoescape=True),
+                actions,
+            )
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 (each row built by format_html)
+
+
+@register.simple_tag(takes_context=True)
+def answer_row(context, key, value, url="", about=""):
+    """One row of the answers summary: the question, the answer (or "Not answered yet") and,
+    when the summary is `editable` (from the context) and the row has a `url`, a link to
+    change it that names the question and what it is `about`. A tag rather than an included
+    template, which cost about 14 µs a row."""
+    editable = context.get("editable")
+    if value:
+        answer = linebreaksbr(value, autoescape=True)
+    else:
+        answer = format_html(
+            '<span class="govuk-hint govuk-!-margin-0">{}</span>', _("Not answered yet")
+        )
+    change = ""
+    if editable and url:
+        change = format_html(
+            '<dd class="govuk-summary-list__actions"><a class="govuk-link" href="{}">{}'
+            '<span class="govuk-visually-hidden"> {}{}</span></a></dd>',
+            url,
+            _("Change"),
+            str(key).lower(),
+            format_html(" ({})", about) if about else "",
+        )
+    return format_html(
+        """<div class="govuk-summary-list__row{}">
+  <dt class="govuk-summary-list__key">{}</dt>
+  <dd class="govuk-summary-list__value">{}</dd>
+  {}
+</div>
+""",
+        " govuk-summary-list__row--no-actions" if editable and not url else "",
+        key,
+        answer,
+        change,
+    )

@@ -19,7 +19,7 @@ from isf_portal.domain import DomainError
 from isf_portal.forms import GovukForm
 
 from .. import permissions, selectors
-from ..choices import STATUS_TAG_CLASSES, ProposalStatus, Section
+from ..choices import ProposalStatus, Section
 from ..models import DecisionStatus, OrganisationDecision, SteeringVote, VoteChoice
 from ..rounds.access import decision_capacity, decision_refusal, vote_refusal
 from ..rounds.rounds import decision_record, vote_record
@@ -260,22 +260,20 @@ def steering_reviews(request):
         overdue_after_working_days=settings.REVIEW_ESCALATION_WORKING_DAYS, today=today
     )
     page = Paginator(proposals, 25).get_page(request.GET.get("page"))
-    decisions, votes = selectors.round_details(p.round_id for p in page if p.round_id)
+    decisions, votes = selectors.round_details(p["round_id"] for p in page if p["round_id"])
     rows = []
     opening_rule = RoundRule.from_settings()
     for proposal in page:
-        opened = timezone.localdate(proposal.opened_at) if proposal.opened_at else today
+        round_id = proposal["round_id"]
+        opened = timezone.localdate(proposal["opened_at"]) if proposal["opened_at"] else today
         rows.append(
             {
                 "proposal": proposal,
                 "days": working_days_between(opened, today),
-                "decisions": decisions.get(proposal.round_id, []),
-                "overdue": proposal.overdue,
-                "votes": votes.get(proposal.round_id, 0),
+                "decisions": decisions.get(round_id, []),
+                "votes": votes.get(round_id, 0),
                 "vote_required": (
-                    RoundRule.from_stored(proposal.round_rule)
-                    if proposal.round_id
-                    else opening_rule
+                    RoundRule.from_stored(proposal["round_rule"]) if round_id else opening_rule
                 ).steering_vote_required,
             }
         )
@@ -285,7 +283,6 @@ def steering_reviews(request):
         {
             "rows": rows,
             "page": page,
-            "tag_classes": STATUS_TAG_CLASSES,
             "show_votes": any(row["vote_required"] for row in rows),
         },
     )

@@ -3,8 +3,13 @@ sections' other pages: repeating lists (items), parties and lawful bases (partie
 (dpia)."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, OuterRef, Subquery, prefetch_related_objects
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -16,7 +21,7 @@ from ..answers import PARTICIPANTS, answers_context, change_requests
 from ..choices import ProposalStatus, Section, SectionStatus
 from ..completeness import section_problems
 from ..forms import CompletionForm, page_form
-from ..models import Endorsement, RoundOutcome, VisionComment, VisionStatement
+from ..models import Endorsement, Participant, Proposal, RoundOutcome, VisionComment
 from ..questions import PAGES
 from .common import (
     editing_proposal,
@@ -28,29 +33,45 @@ from .common import (
 )
 
 
+class _Count(Subquery):
+    """How many rows a subquery finds, as a column: COUNT(*) over it. Cheaper to build than
+    a grouped Count() subquery (about 0.35 ms of the ORM's time each)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted)"
+    output_field = IntegerField()
+
+
+def _rows_of(model):
+    return _Count(model.objects.filter(proposal=OuterRef("pk")).order_by().values("pk"))
+
+
+PARTIES = Prefetch("participants", queryset=Participant.objects.select_related("organisation"))
+# The proposal with its vision statement and how many comments and endorsements it has (the
+# page links to them), in the query that finds it.
+DETAIL = Proposal.objects.select_related("vision").annotate(
+    comment_count=_rows_of(VisionComment), endorsement_count=_rows_of(Endorsement)
+)
+
+
 @login_required
 def proposal_detail(request, reference):
-    """The task list for the lead's members; a read-only summary for everyone else."""
-    proposal = permissions.proposal_for(request, reference)
-    # The parties, read once for the answers and the permission checks on them.
-    prefetch_related_objects([proposal], PARTICIPANTS)
-    states = selectors.section_states(proposal=proposal)
-    tasks = [
-        {
-            **section_meta(section),
-            "status": states[section].status,
-            "status_label": SectionStatus(states[section].status).label,
-        }
-        for section in Section
-    ]
-    completed = sum(1 for task in tasks if task["status"] == SectionStatus.COMPLETED)
+    """The task list for the lead's members; a read-only summary for everyone else.
+
+    Each reads only what it shows: the task list its sections' states, the summary the
+    answers."""
+    proposal = permissions.proposal_for(request, reference, queryset=DETAIL)
+    editable = permissions.can_edit(request, proposal)
+    # The parties, read once for the answers (with their lawful bases) or the task list's
+    # side column, and the permission checks on them.
+    prefetch_related_objects([proposal], PARTIES if editable else PARTICIPANTS)
     requests_by_section = change_requests(proposal=proposal)
-    for task in tasks:
-        task["change_requests"] = requests_by_section.get(task["section"], [])
+    tasks, completed = _tasks(proposal, requests_by_section) if editable else ([], 0)
     # The page names the round and its outcome only: no decisions are read.
     current_round = proposal.rounds.only("proposal_id", "number", "outcome", "closed_at").first()
-    feedback = _vision_with_feedback(proposal)
-    answers = answers_context(proposal=proposal)
+    if editable:
+        answers = {"participants": list(proposal.participants.all())}
+    else:
+        answers = answers_context(proposal=proposal)
     return render(
         request,
         "sharing_requests/detail.html",
@@ -74,34 +95,31 @@ def proposal_detail(request, reference):
             change_request_list=list(
                 {d.pk: d for found in requests_by_section.values() for d in found}.values()
             ),
+            comment_count=proposal.comment_count,
+            endorsement_count=proposal.endorsement_count,
             **answers,
-            **feedback,
             markable_actions={
                 a.pk
-                for a in answers["actions"]
+                for a in answers.get("actions", ())
                 if permissions.may_mark_action(request, a, proposal)
             },
         ),
     )
 
 
-def _vision_with_feedback(proposal) -> dict:
-    """The vision statement with how many comments and endorsements it has (the page links to
-    them), in one query; kept on the proposal, where the answers summary reads it."""
-
-    def count(model):
-        rows = model.objects.filter(proposal=OuterRef("proposal_id")).order_by().values("proposal")
-        return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
-
-    vision = (
-        VisionStatement.objects.filter(proposal=proposal)
-        .annotate(comment_count=count(VisionComment), endorsement_count=count(Endorsement))
-        .first()
-    )
-    if vision is None:
-        return {"comment_count": 0, "endorsement_count": 0}
-    proposal.vision = vision  # the reverse one-to-one's cache: not read again
-    return {"comment_count": vision.comment_count, "endorsement_count": vision.endorsement_count}
+def _tasks(proposal, requests_by_section) -> tuple[list[dict], int]:
+    """The task list's sections with their states, and how many are completed."""
+    states = selectors.section_states(proposal=proposal)
+    tasks = [
+        {
+            **section_meta(section),
+            "status": states[section].status,
+            "status_label": SectionStatus(states[section].status).label,
+            "change_requests": requests_by_section.get(section, []),
+        }
+        for section in Section
+    ]
+    return tasks, sum(1 for task in tasks if task["status"] == SectionStatus.COMPLETED)
 
 
 def _sent_back_after_approval(proposal, current_round):

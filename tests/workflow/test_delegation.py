@@ -251,3 +251,25 @@ def test_a_delegate_cannot_decide_in_the_name_of_the_approver_who_submitted_it(
         "You cannot decide for Bradford Park NHS Trust."
     )
     assert decision_refusal(decision=decision, proposal=proposal, by=approver_b) != ""
+
+
+def test_the_home_page_lists_a_delegates_decisions_while_the_delegation_holds(
+    wf, in_review, org_b, approver_b, member_b, admin_b, client_for
+):
+    """Home asks the delegation rule (delegations_in_force) through its cheaper reading,
+    delegated_organisations: the same answer in force, revoked, and once the delegate is only
+    a read-only member."""
+    home = reverse("home")
+    given = delegate(org_b, approver_b, member_b)
+    [waiting], _ = awaiting_decision(user=member_b)
+    assert waiting.organisation_id == org_b.pk
+    assert in_review.reference in client_for(member_b).get(home).content.decode()
+
+    membership_set_roles(membership=membership(member_b, org_b), roles=[], by=admin_b)
+    assert awaiting_decision(user=member_b) == ([], [])
+    assert in_review.reference not in client_for(member_b).get(home).content.decode()
+
+    membership_set_roles(membership=membership(member_b, org_b), roles=[Role.MEMBER], by=admin_b)
+    assert awaiting_decision(user=member_b)[0] == [waiting]
+    delegation_revoke(delegation=given, by=approver_b)
+    assert awaiting_decision(user=member_b) == ([], [])

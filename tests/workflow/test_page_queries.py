@@ -22,8 +22,10 @@ PAGES = {
     # reader may download its DPIA; since issue #16 item 3, the outcomes' recorded updates;
     # since issue #11, the vision statement read with its comments and endorsements counted,
     # in one query (they were read in two more); whether the reader may download the DPIA
-    # answered from the grants read with the proposal when they may edit it.
-    "proposal": 15,
+    # answered from the grants read with the proposal when they may edit it. 13 since: the
+    # vision statement and its counts are read with the proposal, and a read-only summary
+    # reads no sections' states (the task list, which reads them, reads no answers).
+    "proposal": 13,
     # Since issue #11 the steering group's vote (a rule without roles) reads no parties.
     "review": 10,
     "steering_list": 6,
@@ -107,3 +109,23 @@ def test_home_lists_the_newest_drafts_and_those_sent_back_in_one_read(
         own = selectors.own_proposals(user=member_a, lead_ids=[org_a.pk], limit=3)
     assert len(queries) == 1
     assert [p.title for p in own["draft"]] == ["Draft 6", "Draft 5", "Draft 4"]
+
+
+@pytest.mark.django_db
+def test_the_task_list_reads_the_sections_and_no_answers(org_a, org_b, member_a, client_for):
+    """The lead's members see the task list of a draft: its sections' states, not the answers
+    summary that partners and reviewers read (its data items, outcomes, actions and lawful
+    bases are not read)."""
+    draft = build_proposal(lead=org_a, partners=[org_b], by=member_a, title="A draft")
+    url = reverse("requests:detail", args=[draft.reference])
+    client = client_for(member_a)
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert "govuk-task-list" in response.content.decode()
+    tables = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "requests_sectionstate" in tables
+    for answers in ("requests_dataitem", "requests_action", "requests_lawfulbasis"):
+        assert answers not in tables
+    assert len(queries) == 9
