@@ -193,9 +193,9 @@ class _SqlClock:
 def _handler():
     """One WSGI application per process, as a gunicorn worker has (loading it reads every
     static file's headers, which is no part of a request)."""
-    from django.core.handlers.wsgi import WSGIHandler
+    from isf_portal.wsgi import application
 
-    return WSGIHandler()
+    return application
 
 
 def _request(url: str, cookie: str) -> None:
