@@ -7,7 +7,6 @@ insight.stats."""
 
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import groupby
 
@@ -15,7 +14,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.db.models.functions import TruncQuarter
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements.models import Agreement, AgreementStatus, OutcomeUpdate, Signature
@@ -30,6 +28,7 @@ from sharing_requests.models.rounds import DecisionStatus
 from sharing_requests.selectors import overdue_if_opened_before
 
 from .calendar import calendar_ensure, day
+from .figure import Bar, Figure, number, spread_figure
 from .scope import Scope, planned
 from .stats import (
     Spread,
@@ -45,49 +44,6 @@ from .stats import (
 __all__ = ["FIGURES", "Figure", "Scope", "figures_all", "one_process"]
 
 
-@dataclass
-class Bar:
-    label: str
-    values: tuple  # one value per series, None where there is none
-
-
-@dataclass
-class Figure:
-    slug: str
-    title: str
-    description: str
-    columns: list[str]
-    rows: list[list]
-    series: list[str] = field(default_factory=list)  # the chart's series names
-    bars: list[Bar] = field(default_factory=list)
-    unit: str = ""
-
-
-def quarter_label(value) -> str:
-    if value is None:
-        return ""
-    local = timezone.localtime(value) if isinstance(value, datetime) else value
-    return _("Q%(quarter)s %(year)s") % {"quarter": (local.month - 1) // 3 + 1, "year": local.year}
-
-
-def _number(value):
-    return None if value is None else round(value, 1)
-
-
-def _spread_figure(slug, title, description, rows_in, what) -> Figure:
-    rows = [[quarter_label(s.group), s.count, _number(s.median), _number(s.p90)] for s in rows_in]
-    return Figure(
-        slug=slug,
-        title=title,
-        description=description,
-        columns=[_("Quarter"), what, _("Median (working days)"), _("90th percentile")],
-        rows=rows,
-        series=[_("Median"), _("90th percentile")],
-        bars=[Bar(row[0], (row[2], row[3])) for row in rows],
-        unit=_("working days"),
-    )
-
-
 def _decision_times_plan(scope: Scope):
     rounds = ReviewRound.objects.filter(
         Q(closed_at__isnull=False)
@@ -100,7 +56,7 @@ def _decision_times_plan(scope: Scope):
 
 def decision_times(scope: Scope) -> Figure:
     [found] = spreads_run(planned(scope, "decision-times", _decision_times_plan))
-    return _spread_figure(
+    return spread_figure(
         "decision-times",
         _("Time from submission to decision"),
         _(
@@ -128,7 +84,7 @@ def _signing_times_plan(scope: Scope):
 
 def signing_times(scope: Scope) -> Figure:
     [found] = spreads_run(planned(scope, "signing-times", _signing_times_plan))
-    return _spread_figure(
+    return spread_figure(
         "signing-times",
         _("Time from approval to the last signature"),
         _(
@@ -183,7 +139,7 @@ def stages_now(scope: Scope) -> Figure:
     found_each = spreads_run(planned(scope, "stages", _stages_plan))
     for label, found in zip(stage_labels(), found_each, strict=True):
         spread = found[0] if found else Spread(None, 0, None, None)
-        rows.append([label, spread.count, _number(spread.median), _number(spread.p90)])
+        rows.append([label, spread.count, number(spread.median), number(spread.p90)])
     return Figure(
         slug="stages",
         title=_("Proposals at each stage now"),
@@ -250,11 +206,11 @@ def organisations(scope: Scope, limit: int = 10) -> Figure:
             [
                 name,
                 decide.count if decide else 0,
-                _number(decide.median) if decide else None,
-                _number(decide.p90) if decide else None,
+                number(decide.median) if decide else None,
+                number(decide.p90) if decide else None,
                 overdue.get(pk, 0),
                 sign.count if sign else 0,
-                _number(sign.median) if sign else None,
+                number(sign.median) if sign else None,
             ]
         )
     rows.sort(key=lambda row: (-(row[2] or -1), -row[4], row[0]))
