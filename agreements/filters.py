@@ -17,8 +17,6 @@ the page shows its error and leaves that filter out (the others still apply), th
 400 with that page, the API 400 with the message by field.
 """
 
-import threading
-from collections import OrderedDict
 from functools import cached_property
 
 import django_filters
@@ -127,11 +125,10 @@ class RegisterFilterForm(GovukForm):
 
     # The filters' field groups the page shows beside the search box, as written for a key of
     # everything they show: the organisations list's version, the language, and each field's
-    # value and errors. Kept in this process, the most recently used first.
+    # value and errors. Kept in this process; emptied when full (few sets of values recur).
     CACHED_FIELDS = ("organisation", "status", "category", "review_before")
-    _written: OrderedDict = OrderedDict()
+    _written: dict = {}
     _WRITTEN_MAX = 64
-    _writing = threading.Lock()
 
     def field_groups(self) -> dict[str, str]:
         """{name: its GOV.UK field group's HTML} for CACHED_FIELDS: the same markup as
@@ -147,16 +144,13 @@ class RegisterFilterForm(GovukForm):
             ),
         )
         written = RegisterFilterForm._written
-        with self._writing:
-            groups = written.get(key)
-            if groups is not None:
-                written.move_to_end(key)
-                return groups
-        groups = {name: self[name].as_field_group() for name in self.CACHED_FIELDS}
-        with self._writing:
-            written[key] = groups
-            while len(written) > self._WRITTEN_MAX:
-                written.popitem(last=False)
+        groups = written.get(key)
+        if groups is None:
+            if len(written) >= self._WRITTEN_MAX:
+                written.clear()
+            groups = written[key] = {
+                name: self[name].as_field_group() for name in self.CACHED_FIELDS
+            }
         return groups
 
 
