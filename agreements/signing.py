@@ -219,20 +219,15 @@ def signature_record(
             pdf_sha256=a.draft_sha256,
             method=method,
             identity_provider_name=vouched_by[:200],
+            signed_at=timezone.now(),
         )
-        # signed_at is stamped by the save (auto_now_add): the working days are worked out
-        # from this moment, and again from the stamp in the rare case a day ended between.
-        signing_at = timezone.now()
-        signature.days_to_sign = working_days_from(a.created_at, signing_at)
+        signature.days_to_sign = working_days_from(a.created_at, signature.signed_at)
         audit(signature, reason="isf.agreement.signed", by=by)
         try:
             with transaction.atomic():
                 signature.save()
         except IntegrityError as exc:
             raise DomainError(_("This signature has already been given.")) from exc
-        if timezone.localdate(signature.signed_at) != timezone.localdate(signing_at):
-            signature.days_to_sign = working_days_from(a.created_at, signature.signed_at)
-            signature.save(update_fields=["days_to_sign"])
         timeline_add(
             a,
             by=by,

@@ -3,6 +3,7 @@ each party, sealed, and kept in a register with their review and end dates."""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
@@ -188,7 +189,8 @@ class Signature(models.Model):
     name = models.CharField(max_length=150)
     job_title = models.CharField(max_length=150)
     organisation_name = models.CharField(max_length=200)
-    signed_at = models.DateTimeField(auto_now_add=True)
+    # Stamped when the row is made (signature_record gives the moment it counts from).
+    signed_at = models.DateTimeField(default=timezone.now, editable=False)
     pdf_sha256 = models.CharField(max_length=64)
     method = models.CharField(
         max_length=10, choices=SignatureMethod.choices, default=SignatureMethod.PASSWORD
