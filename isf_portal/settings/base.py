@@ -12,6 +12,7 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from .database import database_from_url, tune_database
 from .sso import *  # noqa: F403  (single sign-on, two-step verification: django-allauth)
 from .sso import SSO_APPS
 
@@ -117,42 +118,13 @@ FORM_RENDERER = "isf_portal.forms.GovukFormRenderer"
 
 
 # --- Database --------------------------------------------------------------------------------
-# The embedded default is a SQLite file; DATABASE_URL switches to PostgreSQL.
-def database_from_url(url: str) -> dict:
-    """Parse DATABASE_URL, naming it when django-environ does not know its scheme."""
-    config = environ.Env.db_url_config(url)
-    # An unknown scheme comes back as the engine itself ("postgress"), not a dotted backend.
-    if "." not in config.get("ENGINE", ""):
-        scheme = url.split(":", 1)[0]
-        raise ImproperlyConfigured(
-            f"DATABASE_URL has a scheme that names no database engine ({scheme!r}): use "
-            "postgres://user:password@host:5432/name or sqlite:////absolute/path.sqlite3."
-        )
-    return config
-
-
+# The embedded default is a SQLite file; DATABASE_URL switches to PostgreSQL (database.py).
 # An empty DATABASE_URL (as docker compose passes an unset variable) means "not set".
 DATABASES = {
     "default": database_from_url(
         env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'isf.sqlite3'}"
     ),
 }
-
-
-def tune_database(database: dict) -> dict:
-    """SQLite: WAL and a busy timeout, because the worker writes while the web server reads."""
-    if database["ENGINE"] == "django.db.backends.sqlite3":
-        database.setdefault("OPTIONS", {}).update(
-            {
-                "timeout": 20,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            }
-        )
-    else:
-        database.setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
-        database.setdefault("CONN_HEALTH_CHECKS", True)
-    return database
 
 
 tune_database(DATABASES["default"])
