@@ -271,6 +271,7 @@ class Bench:
         self.phases: dict[str, float] = {}
         self.costs = None
         self.mix_rows = []
+        self.mix_cpu = {}
         self.scale = SCALES[scale]
         self.scale_name = scale
         self.duration = duration or self.scale["duration"]
@@ -515,7 +516,7 @@ class Bench:
         worker = _start_worker(self.env, f"--concurrency={CELERY_CONCURRENCY}")
         try:
             self._wait_for_worker()
-            self._mix_rates(port, population, every, duration, ping)
+            self._mix_rates(port, population, every, duration, ping, worker.pid)
         finally:
             _stop_worker(worker)
         for kind in mix.MIX:
@@ -537,11 +538,12 @@ class Bench:
             self.mix_rows.append((kind, 0, figures, 0, 0))
         shutil.rmtree(workdir, ignore_errors=True)
 
-    def _mix_rates(self, port: int, population, every: Path, duration: float, ping: dict):
-        """The whole mix at each write rate (a Celery worker running)."""
+    def _mix_rates(self, port, population, every: Path, duration: float, ping: dict, worker_pid):
+        """The whole mix at each write rate (a Celery worker running), with where the
+        machine's CPU went per request (benchmarks/cpu.py)."""
         from django.utils import timezone
 
-        from benchmarks import mix
+        from benchmarks import cpu, mix
         from notifications.models import Email
         from sharing_requests.models import VisionComment
 
@@ -550,8 +552,24 @@ class Bench:
         for rate in WRITE_RATES:
             before = VisionComment.objects.count()
             started = timezone.now()
+            measured = cpu.available()
+            cpu_before = cpu.snapshot(self.web.pid, worker_pid) if measured else None
             with mix.WriteLoad(port, population.writers, rate) as writes:
                 figures = _wrk(f"{base}/", duration, script, args=[str(every)])
+            if measured:
+                spent = cpu.per_request(
+                    cpu_before, cpu.snapshot(self.web.pid, worker_pid), figures["requests"]
+                )
+                self.mix_cpu[rate] = spent
+                self.add(
+                    f"mix_w{rate}_cpu_per_request",
+                    spent["total"],
+                    "ms",
+                    about="CPU milliseconds per mix request, every core of the machine, by "
+                    "process group (/proc before and after the run): web workers, PostgreSQL, "
+                    "Celery worker, Redis, rest (wrk, writers, kernel)",
+                    **{group: spent[group] for group in cpu.GROUPS},
+                )
             time.sleep(0.5 if rate else 0)  # the last posts in flight finish
             stored = VisionComment.objects.count() - before
             self._mix_figures(
@@ -878,6 +896,16 @@ class Bench:
             "  (written: comments answered 302 / rows stored; page-type rows: that type's URLs "
             "alone, no writes)"
         )
+        if self.mix_cpu:
+            from benchmarks.cpu import GROUPS
+
+            print(
+                "Where the CPU went, ms per mix request over all cores (the mix's req/s is the "
+                "cores' time divided by the total):"
+            )
+            print(f"  {'writes/s':>9}" + "".join(f"{g:>12}" for g in (*GROUPS, "total")))
+            for rate, spent in self.mix_cpu.items():
+                print(f"  {rate:>9}" + "".join(f"{spent[g]:>12.2f}" for g in (*GROUPS, "total")))
 
     def print_costs(self):
         if self.costs is None:

@@ -92,6 +92,13 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_scale(tmp_path):
     assert results["mix_writes_w0"]["made"] == 0
     assert results["mix_writes_w10"]["made"] > results["mix_writes_w1"]["made"] > 0
     assert "target" in results["mix_w10_throughput_ratio"]
+    if Path("/proc/stat").exists():  # where the CPU went, per request, from Linux's /proc
+        for rate in (0, 1, 10):
+            spent = results[f"mix_w{rate}_cpu_per_request"]
+            assert spent["web"] > 0 and spent["postgresql"] > 0, spent
+            assert spent["value"] >= spent["web"] + spent["postgresql"], spent
+        assert results["mix_w10_cpu_per_request"]["worker"] > 0  # the writes' e-mails sent
+        assert "Where the CPU went" in run.stdout
     for kind in population["mix_percent"]:
         # Each type's first URL answered 200 before its load (the run stops otherwise); on a
         # busy machine a 1 s load may finish no request, but none may fail.
