@@ -3,12 +3,23 @@ what people typed comes out escaped, and each row says what the template said.""
 
 import datetime
 
+import pytest
+from django.test import Client
 from django.utils import timezone
 
 from organisations.models import Organisation, User
 from sharing_requests.choices import Direction
-from sharing_requests.models import LawfulBasis, Participant, Proposal, ProposalEvent
+from sharing_requests.models import (
+    Action,
+    LawfulBasis,
+    MeasurableOutcome,
+    Participant,
+    Proposal,
+    ProposalEvent,
+)
 from sharing_requests.templatetags.proposals import basis_rows, party_summaries, timeline_rows
+
+from .conftest import fill, url
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -113,3 +124,29 @@ def test_timeline_rows_escape_descriptions_and_names():
     assert f"</time> by Bob {ESCAPED}, Org {ESCAPED}</p>" in html
     assert f'<time datetime="{timezone.localtime(moment).isoformat()}">4 March 2026, ' in html
     assert html.count('<li class="isf-timeline__item">') == 2
+
+
+@pytest.mark.django_db
+def test_the_summary_reads_the_actions_and_outcomes_it_has(proposal, member_a, partner_b):
+    """The page reads the lists its proposal's counts say it has, and only those."""
+    p = fill(proposal, by=member_a)
+    MeasurableOutcome.objects.filter(proposal=p).delete()
+    Action.objects.filter(proposal=p).delete()
+    client = Client()
+    client.force_login(partner_b, backend="django.contrib.auth.backends.ModelBackend")
+    address = url("detail", p)
+
+    response = client.get(address)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "No actions yet." in html
+    assert "No measurable outcomes yet." in html
+
+    Action.objects.create(proposal=p, description=f"Train {SCRIPT}", owner_name="IG")
+    MeasurableOutcome.objects.create(proposal=p, description=f"Falls {SCRIPT}", measure="Visits")
+    html = client.get(address).content.decode()
+    assert "<script>alert" not in html
+    assert f"Train {ESCAPED}</dt>" in html
+    assert f"Falls {ESCAPED}</dt>" in html
+    assert "No actions yet." not in html
+    assert "No measurable outcomes yet." not in html
