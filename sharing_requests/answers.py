@@ -5,16 +5,20 @@ from django.db.models import Prefetch
 
 from .choices import DPIA_INDICATORS, Direction, ProposalStatus
 from .completeness import basis_warnings, data_flags, dpia_outcome
-from .models import DecisionStatus, MeasurableOutcome, Participant
+from .models import Action, DecisionStatus, MeasurableOutcome, Participant
 
 
-def change_requests(*, proposal) -> dict:
+def change_requests(*, proposal, latest_round=None) -> dict:
     """The reasons the last round sent back, by section (None: not pinned to a section).
 
-    Shown while the proposal is back with its authors (changes requested)."""
+    Shown while the proposal is back with its authors (changes requested). `latest_round`:
+    its latest round, when the caller has read it (closed, it is the last closed one)."""
     if proposal.status != ProposalStatus.CHANGES_REQUESTED:
         return {}
-    last = proposal.rounds.filter(closed_at__isnull=False).first()
+    if latest_round is not None and latest_round.closed_at is not None:
+        last = latest_round
+    else:
+        last = proposal.rounds.filter(closed_at__isnull=False).first()
     if last is None:
         return {}
     found: dict = {}
@@ -28,14 +32,24 @@ def change_requests(*, proposal) -> dict:
 
 # The parties with what the answers show of them. A page that also checks permissions on the
 # proposal's parties reads them once with prefetch_related_objects([proposal], PARTICIPANTS).
+# Of its organisation only what the answers show (its name, and its sector for the bases'
+# warnings): an organisation row has fourteen columns.
 PARTICIPANTS = Prefetch(
     "participants",
-    queryset=Participant.objects.select_related("organisation").prefetch_related("lawful_bases"),
+    queryset=Participant.objects.select_related("organisation")
+    .only(
+        *(f.attname for f in Participant._meta.concrete_fields),
+        *(f"organisation__{name}" for name in ("name", "short_name", "sector")),
+    )
+    .prefetch_related("lawful_bases"),
 )
 
 
 def answers_context(*, proposal) -> dict:
-    """Everything the answers summary (check answers, print, read-only view) shows."""
+    """Everything the answers summary (check answers, print, read-only view) shows.
+
+    A proposal read with how many actions and outcomes it has (`action_count`,
+    `outcome_count`: the task list's DETAIL) is not asked for a list it has none of."""
     if "participants" in getattr(proposal, "_prefetched_objects_cache", {}):
         participants = list(proposal.participants.all())  # read by the page (PARTICIPANTS)
     else:
@@ -58,10 +72,14 @@ def answers_context(*, proposal) -> dict:
             )
     # What each outcome achieved, recorded on its agreements (agreements/outcomes.py).
     updates = MeasurableOutcome._meta.get_field("updates").related_model.objects
-    outcomes = list(
-        proposal.outcomes.prefetch_related(
-            Prefetch("updates", queryset=updates.select_related("recorded_by", "agreement"))
+    outcomes = (
+        list(
+            proposal.outcomes.prefetch_related(
+                Prefetch("updates", queryset=updates.select_related("recorded_by", "agreement"))
+            )
         )
+        if _may_have(proposal, "outcome_count")
+        else []
     )
     return {
         "vision": proposal.vision,
@@ -71,7 +89,15 @@ def answers_context(*, proposal) -> dict:
         "participants": participants,
         "bases": bases,
         "flags": flags,
-        "actions": list(proposal.actions.select_related("owner_organisation", "done_by")),
+        "actions": list(
+            proposal.actions.select_related("owner_organisation", "done_by").only(
+                *(f.attname for f in Action._meta.concrete_fields),
+                "owner_organisation__short_name",
+                "done_by__full_name",
+            )
+        )
+        if _may_have(proposal, "action_count")
+        else [],
         "dpia": dpia_outcome(proposal),
         "dpia_labels": [
             str(label)
@@ -79,6 +105,11 @@ def answers_context(*, proposal) -> dict:
             if key in (proposal.dpia_indicators or [])
         ],
     }
+
+
+def _may_have(proposal, count: str) -> bool:
+    """False when the proposal was read with a `count` of some rows, and it is nought."""
+    return getattr(proposal, count, None) != 0
 
 
 def vision_feedback(*, proposal) -> dict:

@@ -27,6 +27,7 @@ from .models import (
     OrganisationDecision,
     Participant,
     Proposal,
+    ProposalEvent,
     SectionState,
     SteeringVote,
 )
@@ -117,7 +118,15 @@ class Timeline(list):
 
 
 def timeline(*, proposal, limit: int = 200) -> Timeline:
-    events = Timeline(proposal.events.select_related("actor", "organisation")[:limit])
+    # Of the actor and the organisation only the names shown (a user row has ten columns, an
+    # organisation fourteen).
+    events = Timeline(
+        proposal.events.select_related("actor", "organisation").only(
+            *(f.attname for f in ProposalEvent._meta.concrete_fields),
+            "actor__full_name",
+            "organisation__short_name",
+        )[:limit]
+    )
     # Fewer than the limit: these are all its events, and the chain is checked on them
     # rather than on a second read of the same rows.
     events.chain = proposal_chain(proposal, events if len(events) < limit else None)

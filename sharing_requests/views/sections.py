@@ -10,8 +10,10 @@ from django.db.models import (
     Subquery,
     prefetch_related_objects,
 )
+from django.db.models.functions import JSONObject
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods
 
 from isf_portal.domain import DomainError
@@ -21,7 +23,16 @@ from ..answers import PARTICIPANTS, answers_context, change_requests
 from ..choices import ProposalStatus, Section, SectionStatus
 from ..completeness import section_problems
 from ..forms import CompletionForm, page_form
-from ..models import Endorsement, Participant, Proposal, RoundOutcome, VisionComment
+from ..models import (
+    Action,
+    Endorsement,
+    MeasurableOutcome,
+    Participant,
+    Proposal,
+    ReviewRound,
+    RoundOutcome,
+    VisionComment,
+)
 from ..questions import PAGES
 from .common import (
     editing_proposal,
@@ -46,11 +57,38 @@ def _rows_of(model):
 
 
 PARTIES = Prefetch("participants", queryset=Participant.objects.select_related("organisation"))
-# The proposal with its vision statement and how many comments and endorsements it has (the
-# page links to them), in the query that finds it.
+# The proposal with its vision statement, how many comments and endorsements it has (the
+# page links to them), its latest round (the page names it and its outcome: no decisions are
+# read), and how many actions, outcomes and agreements it has (the lists none has are not
+# read: answers_context), in the query that finds it. Built once: annotating a queryset costs
+# several times what compiling it does.
 DETAIL = Proposal.objects.select_related("vision").annotate(
-    comment_count=_rows_of(VisionComment), endorsement_count=_rows_of(Endorsement)
+    comment_count=_rows_of(VisionComment),
+    endorsement_count=_rows_of(Endorsement),
+    action_count=_rows_of(Action),
+    outcome_count=_rows_of(MeasurableOutcome),
+    # A reverse relation: no import of the layer above.
+    agreement_count=_rows_of(Proposal._meta.get_field("agreements").related_model),
+    latest_round=Subquery(
+        ReviewRound.objects.filter(proposal=OuterRef("pk"))
+        .order_by("-number")
+        .values(row=JSONObject(id="id", number="number", outcome="outcome", closed="closed_at"))[:1]
+    ),
 )
+
+
+def _latest_round(proposal) -> ReviewRound | None:
+    """The round DETAIL read along with the proposal, as a (partial) ReviewRound."""
+    found = proposal.latest_round
+    if found is None:
+        return None
+    return ReviewRound(
+        pk=found["id"],
+        proposal=proposal,
+        number=found["number"],
+        outcome=found["outcome"],
+        closed_at=parse_datetime(found["closed"]) if found["closed"] else None,
+    )
 
 
 @login_required
@@ -64,10 +102,9 @@ def proposal_detail(request, reference):
     # The parties, read once for the answers (with their lawful bases) or the task list's
     # side column, and the permission checks on them.
     prefetch_related_objects([proposal], PARTIES if editable else PARTICIPANTS)
-    requests_by_section = change_requests(proposal=proposal)
+    current_round = _latest_round(proposal)
+    requests_by_section = change_requests(proposal=proposal, latest_round=current_round)
     tasks, completed = _tasks(proposal, requests_by_section) if editable else ([], 0)
-    # The page names the round and its outcome only: no decisions are read.
-    current_round = proposal.rounds.only("proposal_id", "number", "outcome", "closed_at").first()
     if editable:
         answers = {"participants": list(proposal.participants.all())}
     else:
@@ -90,7 +127,9 @@ def proposal_detail(request, reference):
                 proposal.agreements.only(
                     "reference", "title", "status", "terminates_on", "proposal_id"
                 ).order_by("-created_at", "-pk")
-            ),
+            )
+            if proposal.agreement_count
+            else [],
             start_organisations=permissions.start_organisation_list(request),
             change_request_list=list(
                 {d.pk: d for found in requests_by_section.values() for d in found}.values()
