@@ -1,5 +1,5 @@
-"""The review page's table of decisions, written by the `decision_rows` template tag: the
-same markup as the template loop it replaced, every value escaped."""
+"""The review page's table of decisions and frozen proposal, written by template tags: the
+same markup as the template loops they replaced, every value escaped."""
 
 import datetime
 
@@ -26,7 +26,7 @@ TEMPLATE_LOOP = """{% load i18n proposals %}
   </tr>
   {% endfor %}
 """  # noqa: E501
-TAG = """{% load decisions %}
+TAG = """{% load review_page %}
   {% decision_rows review %}
 """
 
@@ -95,3 +95,32 @@ def test_every_value_is_escaped():
     assert f"{ESCAPED}<br>second line" in html
     assert f"({'for'} {ESCAPED} Approver)" in html
     assert html == _render(TEMPLATE_LOOP, [decision])
+
+
+# The frozen proposal's rows (includes/frozen.html), written by `frozen_rows`.
+FROZEN_LOOP = """
+    {% for question, answer in rows %}
+    <div class="govuk-summary-list__row govuk-summary-list__row--no-actions">
+      <dt class="govuk-summary-list__key">{{ question }}</dt>
+      <dd class="govuk-summary-list__value">{{ answer|linebreaksbr|default:"–" }}</dd>
+    </div>
+    {% endfor %}
+"""
+FROZEN_TAG = """{% load review_page %}
+    {% frozen_rows rows %}
+"""
+
+
+def test_the_frozen_rows_are_the_template_loops_markup_and_escaped():
+    rows = [
+        ("Purpose", "One\nTwo"),
+        ("Empty", ""),
+        (f"Question {SCRIPT}", f"{SCRIPT}\n& more"),
+    ]
+    html = Template(FROZEN_TAG).render(Context({"rows": rows}))
+    assert html == Template(FROZEN_LOOP).render(Context({"rows": rows}))
+    assert SCRIPT not in html
+    assert f"Question {ESCAPED}</dt>" in html
+    assert f"{ESCAPED}<br>&amp; more</dd>" in html
+    assert '<dd class="govuk-summary-list__value">–</dd>' in html
+    assert "One<br>Two" in html
