@@ -17,16 +17,44 @@ from django.views.decorators.http import require_POST
 
 from isf_portal.domain import DomainError
 from isf_portal.forms import GovukForm
+from organisations.permissions import POLICY as ORGANISATION_POLICY
+from organisations.permissions import Action as OrganisationAction
+from organisations.permissions import memberships
 
 from .. import permissions, selectors
 from ..choices import ProposalStatus, Section
 from ..models import DecisionStatus, OrganisationDecision, SteeringVote, VoteChoice
+from ..permissions import POLICY, Action
 from ..rounds.access import decision_capacity, decision_refusal, vote_refusal
 from ..rounds.rounds import decision_record, vote_record
 from ..rounds.rule import RoundRule, rule_description
 from ..snapshot import changes_between, section_texts
 from ..workdays import working_days_between
 from .common import proposal_context
+
+# What the page shows of each decision and vote (decisions.html), and what deciding needs.
+DECISION_FIELDS = (
+    "round",
+    "organisation__name",
+    "organisation__short_name",
+    "status",
+    "comment",
+    "sections",
+    "decided_at",
+    "decided_by__full_name",
+    "on_behalf_of__full_name",
+)
+VOTE_FIELDS = ("round", "member__full_name", "vote", "comment", "is_chair")
+
+
+def _may_hold_capacity(membership) -> bool:
+    """Whether someone with this membership (or None) of an organisation may decide for it at
+    all: as its approver (the DECIDE row) or as an approver's delegate, which needs a role
+    there (delegations_in_force's DEPUTISE row). Nobody else has a capacity, so their
+    delegations are not looked for: one query per organisation saved."""
+    return POLICY[Action.DECIDE].allows(membership) or ORGANISATION_POLICY[
+        OrganisationAction.DEPUTISE
+    ].allows(membership)
 
 
 class DecisionForm(GovukForm):
@@ -89,22 +117,28 @@ def _review_context(request, proposal, *, decision_forms=None, vote_form=None, e
     """Everything the review page shows. `error_form` is the form just submitted with errors:
     its summary heads the page even when the form itself is no longer offered (the round
     closed, or the organisation has decided meanwhile)."""
+    # Display-only rows: of the people and organisations only what the page shows.
     rounds = list(
         proposal.rounds.select_related("version").prefetch_related(
             Prefetch(
                 "decisions",
                 queryset=OrganisationDecision.objects.select_related(
                     "organisation", "decided_by", "on_behalf_of"
-                ),
+                ).only(*DECISION_FIELDS),
             ),
-            Prefetch("votes", queryset=SteeringVote.objects.select_related("member")),
+            Prefetch(
+                "votes",
+                queryset=SteeringVote.objects.select_related("member").only(*VOTE_FIELDS),
+            ),
         )
     )
     current = rounds[0] if rounds else None
     capacities = []
     if current is not None and current.is_open:
-        for decision in current.decisions.all():
-            if decision.status != DecisionStatus.PENDING:
+        pending = [d for d in current.decisions.all() if d.status == DecisionStatus.PENDING]
+        held = memberships(request) if pending else {}
+        for decision in pending:
+            if not _may_hold_capacity(held.get(decision.organisation_id)):
                 continue
             capacity = decision_capacity(user=request.user, decision=decision, request=request)
             if capacity is None:
@@ -124,7 +158,8 @@ def _review_context(request, proposal, *, decision_forms=None, vote_form=None, e
         and not current.steering_outcome
         and permissions.may(request, permissions.Action.VOTE, proposal)
         and proposal.submitted_by_id != request.user.pk
-        and not current.votes.filter(member=request.user).exists()
+        # The votes were read with the round: whether this person voted is among them.
+        and not any(v.member_id == request.user.pk for v in current.votes.all())
     )
     snapshot = current.version.snapshot if current else None
     previous_changes = None

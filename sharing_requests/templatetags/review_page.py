@@ -1,0 +1,106 @@
+"""The review page's longer lists written in Python rather than as template loops, which
+cost about 60 µs a row: the rows of a round's table of decisions (includes/decisions.html,
+0.75 ms of a page of 5 to 15 organisations) and of the frozen proposal's summary cards
+(includes/frozen.html, ~30 rows, 0.4 ms). The markup is the templates'; every value is
+escaped."""
+
+from django import template
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import linebreaksbr
+from django.utils import timezone
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from ..choices import Section
+
+register = template.Library()
+
+TAG_CLASSES = {
+    "approved": "govuk-tag--green",
+    "declined": "govuk-tag--red",
+    "changes_requested": "govuk-tag--orange",
+}
+
+ROW = """
+  <tr class="govuk-table__row">
+    <td class="govuk-table__cell">{}</td>
+    <td class="govuk-table__cell">
+      <strong class="govuk-tag {}">{}</strong>
+      {}
+      {}
+    </td>
+    <td class="govuk-table__cell">{}</td>
+  </tr>
+  """
+
+
+def _decided(decision):
+    """Who decided (for whom) and when, or a dash while it is pending."""
+    if not decision.decided_by:
+        return "–"
+    on_behalf = ""
+    if decision.on_behalf_of:
+        for_whom = _("for %(name)s") % {"name": conditional_escape(decision.on_behalf_of.full_name)}
+        on_behalf = mark_safe(f" ({for_whom})")  # noqa: S308 - the name is escaped
+    decided_at = timezone.localtime(decision.decided_at) if decision.decided_at else None
+    return format_html(
+        '{}{}<br><time class="govuk-body-s" datetime="{}">{}</time>',
+        decision.decided_by.full_name,
+        on_behalf,
+        date_filter(decided_at, "c"),
+        date_filter(decided_at, "j M Y, H:i"),
+    )
+
+
+@register.simple_tag
+def decision_rows(review):
+    """The table's row for each organisation's decision in `review` (its decisions with
+    their organisation and deciders read)."""
+    labels = dict(Section.choices)
+    sections_said = _("Sections:")
+    return format_html_join(
+        "",
+        ROW,
+        (
+            (
+                d.organisation.name,
+                TAG_CLASSES.get(d.status, "govuk-tag--grey"),
+                d.get_status_display(),
+                format_html(
+                    '<p class="govuk-body-s govuk-!-margin-top-2 govuk-!-margin-bottom-0">{}</p>',
+                    linebreaksbr(d.comment, autoescape=True),
+                )
+                if d.comment
+                else "",
+                format_html(
+                    '<p class="govuk-body-s govuk-!-margin-bottom-0">{} {}</p>',
+                    sections_said,
+                    ", ".join(str(labels.get(key, key)) for key in d.sections),
+                )
+                if d.sections
+                else "",
+                _decided(d),
+            )
+            for d in review.decisions.all()
+        ),
+    )
+
+
+FROZEN_ROW = """
+    <div class="govuk-summary-list__row govuk-summary-list__row--no-actions">
+      <dt class="govuk-summary-list__key">{}</dt>
+      <dd class="govuk-summary-list__value">{}</dd>
+    </div>
+    """
+
+
+@register.simple_tag
+def frozen_rows(rows):
+    """The (question, answer) rows of one section of the proposal as submitted (the
+    snapshot's section_texts); an empty answer is a dash."""
+    return format_html_join(
+        "",
+        FROZEN_ROW,
+        ((question, linebreaksbr(answer, autoescape=True) or "–") for question, answer in rows),
+    )
