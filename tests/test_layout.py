@@ -1,5 +1,6 @@
-"""`{% fixed %}` (isf_portal/templatetags/layout.py): the parts of the layout that are the same on
-every page are drawn once and repeated, never with anything of the request they were drawn for."""
+"""The layout's own tags (isf_portal/templatetags/layout.py): `{% fixed %}` parts, the same on every
+page, are drawn once and repeated, never with anything of the request they were drawn for; the
+service navigation is each person's own, escaped."""
 
 import re
 
@@ -8,6 +9,8 @@ from django.template import Context, Engine, TemplateSyntaxError
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from notifications.models import Notification, NotificationKind
+from organisations.models import Role
 from tests.factories import member_of
 
 
@@ -81,3 +84,62 @@ def test_the_layout_draws_each_persons_own_token_and_links_after_its_fixed_parts
     assert reverse("api-tokens:list") not in anonymous
     assert 'id="session-timeout-dialog"' not in anonymous
     assert reverse("accounts:sign-in") in anonymous
+
+
+# --- The service navigation ({% service_navigation %}) ---------------------------------------
+def nav_of(html: str) -> str:
+    return html.split('id="navigation">', 1)[1].split("</ul>", 1)[0]
+
+
+@pytest.mark.django_db
+def test_the_navigation_marks_the_page_being_shown_and_only_it(client_for, member_a):
+    nav = nav_of(client_for(member_a).get(reverse("notifications:list")).content.decode())
+    assert nav.count('aria-current="page"') == 1
+    assert nav.count("govuk-service-navigation__item--active") == 1
+    current = f'href="{reverse("notifications:list")}" aria-current="page">Notifications'
+    assert current in nav
+
+
+@pytest.mark.django_db
+def test_the_navigation_escapes_organisation_names_and_shows_roles(client_for, org_a):
+    org_a.short_name = "A&B <script>'x'</script>"
+    org_a.save()
+    user = member_of(org_a, Role.MEMBER, Role.APPROVER)
+    nav = nav_of(client_for(user).get(reverse("accessibility")).content.decode())
+    assert "<script>" not in nav
+    assert (
+        "A&amp;B &lt;script&gt;&#x27;x&#x27;&lt;/script&gt;"
+        '<span class="govuk-visually-hidden">: Member, Approver</span>'
+    ) in nav
+    assert f'href="{reverse("organisations:detail", args=[org_a.slug])}"' in nav
+
+
+@pytest.mark.django_db
+def test_the_navigation_counts_unread_notifications_and_links_administration_for_staff(
+    client_for, member_a
+):
+    nav = nav_of(client_for(member_a).get(reverse("accessibility")).content.decode())
+    assert "isf-count" not in nav and reverse("admin:index") not in nav
+    for n in range(3):
+        Notification.objects.create(
+            user=member_a, kind=NotificationKind.REVIEW_REQUESTED, title=f"n{n}", url="/"
+        )
+    member_a.is_staff = True
+    member_a.save()
+    nav = nav_of(client_for(member_a).get(reverse("accessibility")).content.decode())
+    assert (
+        'Notifications <span class="isf-count">3<span class="govuk-visually-hidden"> unread' in nav
+    )
+    assert f'href="{reverse("admin:index")}">Administration</a>' in nav
+
+
+@pytest.mark.django_db
+def test_the_navigation_sign_out_form_carries_a_working_token(member_a):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member_a, backend="django.contrib.auth.backends.ModelBackend")
+    nav = nav_of(client.get(reverse("accessibility")).content.decode())
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', nav).group(1)
+    assert f'action="{reverse("accounts:sign-out")}"' in nav
+    response = client.post(reverse("accounts:sign-out"), {"csrfmiddlewaretoken": token})
+    assert response.status_code in (200, 302)
+    assert "_auth_user_id" not in client.session
