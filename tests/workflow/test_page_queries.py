@@ -28,8 +28,10 @@ PAGES = {
     # since: its latest round is read with it, and so are how many agreements, actions and
     # outcomes it has (a list it has none of is not read; here, its agreements).
     "proposal": 11,
-    # Since issue #11 the steering group's vote (a rule without roles) reads no parties.
-    "review": 10,
+    # Since issue #11 the steering group's vote (a rule without roles) reads no parties; 9
+    # since: no delegation is looked for where the reader holds no role, and whether they
+    # voted is answered from the votes read.
+    "review": 9,
     "steering_list": 6,
     "notifications": 3,
 }

@@ -1,0 +1,102 @@
+"""The proposal lists' rows, written in Python with every value escaped: the dashboard's and
+the steering group's (a template loop cost more than the page's queries)."""
+
+from urllib.parse import quote
+
+from django import template
+from django.template.defaultfilters import date as date_filter
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.http import RFC3986_SUBDELIMS
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .proposals import proposal_status
+
+register = template.Library()
+
+
+_REFERENCE = "REFERENCE"
+
+
+def reference_urls(name: str):
+    """A function of a proposal's reference giving `reverse(name, args=[reference])`, for a
+    list that links each row to a proposal: reversed once, with a marker where the reference
+    goes, and each reference put in quoted as reverse() quotes it (reverse() costs about
+    20 µs a row)."""
+    pattern = reverse(name, args=[_REFERENCE])
+    safe = RFC3986_SUBDELIMS + "/~:@"
+    return lambda reference: pattern.replace(_REFERENCE, quote(reference, safe=safe))
+
+
+@register.simple_tag
+def steering_rows(rows, show_votes: bool):
+    """The rows of the steering group's list of proposals in review (views.review
+    steering_reviews). Built here rather than in the template: a template row with its list
+    of decisions cost about 90 µs, 2 ms a page of 25."""
+    review_url = reference_urls("requests:review")
+    overdue = format_html('<br><strong class="govuk-tag govuk-tag--red">{}</strong>', _("Overdue"))
+    opening = format_html("<li>{}</li>", _("Opening"))
+    no_vote = _("No vote")
+    return format_html_join(
+        "\n",
+        """  <tr class="govuk-table__row">
+    <td class="govuk-table__cell"><a class="govuk-link" href="{}">{}</a><br><span class="govuk-body-s">{} · {}</span>{}</td>
+    <td class="govuk-table__cell">{}</td>
+    <td class="govuk-table__cell"><ul class="govuk-list govuk-body-s">{}</ul></td>
+    {}
+  </tr>""",  # noqa: E501 (the row's markup as the page has it)
+        (
+            (
+                review_url(row["proposal"]["reference"]),
+                row["proposal"]["title"],
+                row["proposal"]["reference"],
+                row["proposal"]["lead"],
+                overdue if row["proposal"]["overdue"] else "",
+                ngettext("%(n)s working day", "%(n)s working days", row["days"])
+                % {"n": row["days"]},
+                format_html_join("", "<li>{}: {}</li>", row["decisions"]) or opening,
+                format_html(
+                    '<td class="govuk-table__cell">{}</td>',
+                    row["votes"] if row["vote_required"] else no_vote,
+                )
+                if show_votes
+                else "",
+            )
+            for row in rows
+        ),
+    )
+
+
+@register.simple_tag
+def dashboard_rows(proposals, section_count: int):
+    """The rows of the dashboard's table of proposals (views.dashboard proposal_list). Built
+    here rather than in the template, where a row cost about 100 µs, 2 ms a page of 20."""
+    detail_url = reference_urls("requests:detail")
+    of = _("of")
+    return format_html_join(
+        "\n",
+        """  <tr class="govuk-table__row">
+    <td class="govuk-table__cell"><a class="govuk-link" href="{}">{}</a><br><span class="govuk-body-s">{}</span></td>
+    <td class="govuk-table__cell">{}</td>
+    <td class="govuk-table__cell">{}</td>
+    <td class="govuk-table__cell">{} {} {}</td>
+    <td class="govuk-table__cell"><time datetime="{}">{}</time></td>
+  </tr>""",  # noqa: E501 (the row's markup as the page has it)
+        (
+            (
+                detail_url(p.reference),
+                p.title,
+                p.reference,
+                p.lead_organisation.short_name,
+                proposal_status(p),
+                p.sections_completed,
+                of,
+                section_count,
+                date_filter(last_activity := timezone.localtime(p.last_activity_at), "c"),
+                date_filter(last_activity, "j M Y"),
+            )
+            for p in proposals
+        ),
+    )
