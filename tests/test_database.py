@@ -4,6 +4,7 @@ statement time in make bench's realistic mix). DATABASE_PREPARE_THRESHOLD tunes 
 """
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 from isf_portal.settings.database import tune_database
@@ -23,6 +24,13 @@ def test_the_threshold_is_a_setting_and_empty_turns_preparing_off(monkeypatch):
     assert tune_database({"ENGINE": POSTGRES})["OPTIONS"]["prepare_threshold"] == 5
     monkeypatch.setenv("DATABASE_PREPARE_THRESHOLD", "")
     assert tune_database({"ENGINE": POSTGRES})["OPTIONS"]["prepare_threshold"] is None
+
+
+@pytest.mark.parametrize("value", ["one", "1.5", "-2"])
+def test_a_threshold_that_is_no_count_stops_start_up_naming_the_variable(monkeypatch, value):
+    monkeypatch.setenv("DATABASE_PREPARE_THRESHOLD", value)
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_PREPARE_THRESHOLD"):
+        tune_database({"ENGINE": POSTGRES})
 
 
 def test_options_a_deployment_gives_are_kept(monkeypatch):

@@ -42,5 +42,21 @@ def tune_database(database: dict) -> dict:
         options = database.setdefault("OPTIONS", {})
         threshold = env.str("DATABASE_PREPARE_THRESHOLD", default="1")
         options.setdefault("server_side_binding", True)
-        options.setdefault("prepare_threshold", int(threshold) if threshold else None)
+        options.setdefault("prepare_threshold", prepare_threshold(threshold))
     return database
+
+
+def prepare_threshold(value: str) -> int | None:
+    """DATABASE_PREPARE_THRESHOLD as psycopg takes it: a count of runs, or None for never."""
+    if not value.strip():
+        return None
+    try:
+        threshold = int(value)
+    except ValueError:
+        threshold = -1
+    if threshold < 0:
+        raise ImproperlyConfigured(
+            f"DATABASE_PREPARE_THRESHOLD must be a whole number of runs (0 or more), or empty "
+            f"to turn prepared statements off; it is {value!r}."
+        )
+    return threshold
