@@ -81,3 +81,25 @@ def per_request(before: dict, after: dict, requests: int) -> dict[str, float]:
     spent["rest"] = max(after["machine"] - before["machine"] - sum(spent.values()), 0.0)
     spent["total"] = after["machine"] - before["machine"]
     return {group: round(seconds * 1000 / max(requests, 1), 2) for group, seconds in spent.items()}
+
+
+def reference_ms(rounds: int = 5) -> float:
+    """This machine's speed at plain Python: the CPU milliseconds (best of `rounds`) of a fixed
+    piece of interpreter work (string building, dict and list work, 200,000 steps). Every
+    figure in milliseconds depends on it; the ratios to /ping in the same run much less. It
+    lets runs on different machines be compared: divide a page's CPU by it."""
+    import time
+
+    best = float("inf")
+    for _round in range(rounds):
+        started = time.process_time()
+        seen: dict[str, int] = {}
+        rows = []
+        for i in range(200_000):
+            key = f"row-{i % 997}"
+            seen[key] = seen.get(key, 0) + i
+            if i % 7 == 0:
+                rows.append((key, i))
+        rows.sort()
+        best = min(best, time.process_time() - started)
+    return round(best * 1000, 2)

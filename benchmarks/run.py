@@ -827,6 +827,8 @@ class Bench:
     def machine(self) -> dict:
         from django.db import connection
 
+        from benchmarks import cpu
+
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
             pg_version = cursor.fetchone()[0]
@@ -836,6 +838,9 @@ class Bench:
             "postgresql": pg_version,
             "platform": platform.platform(),
             "scale": self.scale_name,
+            # Plain-Python speed: millisecond figures from different machines compare after
+            # dividing by it (benchmarks/cpu.py).
+            "python_reference_ms": cpu.reference_ms(),
         }
 
     def report(self, machine: dict):
@@ -844,7 +849,8 @@ class Bench:
         width = max(len(r["name"]) for r in self.results)
         print(
             f"\nISF Portal benchmark ({machine['scale']}): {machine['cpus']} CPUs, Python "
-            f"{machine['python']}, PostgreSQL {machine['postgresql']}"
+            f"{machine['python']}, PostgreSQL {machine['postgresql']}, plain-Python reference "
+            f"{machine['python_reference_ms']} ms CPU"
         )
         about = None
         for row in self.results:

@@ -48,6 +48,7 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_scale(tmp_path):
     data = json.loads(output.read_text())
     results = {row["name"]: row for row in data["results"]}
     assert data["machine"]["cpus"] >= 1 and data["machine"]["postgresql"]
+    assert data["machine"]["python_reference_ms"] > 0
     # Every page answered under load (wrk counts non-2xx answers as errors).
     for name in (
         "trivial",
