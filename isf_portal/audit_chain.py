@@ -170,31 +170,45 @@ def verify(events, *, head: str, count: int, domain: str, parent_id: int, secret
     return ChainReport(True)
 
 
-def append(event, *, parent, parent_field: str, domain: str) -> None:
+def append(
+    event, *, parent, parent_field: str, domain: str, locked: bool = False, also=None
+) -> None:
     """Save `event` as the next on `parent`'s chain. Locks the parent's row (a second lock
-    in the caller's transaction is harmless), so two writers never take the same place."""
+    in the caller's transaction is harmless), so two writers never take the same place.
+
+    `locked`: the caller read `parent` under its row lock in this transaction, in a statement
+    of its own, so its `events_count` is current and is not read again (the event's unique
+    sequence refuses a stale one). `also`: more of the parent's fields to set in the same
+    UPDATE as its head (a comment marks the proposal active there: one statement, not two)."""
     parent_model = type(parent)
     # No savepoint inside the caller's transaction; a transaction of its own outside one.
     with transaction.atomic(savepoint=False):
-        locked = (
-            parent_model.objects.select_for_update(of=("self",))
-            .only(*HEAD_FIELDS)
-            .get(pk=parent.pk)
-        )
+        if locked:
+            start = parent.events_count
+        else:
+            start = (
+                parent_model.objects.select_for_update(of=("self",))
+                .only(*HEAD_FIELDS)
+                .get(pk=parent.pk)
+                .events_count
+            )
+        # A statement of its own after the lock: it sees an event committed while we waited.
         last = (
             type(event)
-            .objects.filter(**{f"{parent_field}_id": parent.pk, "sequence": locked.events_count})
+            .objects.filter(**{f"{parent_field}_id": parent.pk, "sequence": start})
             .values_list("hash", flat=True)
             .first()
         )
         event.created_at = timezone.now()
-        count, last = chain(
-            [event], domain=domain, parent_id=parent.pk, start=(locked.events_count, last or "")
-        )
+        count, last = chain([event], domain=domain, parent_id=parent.pk, start=(start, last or ""))
         event.save(force_insert=True)
         head = head_seal(domain=domain, parent_id=parent.pk, count=count, last_hash=last)
-        parent_model.objects.filter(pk=parent.pk).update(events_count=count, events_head=head)
+        parent_model.objects.filter(pk=parent.pk).update(
+            events_count=count, events_head=head, **(also or {})
+        )
     parent.events_count, parent.events_head = count, head
+    for name, value in (also or {}).items():
+        setattr(parent, name, value)
 
 
 def backfill(event_model, parent_model, *, parent_field: str, domain: str, secret=None) -> int:

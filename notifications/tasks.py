@@ -5,6 +5,7 @@ import socket
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from outbox.base import OutboxBackedTask
@@ -27,53 +28,64 @@ def send_email(email_id: int | None = None, email_ids: list[int] | None = None) 
     mail connection. Idempotent: an e-mail already sent is not sent again, so a retry sends
     only those that failed.
 
-    Every e-mail is tried; a failed send is recorded (attempts, last_error) and committed
-    before the first failure is raised again for Celery's retry: raised inside the
-    transaction, it would roll the record back."""
+    The e-mails not sent yet are read and locked together (a second run of the same work
+    waits, then finds them sent), sent one by one, and recorded together: the sent ones in
+    one UPDATE, each failure (attempts, last_error) in its own, committed before the first
+    failure is raised again for Celery's retry: raised inside the transaction, it would roll
+    the record back. One transaction for them all rather than one per e-mail: a worker killed
+    in the middle of the sends (not a failed send, which is recorded) has recorded none of
+    them, and the redelivered task sends them all again."""
     ids = [email_id] if email_id is not None else list(email_ids or [])
-    mail = get_connection()
-    if len(ids) > 1:
-        try:
-            mail.open()  # kept open for them all (a send opens and closes its own otherwise)
-        except Exception as exc:  # each send then tries itself, and records why it failed
-            logger.info("Mail connection not opened for %d e-mails: %s", len(ids), exc)
     failure = None
-    try:
-        for pk in ids:
-            error = _send(pk, mail)
-            if error is not None:
+    with transaction.atomic():
+        found = (
+            Email.objects.select_for_update()
+            .filter(pk__in=ids, sent_at__isnull=True)
+            .order_by("pk")  # one order of locking for every run: no deadlock between two
+        )
+        place = {pk: index for index, pk in enumerate(ids)}
+        emails = sorted(found, key=lambda email: place[email.pk])
+        mail = get_connection()
+        if len(emails) > 1:
+            try:
+                mail.open()  # kept open for them all (a send opens and closes its own otherwise)
+            except Exception as exc:  # each send then tries itself, and records why it failed
+                logger.info("Mail connection not opened for %d e-mails: %s", len(emails), exc)
+        sent = []
+        try:
+            for email in emails:
+                error = _send(email, mail)
+                if error is None:
+                    sent.append(email.pk)
+                    continue
                 failure = failure or error
                 mail.close()  # not reused once broken: the next send opens its own
-    finally:
-        mail.close()
+                Email.objects.filter(pk=email.pk).update(
+                    attempts=F("attempts") + 1, last_error=str(error)[:2000]
+                )
+        finally:
+            mail.close()
+        if sent:
+            Email.objects.filter(pk__in=sent).update(
+                sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+            )
     if failure is not None:
         raise failure
 
 
-def _send(email_id: int, mail) -> Exception | None:
-    """Send one e-mail over the mail connection `mail`; record the attempt. Returns the
-    error, if the send failed."""
-    with transaction.atomic():
-        email = Email.objects.select_for_update().filter(pk=email_id).first()
-        if email is None or email.sent_at is not None:
-            return None
-        message = EmailMultiAlternatives(
-            subject=email.subject,
-            body=email.body_text,
-            to=[email.to],
-            cc=email.cc,
-            connection=mail,
-        )
-        message.attach_alternative(email.body_html, "text/html")
-        email.attempts += 1
-        failure = None
-        try:
-            message.send()
-        except Exception as exc:
-            failure = exc
-            email.last_error = str(exc)[:2000]
-        else:
-            email.sent_at = timezone.now()
-            email.last_error = ""
-        email.save(update_fields=["sent_at", "attempts", "last_error"])
-    return failure
+def _send(email: Email, mail) -> Exception | None:
+    """Send one e-mail over the mail connection `mail`. Returns the error, if the send
+    failed."""
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        to=[email.to],
+        cc=email.cc,
+        connection=mail,
+    )
+    message.attach_alternative(email.body_html, "text/html")
+    try:
+        message.send()
+    except Exception as exc:
+        return exc
+    return None

@@ -31,8 +31,8 @@ logger = logging.getLogger(__name__)
 
 Status = OutboxTask.Status
 
-# The ids of the outbox rows this thread has created since one of its after-commit hooks last
-# ran (threads, as Django's database connections are per thread).
+# The outbox rows this thread has created since one of its after-commit hooks last ran
+# (threads, as Django's database connections are per thread).
 _committing = threading.local()
 
 
@@ -47,26 +47,30 @@ def outbox_enqueue(*, task: OutboxBackedTask, kwargs: dict) -> OutboxTask:
         # Tasks run inline: one at a time, in the order the hooks run. No broker to share.
         transaction.on_commit(lambda: outbox_dispatch(outbox_id=row.pk))
         return row
-    ids = getattr(_committing, "ids", None)
-    if ids is None:
-        ids = _committing.ids = []
-    ids.append(row.pk)
+    rows = getattr(_committing, "rows", None)
+    if rows is None:
+        rows = _committing.rows = []
+    rows.append(row)
     # Each row gets its own hook, so that a row created in a savepoint rolled back (whose hook
     # Django discards) does not take the others' with it; the first hook to run sends them all.
-    transaction.on_commit(lambda: _dispatch_committed(ids))
+    transaction.on_commit(lambda: _dispatch_committed(rows))
     return row
 
 
-def _dispatch_committed(ids: list[int]) -> None:
+def _dispatch_committed(rows: list[OutboxTask]) -> None:
     """Hand over every row of this commit over one connection; the later hooks find none left.
 
-    After a rollback the list may still hold rows that were never committed: they are not
-    found, and skipped."""
-    if getattr(_committing, "ids", None) is ids:
-        _committing.ids = None  # rows created from now on belong to another commit
-    pending, ids[:] = list(ids), []
+    The rows are not read back: this thread has just written them, never handed over. Each
+    is claimed by an UPDATE that finds it only while still pending and not handed over (the
+    redispatch task may have taken it since the commit). After a rollback the list may still
+    hold rows that were never committed: the claim finds none of them, and they are skipped."""
+    if getattr(_committing, "rows", None) is rows:
+        _committing.rows = None  # rows created from now on belong to another commit
+    pending, rows[:] = list(rows), []
     if pending:
-        outbox_dispatch_many(outbox_ids=pending, use_breaker=True)
+        with broker_batch(use_breaker=True) as batch:
+            for row in pending:
+                _hand_over(batch, row, fresh=True)
 
 
 def outbox_dispatch_many(*, outbox_ids: Iterable[int], use_breaker: bool = False) -> int:
@@ -79,7 +83,8 @@ def outbox_dispatch_many(*, outbox_ids: Iterable[int], use_breaker: bool = False
     success closes the breaker.
     """
     with broker_batch(use_breaker=use_breaker):
-        # Row by row through outbox_dispatch, the one place that hands a row over.
+        # Row by row through outbox_dispatch (and _hand_over, the one place that hands a row
+        # over).
         return sum(1 for pk in outbox_ids if outbox_dispatch(outbox_id=pk))
 
 
@@ -106,6 +111,13 @@ def outbox_dispatch(*, outbox_id: int) -> bool:
             row, attempts=row.dispatch_attempts, error=row.last_error or _("No worker finished it.")
         )
         return False
+    return _hand_over(batch, row)
+
+
+def _hand_over(batch, row: OutboxTask, *, fresh: bool = False) -> bool:
+    """Hand `row` (pending, its attempts under the cap) to the broker within `batch`. `fresh`:
+    a row just committed by this thread and not read back (_dispatch_committed), handed over
+    only if its claim finds it still pending and not handed over."""
     app = batch.app
     eager = app.conf.task_always_eager
     if not eager and (reason := batch.skip_reason()):
@@ -113,10 +125,15 @@ def outbox_dispatch(*, outbox_id: int) -> bool:
         OutboxTask.objects.filter(pk=row.pk).update(dispatched_at=None, last_error=reason)
         return False
 
+    claim = OutboxTask.objects.filter(pk=row.pk)
+    if fresh:
+        claim = claim.filter(status=Status.PENDING, dispatched_at__isnull=True)
     # A successful handover clears the error of an earlier try: last_error says what is wrong now.
-    OutboxTask.objects.filter(pk=row.pk).update(
+    claimed = claim.update(
         dispatch_attempts=F("dispatch_attempts") + 1, dispatched_at=timezone.now(), last_error=""
     )
+    if not claimed and fresh:
+        return False
     try:
         if row.task_name not in app.tasks:
             # Celery imports the apps' tasks modules only when a worker starts; a web process
@@ -133,7 +150,7 @@ def outbox_dispatch(*, outbox_id: int) -> bool:
         OutboxTask.objects.filter(pk=row.pk).update(dispatched_at=None, last_error=error)
         if not eager and isinstance(exc, BROKER_ERRORS):
             batch.failure(error)
-        elif row.dispatch_attempts + 1 >= cap:
+        elif row.dispatch_attempts + 1 >= settings.OUTBOX_MAX_ATTEMPTS:
             _give_up(row, attempts=row.dispatch_attempts + 1, error=error)
         else:
             logger.warning("Outbox task %s not dispatched: %s", row.pk, exc)

@@ -10,13 +10,23 @@ from isf_portal.domain import audit
 from .models import Proposal, ProposalEvent
 
 
-def proposal_event(proposal, *, by, kind: str, description: str, organisation=None) -> None:
+def proposal_event(
+    proposal, *, by, kind: str, description: str, organisation=None, locked=False, also=None
+) -> None:
     """One line on the proposal's timeline, chained to the one before (audit_chain.append
-    locks the proposal's row, so callers outside a proposal_locked transaction are safe)."""
+    locks the proposal's row, so callers outside a proposal_locked transaction are safe).
+    `locked` and `also`: as audit_chain.append's (`proposal` just read by proposal_locked)."""
     event = ProposalEvent(
         proposal=proposal, actor=by, kind=kind, description=description, organisation=organisation
     )
-    audit_chain.append(event, parent=proposal, parent_field="proposal", domain=audit_chain.PROPOSAL)
+    audit_chain.append(
+        event,
+        parent=proposal,
+        parent_field="proposal",
+        domain=audit_chain.PROPOSAL,
+        locked=locked,
+        also=also,
+    )
 
 
 def proposal_status_change(

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
-from organisations.models import Organisation, Role
+from organisations.models import Membership, Organisation, Role
 from organisations.permissions import (
     ANY_MEMBERSHIP,
     GrantTable,
@@ -130,6 +130,20 @@ def acting_for(request_or_user, action: Action, proposal: Proposal) -> list[int]
     of its roles (who they may act for), from their memberships."""
     rule = POLICY[action]
     return allowed_at(request_or_user, rule, _scope_ids(rule, proposal))
+
+
+def acts_for(user, action: Action, proposal: Proposal, organisation: Organisation) -> bool:
+    """Whether `user` may take `action` for `organisation` on `proposal` (in the row's scope
+    there and holding one of its roles), as `acting_for` answers it, read fresh in one query:
+    the check a service repeats under the proposal's lock."""
+    rule = POLICY[action]
+    if not user.is_authenticated or not user.is_active or not rule.roles:
+        return False
+    held = Membership.objects.filter(rule.holders_q(), user=user, organisation=organisation)
+    if rule.scope == "lead":
+        return organisation.pk == proposal.lead_organisation_id and held.exists()
+    party = Participant.objects.filter(proposal=proposal, organisation=OuterRef("organisation"))
+    return held.filter(Exists(party)).exists()
 
 
 def may_start_any(request_or_user) -> bool:

@@ -144,8 +144,29 @@ class CompletionForm(GovukForm):
     )
 
 
+class ListedChoiceField(forms.ModelChoiceField):
+    """A choice among objects the view has read already (`listed`, those its queryset holds):
+    the chosen one is found among them rather than read again. The queryset still lists the
+    options on the page."""
+
+    listed: list = []
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        chosen = next((o for o in self.listed if str(o.pk) == str(value)), None)
+        if chosen is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return chosen
+
+
 class CommentForm(GovukForm):
-    organisation = forms.ModelChoiceField(
+    organisation = ListedChoiceField(
         queryset=Organisation.objects.none(), label=_("Commenting for"), empty_label=None
     )
     text = forms.CharField(
@@ -159,6 +180,7 @@ class CommentForm(GovukForm):
         self.fields["organisation"].queryset = Organisation.objects.filter(
             pk__in=[o.pk for o in organisations]
         )
+        self.fields["organisation"].listed = list(organisations)
         if len(organisations) == 1:
             self.fields["organisation"].widget = forms.HiddenInput()
             self.fields["organisation"].initial = organisations[0].pk

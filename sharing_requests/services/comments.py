@@ -79,14 +79,25 @@ def endorse(*, proposal: Proposal, organisation: Organisation, by) -> Endorsemen
 
 
 def _require_party_member(proposal, organisation, by):
-    if organisation.pk not in permissions.acting_for(by, permissions.Action.COMMENT, proposal):
+    # Read after the lock, in a statement of its own: a partner removed while we waited for
+    # it is seen gone (participant_remove holds the same lock).
+    if not permissions.acts_for(by, permissions.Action.COMMENT, proposal, organisation):
         raise DomainError(_("Only members of the organisations taking part can do this."))
 
 
 def _save_with_event(p, record, *, reason, by, kind, description, organisation):
     """Saves a party's comment or endorsement (audited), puts it on the proposal's timeline
-    and marks the proposal active, inside the caller's transaction."""
+    and marks the proposal active, inside the caller's transaction. `p` is the proposal
+    proposal_locked has just read: its chain head is not read again, and the new head and
+    the activity time are written in one UPDATE."""
     audit(record, reason=reason, by=by)
     record.save()
-    proposal_event(p, by=by, kind=kind, description=description, organisation=organisation)
-    Proposal.objects.filter(pk=p.pk).update(last_activity_at=timezone.now())
+    proposal_event(
+        p,
+        by=by,
+        kind=kind,
+        description=description,
+        organisation=organisation,
+        locked=True,
+        also={"last_activity_at": timezone.now()},
+    )

@@ -111,6 +111,21 @@ def test_a_row_rolled_back_with_its_savepoint_is_not_sent_and_the_others_are(
     assert broker.queued() == 2
 
 
+def test_a_row_the_redispatch_took_before_its_commit_hook_ran_is_not_handed_over_twice(
+    broker, django_capture_on_commit_callbacks
+):
+    # The hook does not read its rows back: its claim finds this one handed over already.
+    with django_capture_on_commit_callbacks(execute=False) as hooks, transaction.atomic():
+        row = outbox_enqueue(task=send_email, kwargs={"email_id": 1})
+    assert redispatch() == 1
+    for hook in hooks:
+        hook()
+
+    row.refresh_from_db()
+    assert handed_over(row) and row.dispatch_attempts == 1
+    assert broker.queued() == 1
+
+
 def test_the_redispatch_hands_over_everything_pending_over_one_connection(broker):
     for i in range(4):  # recorded while nothing dispatched them
         OutboxTask.objects.create(task_name=SEND_EMAIL, kwargs={"email_id": i})

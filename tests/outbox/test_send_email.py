@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.core.mail.backends import locmem
 from django.core.mail.backends.base import BaseEmailBackend
+from django.utils import timezone
 
 from notifications.models import Email
 from notifications.tasks import send_email
@@ -99,3 +100,27 @@ def test_an_events_emails_go_over_one_connection_and_a_refused_one_does_not_stop
     send_email(email_ids=ids)
     assert [m.to[0] for m in mail.outbox][2:] == ["two@example.org"]
     assert not Email.objects.filter(pk__in=ids, sent_at__isnull=True).exists()
+
+
+def test_the_emails_of_an_event_are_read_and_recorded_in_a_few_statements_however_many(
+    settings, django_assert_max_num_queries
+):
+    """Read and locked together, the sent ones recorded in one UPDATE: not two statements and
+    a transaction per e-mail."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    emails = [
+        Email.objects.create(to=f"p{i}@example.org", subject="Hi", body_text="Hi", body_html="Hi")
+        for i in range(20)
+    ]
+    emails[3].sent_at = timezone.now()
+    emails[3].save(update_fields=["sent_at"])
+
+    # The read and the UPDATE, in a savepoint here (the test's transaction): four statements.
+    with django_assert_max_num_queries(4):
+        send_email(email_ids=[e.pk for e in emails])
+
+    # In the order given, the one sent already not again.
+    assert [m.to[0] for m in mail.outbox] == [f"p{i}@example.org" for i in range(20) if i != 3]
+    recorded = Email.objects.filter(pk__in=[e.pk for e in emails]).exclude(pk=emails[3].pk)
+    assert all(e.sent_at and e.attempts == 1 and e.last_error == "" for e in recorded)
+    assert Email.objects.get(pk=emails[3].pk).attempts == 0
