@@ -349,7 +349,8 @@ def timeline_rows(events):
   </li>
   """,
                 event.description,
-                date_filter(moment := timezone.localtime(event.created_at), "c"),
+                # The date filter's "c" is isoformat(), without its format lookups.
+                (moment := timezone.localtime(event.created_at)).isoformat(),
                 date_filter(moment, "j F Y, H:i"),
                 format_html(" {} {}", by, event.actor.full_name) if event.actor else "",
                 format_html(", {}", event.organisation.short_name) if event.organisation else "",

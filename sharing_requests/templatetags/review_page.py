@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from isf_portal.templatetags.choices import display
+
 from ..choices import Section
 from ..markup import escaped, format_html, format_html_join, linebreaksbr
 
@@ -47,7 +49,8 @@ def _decided(decision):
         '{}{}<br><time class="govuk-body-s" datetime="{}">{}</time>',
         decision.decided_by.full_name,
         on_behalf,
-        date_filter(decided_at, "c"),
+        # The date filter's "c" is isoformat(), without its format lookups.
+        decided_at.isoformat() if decided_at else "",
         date_filter(decided_at, "j M Y, H:i"),
     )
 
@@ -65,7 +68,7 @@ def decision_rows(review):
             (
                 d.organisation.name,
                 TAG_CLASSES.get(d.status, "govuk-tag--grey"),
-                d.get_status_display(),
+                display(d, "status"),
                 format_html(
                     '<p class="govuk-body-s govuk-!-margin-top-2 govuk-!-margin-bottom-0">{}</p>',
                     linebreaksbr(d.comment),
