@@ -6,13 +6,14 @@ escaped."""
 
 from django import template
 from django.template.defaultfilters import date as date_filter
-from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from isf_portal.templatetags.choices import display
+
 from ..choices import Section
+from ..markup import escaped, format_html, format_html_join, linebreaksbr
 
 register = template.Library()
 
@@ -41,14 +42,15 @@ def _decided(decision):
         return "–"
     on_behalf = ""
     if decision.on_behalf_of:
-        for_whom = _("for %(name)s") % {"name": conditional_escape(decision.on_behalf_of.full_name)}
+        for_whom = _("for %(name)s") % {"name": escaped(decision.on_behalf_of.full_name)}
         on_behalf = mark_safe(f" ({for_whom})")  # noqa: S308 - the name is escaped
     decided_at = timezone.localtime(decision.decided_at) if decision.decided_at else None
     return format_html(
         '{}{}<br><time class="govuk-body-s" datetime="{}">{}</time>',
         decision.decided_by.full_name,
         on_behalf,
-        date_filter(decided_at, "c"),
+        # The date filter's "c" is isoformat(), without its format lookups.
+        decided_at.isoformat() if decided_at else "",
         date_filter(decided_at, "j M Y, H:i"),
     )
 
@@ -66,10 +68,10 @@ def decision_rows(review):
             (
                 d.organisation.name,
                 TAG_CLASSES.get(d.status, "govuk-tag--grey"),
-                d.get_status_display(),
+                display(d, "status"),
                 format_html(
                     '<p class="govuk-body-s govuk-!-margin-top-2 govuk-!-margin-bottom-0">{}</p>',
-                    linebreaksbr(d.comment, autoescape=True),
+                    linebreaksbr(d.comment),
                 )
                 if d.comment
                 else "",
@@ -102,5 +104,5 @@ def frozen_rows(rows):
     return format_html_join(
         "",
         FROZEN_ROW,
-        ((question, linebreaksbr(answer, autoescape=True) or "–") for question, answer in rows),
+        ((question, linebreaksbr(answer) or "–") for question, answer in rows),
     )
