@@ -40,6 +40,11 @@ def proposals_visible_to(*, user):
     return permissions.objects_for(user, permissions.Action.VIEW)
 
 
+def dashboard_count(*, user) -> int:
+    """How many proposals the unfiltered dashboard lists: every one the user may see."""
+    return permissions.count_for(user, permissions.Action.VIEW)
+
+
 def own_proposals(*, user, lead_ids, limit: int = 10) -> dict[str, list]:
     """The user's organisations' drafts and proposals sent back for changes (those led by
     `lead_ids`), newest activity first, at most `limit` of each: one query.

@@ -25,6 +25,7 @@ from isf_portal.search import page_counted
 from .. import consents, publication
 from ..models import ConsentStatus
 from ..permissions import agreement_for
+from ..public_table import public_entries_html
 
 PAGE_SIZE = 20
 FEED_ENTRIES = 50
@@ -77,6 +78,7 @@ def public_list(request):
     """The published agreements, newest first, searchable by title, reference or party."""
     q = PublicSearchForm(request.GET).text()
     page = page_counted(publication.public_entries(q), request.GET.get("page"), PAGE_SIZE)
+    rows = publication.public_rows(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -85,7 +87,8 @@ def public_list(request):
         {
             "q": q,
             "page": page,
-            "rows": publication.public_rows(page.object_list),
+            "rows": rows,
+            "entries": public_entries_html(rows),
             "query": query.urlencode(),
             "csv_query": query.urlencode(),
         },

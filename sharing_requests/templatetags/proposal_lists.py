@@ -1,16 +1,19 @@
 """The proposal lists' rows, written in Python with every value escaped: the dashboard's and
 the steering group's (a template loop cost more than the page's queries)."""
 
+from html import escape
 from urllib.parse import quote
 
 from django import template
-from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import RFC3986_SUBDELIMS
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from isf_portal.templatetags.govuk import calendar_date
 
 from .proposals import proposal_status
 
@@ -69,34 +72,45 @@ def steering_rows(rows, show_votes: bool):
     )
 
 
+_DASHBOARD_ROW = """  <tr class="govuk-table__row">
+    <td class="govuk-table__cell"><a class="govuk-link" href="{url}">{title}</a><br><span class="govuk-body-s">{reference}</span></td>
+    <td class="govuk-table__cell">{lead}</td>
+    <td class="govuk-table__cell">{status}</td>
+    <td class="govuk-table__cell">{completed} {of} {sections}</td>
+    <td class="govuk-table__cell"><time datetime="{iso}">{shown}</time></td>
+  </tr>"""  # noqa: E501 (the row's markup as the page has it)
+
+
 @register.simple_tag
 def dashboard_rows(proposals, section_count: int):
     """The rows of the dashboard's table of proposals (views.dashboard proposal_list). Built
-    here rather than in the template, where a row cost about 100 µs, 2 ms a page of 20."""
+    here rather than in the template, where a row cost about 100 µs, 2 ms a page of 20; each
+    value escaped with html.escape (what format_html's escaping does to a str, without its
+    lazy-text wrapper), each status's tag written once a page and each date's text
+    remembered (calendar_date): formatting them was a third of the rows' cost."""
     detail_url = reference_urls("requests:detail")
-    of = _("of")
-    return format_html_join(
-        "\n",
-        """  <tr class="govuk-table__row">
-    <td class="govuk-table__cell"><a class="govuk-link" href="{}">{}</a><br><span class="govuk-body-s">{}</span></td>
-    <td class="govuk-table__cell">{}</td>
-    <td class="govuk-table__cell">{}</td>
-    <td class="govuk-table__cell">{} {} {}</td>
-    <td class="govuk-table__cell"><time datetime="{}">{}</time></td>
-  </tr>""",  # noqa: E501 (the row's markup as the page has it)
-        (
-            (
-                detail_url(p.reference),
-                p.title,
-                p.reference,
-                p.lead_organisation.short_name,
-                proposal_status(p),
-                p.sections_completed,
-                of,
-                section_count,
-                date_filter(last_activity := timezone.localtime(p.last_activity_at), "c"),
-                date_filter(last_activity, "j M Y"),
+    of = escape(_("of"))
+    sections = str(section_count)
+    tags: dict[str, str] = {}
+    rows = []
+    for p in proposals:
+        tag = tags.get(p.status)
+        if tag is None:
+            tag = tags[p.status] = proposal_status(p)
+        last_activity = timezone.localtime(p.last_activity_at)
+        rows.append(
+            _DASHBOARD_ROW.format(
+                url=escape(detail_url(p.reference)),
+                title=escape(p.title),
+                reference=escape(p.reference),
+                lead=escape(p.lead_organisation.short_name),
+                status=tag,
+                completed=int(p.sections_completed),
+                of=of,
+                sections=sections,
+                # The `date` filter's "c" is isoformat().
+                iso=escape(last_activity.isoformat()),
+                shown=escape(calendar_date(last_activity.date(), "j M Y")),
             )
-            for p in proposals
-        ),
-    )
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 - every value above is escaped

@@ -30,10 +30,14 @@ def proposal_list(request):
         organisation_id = int(request.GET.get("organisation") or 0) or None
     except ValueError:
         organisation_id = None
-    page = Paginator(
+    paginator = Paginator(
         selectors.dashboard(user=request.user, status=status, organisation_id=organisation_id),
         PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+    )
+    if not (status or organisation_id):
+        # count is a cached_property: set, it is not queried again.
+        paginator.count = selectors.dashboard_count(user=request.user)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from organisations.models import Role
-from sharing_requests import selectors, services
+from sharing_requests import permissions, selectors, services
 from sharing_requests.choices import Section
 from sharing_requests.views.dashboard import PAGE_SIZE
 from tests.factories import member_of
@@ -163,3 +163,15 @@ def test_dashboard_query_count_does_not_grow_with_proposals(
         assert len(listed(client.get(url("list")))) == PAGE_SIZE
     with django_assert_max_num_queries(DASHBOARD_MAX_QUERIES):
         client.get(url("list"), {"status": "draft", "organisation": org_b.pk, "page": 2})
+
+
+def test_the_count_takes_a_proposal_seen_through_two_organisations_once(
+    org_a, org_b, member_a, outsider
+):
+    member_of(org_b, user=member_a)  # read only at the partner too: a second group's grants
+    make(3, organisation=org_a, by=member_a, partner=org_b)
+
+    assert selectors.dashboard_count(user=member_a) == 3
+    assert permissions.objects_for(member_a).count() == 3
+    assert "3 proposals" in browser(member_a).get(url("list")).content.decode()
+    assert selectors.dashboard_count(user=outsider) == 0

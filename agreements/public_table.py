@@ -1,0 +1,77 @@
+"""The entries of the public register's list, written in Python rather than by the template
+engine: 20 entries, each a link, three translated dates and a few filters, were the page's
+largest cost in the web process after its queries. The markup is what the template's loop
+wrote, byte for byte; every value is escaped (html.escape, as Django's autoescaping does).
+The page around the list stays in templates/agreements/public/list.html.
+"""
+
+import re
+from html import escape
+
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from isf_portal.templatetags.govuk import calendar_date
+
+_ENTRY = """
+  <li class="govuk-!-margin-bottom-6">
+    <h3 class="govuk-heading-s govuk-!-margin-bottom-1"><a class="govuk-link" href="{url}">{title}</a></h3>
+    <p class="govuk-body-s govuk-!-margin-bottom-1">{reference} · {parties}</p>
+    {purpose}
+    <p class="govuk-body-s govuk-!-margin-bottom-0">{dates}</p>
+  </li>
+  """  # noqa: E501 (the entry's markup as the page has it)
+
+# A reference of these characters is its own URL path segment (reverse() quotes nothing).
+_PLAIN_REFERENCE = re.compile(r"[A-Za-z0-9._~-]+")
+_SLOT = "REFERENCE"
+
+
+def _detail_url(pattern: str, reference: str) -> str:
+    if _PLAIN_REFERENCE.fullmatch(reference):
+        return pattern.replace(_SLOT, reference, 1)
+    return reverse("public-register:detail", args=[reference])
+
+
+def _dates(agreement, texts: dict[str, str]) -> str:
+    shown = []
+    for field, message, before in (
+        ("start_date", "since", ""),
+        ("end_date", "ends", " · "),
+        ("review_date", "review", " · "),
+    ):
+        value = getattr(agreement, field)
+        if value:
+            date = escape(calendar_date(value, "j F Y"))
+            shown.append(before + texts[message] % {"date": date})
+    return "".join(shown)
+
+
+def public_entries_html(rows: list[dict]) -> SafeString:
+    """The list items for publication.public_rows(...) of a page."""
+    pattern = reverse("public-register:detail", args=[_SLOT])
+    texts = {
+        "since": _("In force since %(date)s"),
+        "ends": _("ends %(date)s"),
+        "review": _("review due %(date)s"),
+    }
+    entries = []
+    for row in rows:
+        agreement = row["agreement"]
+        purpose = row["purpose"]
+        entries.append(
+            _ENTRY.format(
+                url=escape(_detail_url(pattern, agreement.reference)),
+                title=escape(agreement.title),
+                reference=escape(agreement.reference),
+                parties=", ".join(escape(name) for name in row["parties"]),
+                purpose=(
+                    f'<p class="govuk-body govuk-!-margin-bottom-1">{escape(purpose)}</p>'
+                    if purpose
+                    else ""
+                ),
+                dates=_dates(agreement, texts),
+            )
+        )
+    return mark_safe("".join(entries))  # noqa: S308 - every value above is escaped
