@@ -115,7 +115,18 @@ def proposing_party(agreement: Agreement, user, action=permissions.Action.MANAGE
 def pending_for_page(agreement: Agreement, user) -> list[ConsentRequest]:
     """What the parties are still asked to agree to, each with its `summary`, the parties
     still to answer (`waiting`) and whether this user may answer (`answerable`)."""
-    rows = list(pending(agreement))
+    # Only what the page shows of each (and its answers need): the proposer's whole user
+    # row and the party's were most of this read's cost.
+    rows = list(
+        pending(agreement).only(
+            "agreement_id",
+            "kind",
+            "status",
+            "proposed_date",
+            "party__name",
+            "proposed_by__full_name",
+        )
+    )
     for consent in rows:
         consent.agreement = agreement
         consent.summary = summary(consent)

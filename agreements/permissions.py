@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from django.apps import apps as global_apps
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet, Value
 from django.http import Http404
@@ -27,6 +28,7 @@ from organisations.permissions import (
     by_rule,
     granted_codenames,
     memberships,
+    remember_codenames,
     roles,
 )
 from organisations.services import (
@@ -177,9 +179,30 @@ def visible_ids(*, user, agreement_ids: Iterable[int]) -> set[int]:
 
 
 # --- Fetch and authorise ---------------------------------------------------------------------
-def agreement_for(request, reference: str, action: Action = Action.VIEW) -> Agreement:
-    """The agreement if the user may see it (404 otherwise) and take `action` on it (403)."""
-    agreement = Agreement.objects.filter(reference=reference).first()
+def agreement_for(
+    request, reference: str, action: Action = Action.VIEW, *, queryset: QuerySet | None = None
+) -> Agreement:
+    """The agreement if the user may see it (404 otherwise) and take `action` on it (403).
+    `queryset`: the agreements to look in, when a page reads more with the row (annotations).
+
+    The user's grants on it are read in the same query (an array subquery) and kept on the
+    request, where the permission checks look first: one query fewer on every agreement page."""
+    queryset = Agreement.objects.all() if queryset is None else queryset
+    user = request.user
+    grants = user.is_authenticated and user.is_active
+    if grants:
+        queryset = queryset.annotate(
+            viewer_codenames=ArraySubquery(
+                AgreementGroupObjectPermission.objects.filter(
+                    content_object_id=OuterRef("pk"), group__user=user
+                ).values("permission__codename")
+            )
+        )
+    agreement = queryset.filter(reference=reference).first()
+    if agreement is not None and grants:
+        remember_codenames(
+            request, AgreementGroupObjectPermission, agreement, agreement.viewer_codenames
+        )
     if agreement is None or not may(request, Action.VIEW, agreement):
         raise Http404
     if action != Action.VIEW and not may(request, action, agreement):

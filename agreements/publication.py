@@ -121,11 +121,13 @@ def publication_for_page(agreement: Agreement, request_or_user, *, pending=None)
     if pending is None:
         pending = consents.pending(agreement)
     waiting = next((c for c in pending if c.kind == ConsentKind.PUBLISH), None)
+    # publication_problem's answer for an active agreement, from the pending requests in
+    # hand (its EXISTS query asks the same of the database).
+    problem = bool(agreement.published_at) or waiting is not None
     return {
         "published_at": agreement.published_at,
         "waiting": waiting,
-        "may_propose": not publication_problem(agreement)
-        and may_propose(request_or_user, agreement),
+        "may_propose": not problem and may_propose(request_or_user, agreement),
         "may_unpublish": bool(agreement.published_at) and may_propose(request_or_user, agreement),
     }
 

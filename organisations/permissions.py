@@ -182,6 +182,18 @@ def granted_codenames(request_or_user, grant_model, obj) -> frozenset[str]:
     return found
 
 
+def remember_codenames(request, grant_model, obj, codenames) -> None:
+    """Keep on the request the codenames the user's groups are granted on `obj`, read by the
+    caller with the object itself (what granted_codenames would read): the checks after it
+    ask no query."""
+    if not hasattr(request, "user"):
+        return
+    cached = getattr(request, "_isf_grants", None)
+    if cached is None:
+        cached = request._isf_grants = {}
+    cached[(grant_model._meta.label, obj.pk)] = frozenset(codenames)
+
+
 def allowed_at(request_or_user, rule: Rule, organisation_ids) -> list[int]:
     """Of these organisations, those where the user holds one of the rule's roles."""
     organisation_ids = list(organisation_ids)

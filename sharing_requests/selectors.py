@@ -1,7 +1,10 @@
 """Reads of proposals that more than one caller needs."""
 
 from datetime import datetime, time, timedelta
+from types import SimpleNamespace
+from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -14,10 +17,11 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+
+from organisations.models import Organisation
 
 from . import permissions
 from .choices import ProposalStatus, SectionStatus
@@ -45,33 +49,57 @@ def dashboard_count(*, user) -> int:
     return permissions.count_for(user, permissions.Action.VIEW)
 
 
-def own_proposals(*, user, lead_ids, limit: int = 10) -> dict[str, list]:
+class OwnProposal(NamedTuple):
+    """A row of own_proposals: what the home page shows of a draft or a sent-back proposal."""
+
+    reference: str
+    title: str
+    status: str
+    lead_organisation: SimpleNamespace  # its short_name
+
+
+_OWN_PROPOSALS_SQL = """
+SELECT p.reference, p.title, p.status, o.short_name
+FROM (
+    SELECT id, reference, title, status, lead_organisation_id, last_activity_at,
+           ROW_NUMBER() OVER (PARTITION BY status ORDER BY last_activity_at DESC, id DESC) AS place
+    FROM {proposal}
+    WHERE lead_organisation_id IN ({leads}) AND status IN (%s, %s)
+) p
+JOIN {organisation} o ON o.id = p.lead_organisation_id
+WHERE p.place <= %s
+ORDER BY p.last_activity_at DESC, p.id DESC
+"""
+
+
+def own_proposals(*, user, lead_ids, limit: int = 10) -> dict[str, list[OwnProposal]]:
     """The user's organisations' drafts and proposals sent back for changes (those led by
     `lead_ids`), newest activity first, at most `limit` of each: one query.
 
     `lead_ids` are organisations where the user holds a membership (the caller's, as START
     allows them), and every membership at the lead views its proposals (VIEW's row): the
     lead and the status say which, without the grants' EXISTS subquery of
-    proposals_visible_to (a quarter of this read's 2 ms of CPU)."""
+    proposals_visible_to (a quarter of this read's 2 ms of CPU). Written in SQL, as the ORM
+    would write it (a window numbering each status's rows): building the ORM's query for it
+    took about 5 ms of CPU here, on almost every home page."""
     found = {ProposalStatus.DRAFT: [], ProposalStatus.CHANGES_REQUESTED: []}
     if not lead_ids:
         return found
-    rows = (
-        Proposal.objects.filter(lead_organisation_id__in=lead_ids, status__in=list(found))
-        .select_related("lead_organisation")
-        .only("reference", "title", "status", "lead_organisation__short_name")
-        .annotate(
-            place=Window(
-                RowNumber(),
-                partition_by=[F("status")],
-                order_by=[F("last_activity_at").desc(), F("pk").desc()],
-            )
-        )
-        .filter(place__lte=limit)
-        .order_by("-last_activity_at", "-pk")
+    quote = connection.ops.quote_name
+    lead_ids = sorted(set(lead_ids))
+    # IN lists rather than PostgreSQL's = ANY(array): the embedded default is SQLite.
+    sql = _OWN_PROPOSALS_SQL.format(
+        proposal=quote(Proposal._meta.db_table),
+        organisation=quote(Organisation._meta.db_table),
+        leads=", ".join(["%s"] * len(lead_ids)),
     )
-    for proposal in rows:
-        found[proposal.status].append(proposal)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*lead_ids, *(str(status) for status in found), limit])
+        rows = cursor.fetchall()
+    for reference, title, status, short_name in rows:
+        found[status].append(
+            OwnProposal(reference, title, status, SimpleNamespace(short_name=short_name))
+        )
     return found
 
 

@@ -80,7 +80,13 @@ class DownloadRow:
 def timeline(agreement: Agreement, limit: int = 200, *, downloads: bool = False) -> list:
     """The agreement's events, newest first; with `downloads` (for those who oversee it, its
     governance officers) each download of its PDFs among them."""
-    rows = list(agreement.events.select_related("actor")[:limit])
+    # The pages show each event's description, time and actor's name: the rest of the
+    # event (its hashes) and of the actor's user row are not read.
+    rows = list(
+        agreement.events.select_related("actor").only(
+            "agreement_id", "kind", "description", "created_at", "actor__full_name"
+        )[:limit]
+    )
     if downloads:
         labels = {"signed": _("the signed PDF"), "draft": _("the draft PDF")}
         rows += [

@@ -11,7 +11,7 @@ the worker's job, and every PDF served is an attachment.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import F, Q, prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -22,7 +22,6 @@ from isf_portal.domain import DomainError
 from organisations import sso_fresh
 from organisations.models import SignatoryCapacity
 from organisations.sso import identity_for, provider_origins
-from sharing_requests.models import Proposal
 from sharing_requests.permissions import start_organisation_list
 
 from .. import consents, lifecycle, outcomes, publication, signing, throttle
@@ -48,21 +47,32 @@ def _chain_for(request, agreement):
     return agreement_chain(agreement)
 
 
+def _linked(agreement) -> tuple[Agreement | None, list[Agreement]]:
+    """The agreement it replaces and those that replace it, newest first: links, with their
+    reference and status, read in one query."""
+    found = Q(previous_id=agreement.pk)
+    if agreement.previous_id is not None:
+        found |= Q(pk=agreement.previous_id)
+    rows = list(
+        Agreement.objects.filter(found).only("reference", "status", "terminates_on", "previous_id")
+    )
+    previous = next((a for a in rows if a.pk == agreement.previous_id), None)
+    return previous, [a for a in rows if a.previous_id == agreement.pk]
+
+
 def _page_context(request, agreement) -> dict:
     # Read once: the permission checks below find the parties here too (the lead among
-    # them); of the proposal it was generated from the page shows only the reference.
-    # The agreements it replaces and that replace it are links: their reference and status.
-    linked = Agreement.objects.only("reference", "status", "terminates_on", "previous_id")
-    prefetch_related_objects(
-        [agreement],
-        "parties",
-        Prefetch("proposal", queryset=Proposal.objects.only("reference")),
-        Prefetch("previous", queryset=linked),
-        Prefetch("variations", queryset=linked),
-    )
+    # them). Of the proposal it was generated from the page shows only the reference, read
+    # with the agreement (agreement_detail's `proposal_reference`).
+    prefetch_related_objects([agreement], "parties")
     parties = list(agreement.parties.all())
+    previous, variations = _linked(agreement)
     # Each row names its party from `parties`: the signature's own party is not read again.
-    signatures = list(agreement.signatures.order_by("signed_at"))
+    signatures = list(
+        agreement.signatures.only(
+            "agreement_id", "party_id", "capacity", "name", "job_title", "signed_at", "method"
+        ).order_by("signed_at")
+    )
     signed = {(s.party_id, s.capacity): s for s in signatures}
     signature_rows = [
         {
@@ -89,8 +99,8 @@ def _page_context(request, agreement) -> dict:
         "preparing": agreement.status == AgreementStatus.GENERATING,
         "sealing": agreement.status == AgreementStatus.SEALING,
         "poll_seconds": POLL_SECONDS,
-        "previous": agreement.previous,
-        "variations": list(agreement.variations.all()),
+        "previous": previous,
+        "variations": variations,
         "outcomes": outcome_rows,
         "outcome_history": any(o.updates.all() for o in outcome_rows),
         "pending": pending,
@@ -101,7 +111,11 @@ def _page_context(request, agreement) -> dict:
 
 @login_required
 def agreement_detail(request, reference):
-    agreement = agreement_for(request, reference)
+    agreement = agreement_for(
+        request,
+        reference,
+        queryset=Agreement.objects.annotate(proposal_reference=F("proposal__reference")),
+    )
     context = _page_context(request, agreement)
     if agreement.proposal_id:  # "start from this one" (an external one has no answers)
         context["start_organisations"] = start_organisation_list(request)
