@@ -6,12 +6,12 @@ The page around the list stays in templates/agreements/public/list.html.
 """
 
 import re
-from html import escape
 
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from isf_portal.markup import escaped as escape
 from isf_portal.templatetags.govuk import calendar_date
 
 _ENTRY = """

@@ -5,11 +5,10 @@ escaped (html.escape, as Django's autoescaping does). The page around it, the ta
 included, stays in templates/agreements/register.html.
 """
 
-from html import escape
-
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from isf_portal.markup import escaped as escape
 from isf_portal.templatetags.govuk import calendar_date
 
 from .models import Agreement

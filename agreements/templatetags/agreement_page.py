@@ -8,13 +8,13 @@ and the dates with the `date` filter's formats spelt out ("c" is isoformat(); "j
 the day, the month's name in the active language, the year and the time): format_html and
 the filter were most of the table's cost, an agreement of 11 parties about 1 ms here."""
 
-from html import escape
-
 from django import template
 from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+
+from isf_portal.markup import escaped as escape
 
 from ..models import AgreementStatus
 

@@ -7,7 +7,6 @@ lazy-text wrapper), and the date is the `date` filter's "j F Y" spelt out (the d
 month's name in the active language, the year), on the local day as the filter shows it."""
 
 import datetime
-from html import escape
 
 from django import template
 from django.urls import reverse
@@ -15,6 +14,8 @@ from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+
+from isf_portal.markup import escaped as escape
 
 register = template.Library()
 

@@ -1,7 +1,6 @@
 """The proposal lists' rows, written in Python with every value escaped: the dashboard's and
 the steering group's (a template loop cost more than the page's queries)."""
 
-from html import escape
 from urllib.parse import quote
 
 from django import template
@@ -13,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from isf_portal.markup import escaped as escape
 from isf_portal.templatetags.govuk import calendar_date
 
 from .proposals import proposal_status

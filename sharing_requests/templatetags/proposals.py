@@ -7,11 +7,11 @@ from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from isf_portal.markup import format_html, format_html_join, linebreaksbr
 from isf_portal.templatetags.choices import display
 
 from .. import permissions
 from ..choices import STATUS_TAG_CLASSES, ProposalStatus, Section
-from ..markup import format_html, format_html_join, linebreaksbr
 from ..questions import Part, entries
 from ..rounds.rule import RoundRule
 

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from isf_portal.markup import escaped, format_html, format_html_join, linebreaksbr
 from isf_portal.templatetags.choices import display
 
 from ..choices import Section
-from ..markup import escaped, format_html, format_html_join, linebreaksbr
 
 register = template.Library()
 

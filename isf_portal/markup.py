@@ -1,5 +1,5 @@
-"""Django's format_html, format_html_join and linebreaksbr for the pages' rows written in
-Python (templatetags/proposals.py, review_page.py), with a fast path for plain `str` values.
+"""Django's format_html, format_html_join and linebreaksbr for page rows written in Python
+(the proposal, review, agreement, home and register tags), with a fast path for plain `str`.
 
 Django's escape() goes through keep_lazy's wrapper (it looks for a lazy string among its
 arguments) and builds a SafeString on each call: a proposal's page escapes about 500 values,

@@ -6,7 +6,7 @@ from django.utils import html as django_html
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import gettext_lazy
 
-from sharing_requests import markup
+from isf_portal import markup
 
 VALUES = [
     "",
