@@ -3,6 +3,14 @@
 import time
 
 from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth import middleware as auth_middleware
+from django.core.exceptions import ValidationError
+from django.utils.crypto import constant_time_compare
+from django.utils.functional import SimpleLazyObject
+
+from .compiled import FixedQuery
 
 REFRESHED_KEY = "_isf_refreshed"
 
@@ -32,3 +40,43 @@ def refresh(session, *, force: bool) -> None:
     last = session.get(REFRESHED_KEY, 0)
     if force or now - last >= settings.SESSION_REFRESH_SECONDS:
         session[REFRESHED_KEY] = now  # marks the session modified: saved with a new expiry
+
+
+# --- The signed-in user, read with a query compiled once -----------------------------------
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+_user_by_id = FixedQuery(lambda pk: get_user_model()._default_manager.filter(pk=pk))
+
+
+def _signed_in_user(request):
+    """auth.get_user(request) for the usual case, a session signed in through ModelBackend
+    whose user is active and whose auth hash is the current one: the same checks, with the
+    user read by a query compiled once (building it through the ORM was a tenth of the
+    cheapest signed-in page). Any other case (another backend, no such user, a stale hash,
+    the fallback secrets) is left to Django's own get_user, which flushes or cycles the
+    session as it should."""
+    session = request.session
+    try:
+        user_id = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
+        backend_path = session[BACKEND_SESSION_KEY]
+    except (KeyError, ValidationError, ValueError, TypeError):
+        return auth.get_user(request)
+    if backend_path != MODEL_BACKEND or backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return auth.get_user(request)
+    found = _user_by_id.all(user_id)
+    session_hash = session.get(HASH_SESSION_KEY)
+    if (
+        len(found) == 1
+        and getattr(found[0], "is_active", True)  # ModelBackend.user_can_authenticate
+        and session_hash
+        and constant_time_compare(session_hash, found[0].get_session_auth_hash())
+    ):
+        return found[0]
+    return auth.get_user(request)
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's, with `request.user` read by _signed_in_user."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _signed_in_user(request))

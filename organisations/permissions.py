@@ -35,6 +35,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
+from isf_portal.compiled import FixedQuery
+
 from .models import Membership, Organisation, Role, SteeringGroupMember
 
 # Everyone with a membership, whatever their roles (read-only members included). The same
@@ -115,6 +117,22 @@ POLICY: dict[Action, Rule] = {
 
 
 # --- The user's memberships, read once per request -------------------------------------------
+# Compiled once (isf_portal/compiled.py): almost every signed-in page reads both, and building
+# the two querysets cost more CPU than running them.
+_memberships_of = FixedQuery(
+    lambda user_id: (
+        Membership.objects.filter(user_id=user_id).select_related("organisation").order_by()
+    )
+)
+_seat_of = FixedQuery(  # .first(): a user has one seat at most (one-to-one)
+    lambda user_id: (
+        SteeringGroupMember.objects.filter(user_id=user_id)
+        .select_related("organisation")
+        .order_by("pk")[:1]
+    )
+)
+
+
 def _user(request_or_user):
     return getattr(request_or_user, "user", request_or_user)
 
@@ -129,10 +147,7 @@ def memberships(request_or_user) -> dict[int, Membership]:
     cached = getattr(owner, "_isf_memberships", None) if owner is not None else None
     if cached is not None:
         return cached
-    found = {
-        m.organisation_id: m
-        for m in Membership.objects.filter(user=user).select_related("organisation").order_by()
-    }
+    found = {m.organisation_id: m for m in _memberships_of.all(user.pk)}
     if owner is not None:
         owner._isf_memberships = found
     return found
@@ -147,7 +162,8 @@ def steering_seat(request_or_user) -> SteeringGroupMember | None:
     owner = request_or_user if hasattr(request_or_user, "user") else None
     if owner is not None and hasattr(owner, "_isf_steering_seat"):
         return owner._isf_steering_seat
-    seat = SteeringGroupMember.objects.filter(user=user).select_related("organisation").first()
+    seats = _seat_of.all(user.pk)
+    seat = seats[0] if seats else None
     if owner is not None:
         owner._isf_steering_seat = seat
     return seat
