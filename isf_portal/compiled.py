@@ -17,9 +17,16 @@ from typing import Any, NamedTuple
 from django.db import connections, router
 from django.db.models.query import get_related_populators
 
-# Stands for the value while compiling: an integer (it passes an integer field's checks)
-# that no real key has.
+# Stand for the values while compiling: integers (they pass an integer field's checks) that no
+# real key has, one per value, or per item of a list of values (an IN list).
 MARKER = -738_291_045
+
+
+def _markers(shape: tuple) -> list:
+    return [
+        MARKER - 1000 * i if n is None else tuple(MARKER - 1000 * i - j - 1 for j in range(n))
+        for i, n in enumerate(shape)
+    ]
 
 
 class _Plan(NamedTuple):
@@ -27,7 +34,7 @@ class _Plan(NamedTuple):
     compiler: Any  # its converters and selected columns turn rows into values
     sql: str
     params: list
-    slot: int  # where the value goes in params
+    slots: list  # (position in params, which value, which item of it or None)
     model: Any
     start: int  # the model's columns in a row
     end: int
@@ -36,34 +43,44 @@ class _Plan(NamedTuple):
 
 
 class FixedQuery:
-    """`build(value)` returns the queryset for one value (an integer: an id); `.all(value)`
-    returns its instances as the queryset would."""
+    """`build(*values, **fixed)` returns the queryset for these values: each an integer (an
+    id) or a tuple of distinct integers (an IN list; the SQL is compiled once per length).
+    `fixed` are plain keyword values that change the SQL itself (a LIMIT): compiled once per
+    value. `.all(*values, **fixed)` returns the instances as the queryset would."""
 
     def __init__(self, build):
         self._build = build
-        self._plans: dict[str, _Plan] = {}
+        self._plans: dict[tuple, _Plan] = {}
+        self._model_class = None
 
-    def _plan(self, alias: str) -> _Plan:
+    def _plan(self, alias: str, shape: tuple, fixed: dict) -> _Plan:
         connection = connections[alias]
-        plan = self._plans.get(alias)
+        key = (alias, shape, tuple(sorted(fixed.items())))
+        plan = self._plans.get(key)
         # A connection object is per thread: compile again for another one.
-        if plan is None or plan[0] is not connection:
-            queryset = self._build(MARKER)
-            compiler = queryset.query.get_compiler(using=alias)
+        if plan is None or plan.connection is not connection:
+            markers = _markers(shape)
+            compiler = self._build(*markers, **fixed).query.get_compiler(using=alias)
             sql, params = compiler.as_sql()
-            slots = [i for i, param in enumerate(params) if param == MARKER]
-            if len(slots) != 1 or compiler.annotation_col_map:
-                raise ValueError("A fixed query binds its value once and has no annotations.")
+            where = {}
+            for i, marker in enumerate(markers):
+                for j, item in enumerate(marker if isinstance(marker, tuple) else (marker,)):
+                    where[item] = (i, j if isinstance(marker, tuple) else None)
+            slots = [(pos, *where[param]) for pos, param in enumerate(params) if param in where]
+            if {where[params[pos]] for pos, _i, _j in slots} != set(where.values()):
+                raise ValueError("Every value of a fixed query must be in its SQL.")
+            if compiler.annotation_col_map:
+                raise ValueError("A fixed query reads model instances, without annotations.")
             info = compiler.klass_info
             fields = info["select_fields"]
             start, end = fields[0], fields[-1] + 1
             names = [column[0].target.attname for column in compiler.select[start:end]]
-            plan = self._plans[alias] = _Plan(
+            plan = self._plans[key] = _Plan(
                 connection,
                 compiler,
                 sql,
                 list(params),
-                slots[0],
+                slots,
                 info["model"],
                 start,
                 end,
@@ -72,11 +89,15 @@ class FixedQuery:
             )
         return plan
 
-    def all(self, value: int) -> list:
-        alias = router.db_for_read(self._model())
-        plan = self._plan(alias)
+    def all(self, *values, **fixed) -> list:
+        shape = tuple(len(v) if isinstance(v, tuple) else None for v in values)
+        if self._model_class is None:
+            self._model_class = self._build(*_markers(shape), **fixed).model
+        alias = router.db_for_read(self._model_class)
+        plan = self._plan(alias, shape, fixed)
         params = plan.params.copy()
-        params[plan.slot] = value
+        for pos, i, j in plan.slots:
+            params[pos] = values[i] if j is None else values[i][j]
         with plan.connection.cursor() as cursor:
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()
@@ -87,9 +108,3 @@ class FixedQuery:
                 populator.populate(row, obj)
             found.append(obj)
         return found
-
-    def _model(self):
-        model = getattr(self, "_model_class", None)
-        if model is None:
-            model = self._model_class = self._build(MARKER).model
-        return model

@@ -37,6 +37,23 @@ def test_fixed_query_reads_what_the_queryset_reads(django_assert_num_queries):
     assert query.all(-5) == []
 
 
+def test_fixed_query_binds_lists_and_compiles_per_length_and_limit():
+    organisations = [OrganisationFactory() for _ in range(3)]
+    users = [member_of(o, Role.MEMBER) for o in organisations]
+    query = FixedQuery(
+        lambda org_ids, user_id, limit: (
+            Membership.objects.filter(organisation_id__in=org_ids)
+            .exclude(user_id=user_id)
+            .order_by("pk")[:limit]
+        )
+    )
+    ids = tuple(o.pk for o in organisations)
+    assert [m.user_id for m in query.all(ids, users[0].pk, limit=None)] == [u.pk for u in users[1:]]
+    assert [m.user_id for m in query.all(ids, users[0].pk, limit=1)] == [users[1].pk]
+    assert [m.user_id for m in query.all(ids[:1], users[1].pk, limit=5)] == [users[0].pk]
+    assert [m.user_id for m in query.all(ids[:1], users[0].pk, limit=5)] == []
+
+
 def test_memberships_and_seat_read_once_per_request(rf, django_assert_num_queries):
     organisation = OrganisationFactory()
     user = member_of(organisation, Role.APPROVER)

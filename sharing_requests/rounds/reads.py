@@ -2,6 +2,7 @@
 
 from django.db.models import Q
 
+from isf_portal.compiled import FixedQuery
 from organisations.permissions import memberships
 
 from ..models import DecisionStatus, OrganisationDecision, ReviewRound
@@ -16,13 +17,21 @@ def awaiting_decision(*, user, limit: int | None = None, request=None):
     decide = POLICY[Action.DECIDE]
     org_ids = {pk for pk, m in memberships(request or user).items() if decide.allows(m)}
     org_ids |= delegated_organisations(user=user, request=request)
-    decisions = (
+    decisions = _decisions.all(tuple(sorted(org_ids)), user.pk, limit=limit) if org_ids else []
+    votes = _votes.all(user.pk, limit=limit) if may(request or user, Action.VOTE) else []
+    return decisions, votes
+
+
+# Compiled once (isf_portal/compiled.py): the home page of every approver and steering group
+# member asks them, and building the two querysets cost more CPU than running them.
+_decisions = FixedQuery(
+    lambda org_ids, user_id, limit: (
         OrganisationDecision.objects.filter(
             status=DecisionStatus.PENDING,
             round__closed_at__isnull=True,
-            organisation_id__in=sorted(org_ids),
+            organisation_id__in=org_ids,
         )
-        .exclude(round__proposal__submitted_by=user)
+        .exclude(round__proposal__submitted_by_id=user_id)
         .select_related("organisation", "round__proposal")
         .only(
             "organisation__name",
@@ -30,20 +39,18 @@ def awaiting_decision(*, user, limit: int | None = None, request=None):
             "round__proposal__reference",
             "round__proposal__title",
         )
-        .order_by("round__opened_at", "pk")
+        .order_by("round__opened_at", "pk")[:limit]
     )
-    votes = ReviewRound.objects.none()
-    if may(request or user, Action.VOTE):
-        votes = (
-            ReviewRound.objects.filter(closed_at__isnull=True, steering_outcome="")
-            # A rule recorded before the setting existed has no key: the vote was required.
-            .filter(
-                Q(rule__steering_vote_required=True) | Q(rule__steering_vote_required__isnull=True)
-            )
-            .exclude(votes__member=user)
-            .exclude(proposal__submitted_by=user)
-            .select_related("proposal")
-            .only("deadline", "opened_at", "proposal__reference", "proposal__title")
-            .order_by("opened_at", "pk")
-        )
-    return list(decisions[:limit]) if org_ids else [], list(votes[:limit])
+)
+_votes = FixedQuery(
+    lambda user_id, limit: (
+        ReviewRound.objects.filter(closed_at__isnull=True, steering_outcome="")
+        # A rule recorded before the setting existed has no key: the vote was required.
+        .filter(Q(rule__steering_vote_required=True) | Q(rule__steering_vote_required__isnull=True))
+        .exclude(votes__member_id=user_id)
+        .exclude(proposal__submitted_by_id=user_id)
+        .select_related("proposal")
+        .only("deadline", "opened_at", "proposal__reference", "proposal__title")
+        .order_by("opened_at", "pk")[:limit]
+    )
+)
