@@ -10,8 +10,9 @@ from django.views.decorators.http import require_GET
 from isf_portal.spreadsheet import csv_lines
 
 from .calendar import calendar_ensure
-from .figures import FIGURES, Scope, figures_all, one_process
+from .figures import FIGURES, Scope, one_process
 from .forms import InsightFilterForm
+from .kept import figures_kept
 from .permissions import insight_reach
 from .sections import figure_section
 
@@ -27,7 +28,7 @@ def _scope(request) -> tuple[Scope, InsightFilterForm]:
 def insight(request):
     scope, form = _scope(request)
     query = request.GET.urlencode()
-    figures = [(figure, figure_section(figure, query)) for figure in figures_all(scope)]
+    figures = [(figure, figure_section(figure, query)) for figure in figures_kept(scope)]
     return render(
         request,
         "insight/insight.html",

@@ -6,17 +6,11 @@ from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import (
-    BooleanField,
-    Case,
     Count,
     Exists,
-    F,
-    FilteredRelation,
     OuterRef,
     Q,
     Subquery,
-    Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -32,6 +26,7 @@ from .models import (
     Participant,
     Proposal,
     ProposalEvent,
+    ReviewRound,
     SectionState,
     SteeringVote,
 )
@@ -174,39 +169,137 @@ def overdue_if_opened_before(working_days: int, today) -> datetime:
     return timezone.make_aware(datetime.combine(cutoff + timedelta(days=1), time.min))
 
 
-def in_review(*, overdue_after_working_days: int, today):
+_IN_REVIEW_SQL = """
+SELECT p.reference, p.title, o.short_name, r.id, r.opened_at, r.rule, t.overdue, t.total
+FROM (
+    SELECT p.id AS proposal_id, r.id AS round_id, r.opened_at AS opened_at, p.reference,
+           CASE WHEN r.opened_at < %s AND EXISTS (
+               SELECT 1 FROM {decision} d WHERE d.round_id = r.id AND d.status = %s
+           ) THEN 1 ELSE 0 END AS overdue,
+           COUNT(*) OVER () AS total
+    FROM {proposal} p
+    LEFT OUTER JOIN {round} r ON r.proposal_id = p.id AND r.closed_at IS NULL
+    WHERE p.status = %s
+    ORDER BY overdue DESC, opened_at ASC NULLS LAST, p.reference ASC
+    LIMIT %s OFFSET %s
+) t
+JOIN {proposal} p ON p.id = t.proposal_id
+JOIN {organisation} o ON o.id = p.lead_organisation_id
+LEFT OUTER JOIN {round} r ON r.id = t.round_id
+ORDER BY t.overdue DESC, t.opened_at ASC NULLS LAST, t.reference ASC
+"""
+
+
+class InReview:
+    """The steering list's rows, for a Paginator: `count()` and slices. A slice is one
+    statement (the page's rows chosen first, then only their titles, leads and rules read)
+    which also counts every row, so the page's count costs no statement of its own: the
+    count reads the rows from `offset` (the page asked for), which the page's slice then
+    takes without reading them again."""
+
+    def __init__(self, opened_before: datetime, *, offset: int = 0, limit: int = 25):
+        self.opened_before = opened_before
+        self.offset, self.limit = offset, limit
+        self._total = None
+        self._read = None  # (offset, limit, rows)
+
+    def count(self) -> int:
+        if self._total is None:
+            self._rows(self.offset, self.limit)
+            if self._total is None:  # nothing from the page asked for: count from the start
+                self._rows(0, 1)
+            if self._total is None:  # nothing in review
+                self._total = 0
+        return self._total
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, part):
+        if not isinstance(part, slice):
+            return self[part : part + 1][0]
+        start = part.start or 0
+        return self._rows(start, part.stop - start)
+
+    def _rows(self, offset: int, limit: int) -> list[dict]:
+        read = self._read
+        if read is not None and read[0] == offset and limit <= read[1]:
+            return read[2][:limit]
+        rows = _in_review_rows(self.opened_before, limit, offset)
+        if rows:
+            self._total = rows[0]["total"]
+        for row in rows:
+            del row["total"]
+        self._read = (offset, limit, rows)
+        return rows
+
+
+def _in_review_rows(opened_before: datetime, limit: int, offset: int) -> list[dict]:
+    quote = connection.ops.quote_name
+    sql = _IN_REVIEW_SQL.format(
+        decision=quote(OrganisationDecision._meta.db_table),
+        proposal=quote(Proposal._meta.db_table),
+        round=quote(ReviewRound._meta.db_table),
+        organisation=quote(Organisation._meta.db_table),
+    )
+    opened = ReviewRound._meta.get_field("opened_at")
+    params = [
+        opened.get_db_prep_value(opened_before, connection),
+        str(DecisionStatus.PENDING),
+        str(ProposalStatus.IN_REVIEW),
+        limit,
+        offset,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    to_moment, to_rule = _converter(opened), _converter(ReviewRound._meta.get_field("rule"))
+    return [
+        {
+            "reference": reference,
+            "title": title,
+            "lead": lead,
+            "round_id": round_id,
+            "opened_at": None if moment is None else to_moment(moment),
+            "round_rule": None if rule is None else to_rule(rule),
+            "overdue": bool(overdue),
+            "total": total,
+        }
+        for reference, title, lead, round_id, moment, rule, overdue, total in found
+    ]
+
+
+def _converter(field):
+    """What the ORM does to a value of `field` read from the database (a datetime's time
+    zone on SQLite, a JSON document's parsing)."""
+    column = field.cached_col
+    converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+
+    def convert(value):
+        for converter in converters:
+            value = converter(value, column, connection)
+        return value
+
+    return convert
+
+
+def in_review(*, overdue_after_working_days: int, today, offset: int = 0, limit: int = 25):
     """Proposals in review for the steering group's list, the overdue ones first (a decision
     still pending after the escalation period), then the longest in review. Ordered in SQL so
     the list can be paginated however many proposals are in review.
 
     The open round (at most one a proposal) is joined once, so its opening time and the
-    overdue flag are worked out in one pass over the proposals in review. Each row is a dict
-    of what the list shows: `reference`, `title`, `lead` (the lead's short name), `round_id`,
-    `opened_at`, `round_rule` and `overdue` (rows as values: building 25 proposals with their
-    lead organisations cost more than the query). `round_details` reads what the page shows
-    of its rows' rounds."""
-    opened_before = overdue_if_opened_before(overdue_after_working_days, today)
-    pending = OrganisationDecision.objects.filter(
-        round_id=OuterRef("open_round__id"), status=DecisionStatus.PENDING
-    )
-    return (
-        Proposal.objects.filter(status=ProposalStatus.IN_REVIEW)
-        .annotate(
-            open_round=FilteredRelation("rounds", condition=Q(rounds__closed_at__isnull=True))
-        )
-        .annotate(
-            lead=F("lead_organisation__short_name"),
-            round_id=F("open_round__id"),
-            opened_at=F("open_round__opened_at"),
-            round_rule=F("open_round__rule"),
-            overdue=Case(
-                When(Q(opened_at__lt=opened_before) & Exists(pending), then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
-        )
-        .values("reference", "title", "lead", "round_id", "opened_at", "round_rule", "overdue")
-        .order_by("-overdue", F("opened_at").asc(nulls_last=True), "reference")
+    overdue flag are worked out in one pass over the proposals in review, carrying only
+    their ids and sort keys; the page's rows are chosen from those, and only they are joined
+    to their titles, leads and rules (carrying every row's title and rule through the sort
+    was most of the statement's time). Each row is a dict of what the list shows:
+    `reference`, `title`, `lead` (the lead's short name), `round_id`, `opened_at`,
+    `round_rule` and `overdue`. Written in SQL that SQLite runs too (compiling the ORM's
+    query cost more CPU than running it). `round_details` reads what the page shows of its
+    rows' rounds. `offset` and `limit`: the page that will be asked for (the first page's
+    count reads it along)."""
+    return InReview(
+        overdue_if_opened_before(overdue_after_working_days, today), offset=offset, limit=limit
     )
 
 

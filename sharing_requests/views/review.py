@@ -284,6 +284,9 @@ def vote(request, reference):
     )
 
 
+STEERING_PAGE = 25  # proposals a page of the steering list
+
+
 @login_required
 def steering_reviews(request):
     """Every proposal in review, with its time in review and each organisation's status,
@@ -291,10 +294,18 @@ def steering_reviews(request):
     if not permissions.may(request, permissions.Action.STEERING_LIST):
         raise Http404
     today = timezone.localdate()
+    number = request.GET.get("page")
+    try:  # the page the Paginator will give (a bad number: the first; too high: counted)
+        asked = max(int(number), 1)
+    except (TypeError, ValueError):
+        asked = 1
     proposals = selectors.in_review(
-        overdue_after_working_days=settings.REVIEW_ESCALATION_WORKING_DAYS, today=today
+        overdue_after_working_days=settings.REVIEW_ESCALATION_WORKING_DAYS,
+        today=today,
+        offset=(asked - 1) * STEERING_PAGE,
+        limit=STEERING_PAGE,
     )
-    page = Paginator(proposals, 25).get_page(request.GET.get("page"))
+    page = Paginator(proposals, STEERING_PAGE).get_page(number)
     decisions, votes = selectors.round_details(p["round_id"] for p in page if p["round_id"])
     rows = []
     opening_rule = RoundRule.from_settings()

@@ -61,3 +61,24 @@ def test_home_lists_the_oldest_waiting_decisions_and_links_to_the_rest(
     assert "Day 1" in waiting and "Day 2" in waiting and "Day 3" not in waiting
     assert "More are waiting" in home
     assert 'href="/proposals/?status=in_review"' in home
+
+
+def test_a_proposal_in_review_before_its_round_opens_is_listed_last_and_counted(
+    wf, org_a, org_b, member_a, steering_member, client_for, django_assert_max_num_queries
+):
+    from sharing_requests.models import Proposal
+
+    waiting = build_proposal(lead=org_a, partners=[org_b], by=member_a, title="Round to come")
+    proposal = build_proposal(lead=org_a, partners=[org_b], by=member_a, title="Round open")
+    with time_machine.travel(datetime(2027, 2, 1, 9, tzinfo=LONDON), tick=False):
+        wf.submit(proposal, by=member_a)
+    # Submitted, its round not opened yet (the worker has not run): no round to join.
+    Proposal.objects.filter(pk=waiting.pk).update(status="in_review")
+    with time_machine.travel(datetime(2027, 2, 3, 9, tzinfo=LONDON), tick=False):
+        client = client_for(steering_member)
+        client.get(STEERING_LIST)
+        with django_assert_max_num_queries(5):
+            page = client.get(STEERING_LIST).content.decode()
+    assert page.count('class="govuk-table__row"') == 1 + 2
+    assert page.index("Round open") < page.index("Round to come")
+    assert "Overdue" not in page
