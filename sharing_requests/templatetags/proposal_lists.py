@@ -6,13 +6,13 @@ from urllib.parse import quote
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from isf_portal.markup import escaped as escape
+from isf_portal.markup import format_html, format_html_join
 from isf_portal.templatetags.govuk import calendar_date
 
 from .proposals import proposal_status
