@@ -30,22 +30,27 @@ class OutboxBackedTask(Task):
     reads_done_first = True
 
     def __call__(self, *args, outbox_id=None, **kwargs):
+        # Called directly (not through Celery), a run has no request to carry the outbox id to
+        # outbox_not_done: it is read first, whatever the task says.
+        direct = self.request.called_directly
         if (
             outbox_id is not None
-            and self.reads_done_first
+            and (self.reads_done_first or direct)
             and OutboxTask.objects.filter(pk=outbox_id, status=OutboxTask.Status.DONE).exists()
         ):
             # A second message for work already done (handed over again while the first still
             # waited in the queue, or ran late): done work is never redone.
             logger.info("Outbox task %s is done already: %s not run again", outbox_id, self.name)
             return None
-        if outbox_id is not None and not self.request.called_directly:
+        marked = []  # outbox_done's note that the run has marked its row done
+        if outbox_id is not None and not direct:
             # Kept on the worker's request, which Celery copies into the run's own (whose
             # kwargs lack it): a retry hands it on (retry below), so the retry's success marks
-            # the row done.
+            # the row done. The list is shared with that copy, which is dropped after the run.
             self.request.outbox_id = outbox_id
+            self.request.outbox_marked = marked
         result = super().__call__(*args, **kwargs)
-        if outbox_id is not None and not getattr(self.request, "outbox_marked", False):
+        if outbox_id is not None and not marked:
             _mark_done(outbox_id)
         return result
 
@@ -62,9 +67,10 @@ class OutboxBackedTask(Task):
         records its work: the two commit together, and the run does not mark it again after.
         Called when the work has succeeded (a failure that is retried leaves it pending)."""
         outbox_id = getattr(self.request, "outbox_id", None)
-        if outbox_id is not None:
+        marked = getattr(self.request, "outbox_marked", None)
+        if outbox_id is not None and marked is not None:
             _mark_done(outbox_id)
-            self.request.outbox_marked = True
+            marked.append(outbox_id)
 
     def retry(self, args=None, kwargs=None, **options):
         outbox_id = getattr(self.request, "outbox_id", None)

@@ -61,9 +61,7 @@ def proposal_locked(pk, *, for_event: bool = False) -> Proposal:
     are serialised. Only the proposal's row is locked (`of`), not its lead organisation's,
     which is read along for the notices. `for_event`: the hash of its last event is read in
     the same statement, for a `proposal_event(locked=True)` next (audit_chain.last_known)."""
-    proposals = Proposal.objects.select_for_update(of=("self",)).select_related(
-        "lead_organisation"
-    )
+    proposals = Proposal.objects.select_for_update(of=("self",)).select_related("lead_organisation")
     if not for_event:
         return proposals.get(pk=pk)
     last = ProposalEvent.objects.filter(
