@@ -26,6 +26,10 @@ from django.utils.translation import gettext as _
 PROPOSAL = "proposal"
 AGREEMENT = "agreement"
 HEAD_FIELDS = ("events_count", "events_head")
+# On a parent read under its row lock: (events_count, the hash of that last event), as the
+# locking read found them (`last_known`) or `append` left them; `append(locked=True)` then
+# needs no read of the last event's hash.
+LAST = "_chain_last"
 
 
 class ChainHead(models.Model):
@@ -170,6 +174,19 @@ def verify(events, *, head: str, count: int, domain: str, parent_id: int, secret
     return ChainReport(True)
 
 
+def last_known(parent, last_hash: str | None) -> None:
+    """Record on `parent`, just read under its row lock together with `last_hash` (the hash of
+    its event number `events_count`, read in the same statement), that hash for `append`.
+
+    None (the statement did not see that event) records nothing: in PostgreSQL's READ
+    COMMITTED, a locking read that waited for another writer finds that writer's new count
+    but its subqueries still read the snapshot taken before the wait, without the event that
+    writer added; `append` then reads it in a statement of its own. A hash it did see is the
+    right one: an event's place on its chain is unique and events are never changed."""
+    if last_hash is not None:
+        setattr(parent, LAST, (parent.events_count, last_hash))
+
+
 def append(
     event, *, parent, parent_field: str, domain: str, locked: bool = False, also=None
 ) -> None:
@@ -178,7 +195,8 @@ def append(
 
     `locked`: the caller read `parent` under its row lock in this transaction, in a statement
     of its own, so its `events_count` is current and is not read again (the event's unique
-    sequence refuses a stale one). `also`: more of the parent's fields to set in the same
+    sequence refuses a stale one), nor the last event's hash when that read found it
+    (`last_known`). `also`: more of the parent's fields to set in the same
     UPDATE as its head (a comment marks the proposal active there: one statement, not two)."""
     parent_model = type(parent)
     # No savepoint inside the caller's transaction; a transaction of its own outside one.
@@ -192,13 +210,19 @@ def append(
                 .get(pk=parent.pk)
                 .events_count
             )
-        # A statement of its own after the lock: it sees an event committed while we waited.
-        last = (
-            type(event)
-            .objects.filter(**{f"{parent_field}_id": parent.pk, "sequence": start})
-            .values_list("hash", flat=True)
-            .first()
-        )
+        known = getattr(parent, LAST, None) if locked else None
+        if not start:
+            last = ""
+        elif known is not None and known[0] == start:
+            last = known[1]
+        else:
+            # A statement of its own after the lock: it sees an event committed while we waited.
+            last = (
+                type(event)
+                .objects.filter(**{f"{parent_field}_id": parent.pk, "sequence": start})
+                .values_list("hash", flat=True)
+                .first()
+            )
         event.created_at = timezone.now()
         count, last = chain([event], domain=domain, parent_id=parent.pk, start=(start, last or ""))
         event.save(force_insert=True)
@@ -207,6 +231,7 @@ def append(
             events_count=count, events_head=head, **(also or {})
         )
     parent.events_count, parent.events_head = count, head
+    setattr(parent, LAST, (count, last))
     for name, value in (also or {}).items():
         setattr(parent, name, value)
 

@@ -2,6 +2,7 @@
 to lock a proposal for a state change, shared by the proposal services and the decision
 rounds."""
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from isf_portal import audit_chain
@@ -55,12 +56,17 @@ def proposal_chain(proposal, events=None) -> audit_chain.ChainReport:
     )
 
 
-def proposal_locked(pk) -> Proposal:
+def proposal_locked(pk, *, for_event: bool = False) -> Proposal:
     """The proposal, its row locked until the transaction ends: state changes on one proposal
     are serialised. Only the proposal's row is locked (`of`), not its lead organisation's,
-    which is read along for the notices."""
-    return (
-        Proposal.objects.select_for_update(of=("self",))
-        .select_related("lead_organisation")
-        .get(pk=pk)
-    )
+    which is read along for the notices. `for_event`: the hash of its last event is read in
+    the same statement, for a `proposal_event(locked=True)` next (audit_chain.last_known)."""
+    proposals = Proposal.objects.select_for_update(of=("self",)).select_related("lead_organisation")
+    if not for_event:
+        return proposals.get(pk=pk)
+    last = ProposalEvent.objects.filter(
+        proposal=OuterRef("pk"), sequence=OuterRef("events_count")
+    ).order_by()
+    p = proposals.annotate(chain_last_hash=Subquery(last.values("hash")[:1])).get(pk=pk)
+    audit_chain.last_known(p, p.chain_last_hash)
+    return p

@@ -18,7 +18,7 @@ from ..notices import lead_tell_activity
 def comment_add(*, proposal: Proposal, organisation: Organisation, text: str, by) -> VisionComment:
     """A member of a party comments on the vision statement."""
     with transaction.atomic():
-        p = proposal_locked(proposal.pk)
+        p = proposal_locked(proposal.pk, for_event=True)
         if p.status in (ProposalStatus.WITHDRAWN, ProposalStatus.DECLINED):
             raise DomainError(_("This proposal is closed to comments."))
         _require_party_member(p, organisation, by)
@@ -45,7 +45,7 @@ def comment_add(*, proposal: Proposal, organisation: Organisation, text: str, by
 def endorse(*, proposal: Proposal, organisation: Organisation, by) -> Endorsement:
     """A partner endorses the vision statement as it stands now (recorded with its text)."""
     with transaction.atomic():
-        p = proposal_locked(proposal.pk)
+        p = proposal_locked(proposal.pk, for_event=True)
         if p.status not in EDITABLE_STATUSES:
             raise DomainError(_("Endorsements close when the proposal is submitted."))
         _require_party_member(p, organisation, by)

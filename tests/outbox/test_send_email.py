@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from notifications.models import Email
 from notifications.tasks import send_email
+from outbox.models import OutboxTask
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +125,40 @@ def test_the_emails_of_an_event_are_read_and_recorded_in_a_few_statements_howeve
     recorded = Email.objects.filter(pk__in=[e.pk for e in emails]).exclude(pk=emails[3].pk)
     assert all(e.sent_at and e.attempts == 1 and e.last_error == "" for e in recorded)
     assert Email.objects.get(pk=emails[3].pk).attempts == 0
+
+
+def test_a_run_from_the_outbox_marks_its_row_done_with_the_sends(
+    settings, django_assert_max_num_queries
+):
+    """Fed from the outbox, the run asks whether its row is done in the e-mails' locking read
+    and marks it done in the same transaction: the read, two UPDATEs and the savepoint's two
+    statements here, no read of the row first and no UPDATE of its own after."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    emails = [
+        Email.objects.create(to=f"p{i}@example.org", subject="Hi", body_text="Hi", body_html="Hi")
+        for i in range(3)
+    ]
+    row = OutboxTask.objects.create(
+        task_name=send_email.name, kwargs={"email_ids": [e.pk for e in emails]}
+    )
+
+    with django_assert_max_num_queries(5):
+        send_email.apply(kwargs={**row.kwargs, "outbox_id": row.pk})
+
+    row.refresh_from_db()
+    assert row.status == OutboxTask.Status.DONE and row.completed_at is not None
+    assert len(mail.outbox) == 3
+    assert not Email.objects.filter(pk__in=row.kwargs["email_ids"], sent_at=None).exists()
+
+
+def test_a_run_from_the_outbox_that_fails_leaves_its_row_pending(email, settings):
+    settings.EMAIL_BACKEND = "tests.outbox.test_send_email.RefusingBackend"
+    row = OutboxTask.objects.create(task_name=send_email.name, kwargs={"email_id": email.pk})
+
+    with pytest.raises(Exception):  # noqa: B017 - the failure or Celery's retry of it, here eager
+        send_email.apply(kwargs={"email_id": email.pk, "outbox_id": row.pk})
+
+    row.refresh_from_db()
+    assert row.status == OutboxTask.Status.PENDING
+    email.refresh_from_db()
+    assert email.sent_at is None and email.attempts >= 1

@@ -1,14 +1,18 @@
 """A comment's write: the party check repeated under the proposal's lock, read afresh; the
 proposal's chain head and its activity time written together; the lead told."""
 
+import threading
+import time
+
 import pytest
 from django.core import mail
+from django.db import connection, transaction
 from django.utils import timezone
 
 from isf_portal.domain import DomainError
 from sharing_requests import services
-from sharing_requests.events import proposal_chain
-from sharing_requests.models import Participant, ProposalEvent, VisionComment
+from sharing_requests.events import proposal_chain, proposal_event, proposal_locked
+from sharing_requests.models import Participant, Proposal, ProposalEvent, VisionComment
 from tests.factories import member_of
 
 from .conftest import fresh, invite
@@ -106,4 +110,44 @@ def test_a_comment_racing_the_partners_removal_is_refused_or_made_before_it(
     else:
         assert not isinstance(comment, Exception), comment
         assert kinds == ["comment", "partner_removed"]
+    assert proposal_chain(p).intact
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_comment_that_waited_for_the_lock_chains_to_the_event_added_meanwhile(
+    postgres, org_a, org_b, member_a, partner_b
+):
+    """The locking read of a comment that waits for another writer finds that writer's new
+    count, but its subquery of the last event's hash reads the snapshot from before the wait:
+    the hash is then read again, so the comment follows the event added while it waited."""
+    p = services.proposal_create(lead_organisation=org_a, title="Race", by=member_a)
+    invite(p, org_b, by=member_a)
+    locked, result = threading.Event(), []
+
+    def comment():
+        locked.wait(timeout=10)
+        try:
+            result.append(
+                services.comment_add(proposal=p, organisation=org_a, text="A", by=member_a)
+            )
+        except Exception as error:  # the test inspects it
+            result.append(error)
+        finally:
+            connection.close()
+
+    waiter = threading.Thread(target=comment)
+    waiter.start()
+    with transaction.atomic():
+        held = proposal_locked(p.pk, for_event=True)
+        proposal_event(held, by=member_a, kind="note", description="Meanwhile", locked=True)
+        locked.set()
+        time.sleep(0.5)  # the comment's statement is now waiting for this row lock
+        waiting = Proposal.objects.filter(pk=p.pk).values_list("events_count", flat=True)
+        assert waiting.get() == held.events_count  # not yet taken by the comment
+    waiter.join(timeout=30)
+
+    assert not isinstance(result[0], Exception), result
+    p = fresh(p)
+    kinds = list(p.events.order_by("sequence").values_list("kind", flat=True))
+    assert kinds[-2:] == ["note", "comment"]
     assert proposal_chain(p).intact
