@@ -4,8 +4,16 @@ a section's page, check your answers, print) and the reasons the last round sent
 from django.db.models import Prefetch
 
 from .choices import DPIA_INDICATORS, Direction, ProposalStatus
+from .compiled import CompiledRead, prefetched
 from .completeness import basis_warnings, data_flags, dpia_outcome
-from .models import Action, DecisionStatus, MeasurableOutcome, Participant
+from .models import (
+    Action,
+    DataItem,
+    DecisionStatus,
+    LawfulBasis,
+    MeasurableOutcome,
+    Participant,
+)
 
 
 def change_requests(*, proposal, latest_round=None) -> dict:
@@ -30,19 +38,45 @@ def change_requests(*, proposal, latest_round=None) -> dict:
     return found
 
 
-# The parties with what the answers show of them. A page that also checks permissions on the
-# proposal's parties reads them once with prefetch_related_objects([proposal], PARTICIPANTS).
-# Of its organisation only what the answers show (its name, and its sector for the bases'
-# warnings): an organisation row has fourteen columns.
-PARTICIPANTS = Prefetch(
-    "participants",
-    queryset=Participant.objects.select_related("organisation")
-    .only(
-        *(f.attname for f in Participant._meta.concrete_fields),
-        *(f"organisation__{name}" for name in ("name", "short_name", "sector")),
-    )
-    .prefetch_related("lawful_bases"),
+# The parties with what the answers show of them, and their lawful bases: compiled once (see
+# compiled.py: building these two querysets cost more CPU than running them). Of its
+# organisation only what the answers show (its name, and its sector for the bases' warnings):
+# an organisation row has fourteen columns.
+_PARTIES = CompiledRead(
+    lambda proposal_id: (
+        Participant.objects.filter(proposal_id=proposal_id)
+        .select_related("organisation")
+        .only(
+            *(f.attname for f in Participant._meta.concrete_fields),
+            *(f"organisation__{name}" for name in ("name", "short_name", "sector")),
+        )
+    ),
+    proposal_id=int,
 )
+_BASES = CompiledRead(
+    lambda proposal_id: LawfulBasis.objects.filter(participant__proposal_id=proposal_id),
+    proposal_id=int,
+)
+_DATA_ITEMS = CompiledRead(
+    lambda proposal_id: DataItem.objects.filter(proposal_id=proposal_id), proposal_id=int
+)
+
+
+def parties_read(proposal, *, bases: bool = True) -> list:
+    """The proposal's parties, kept as its prefetched `participants` (the permission checks
+    on its parties read them there), each with its `lawful_bases` when `bases`: what
+    prefetch_related("participants", "participants__lawful_bases") gives, in two queries."""
+    parties = _PARTIES.instances(proposal_id=proposal.pk, known={"proposal": proposal})
+    if bases and parties:
+        by_party = {party.pk: [] for party in parties}
+        for basis in _BASES.instances(proposal_id=proposal.pk):
+            by_party[basis.participant_id].append(basis)
+        for party in parties:
+            for basis in by_party[party.pk]:
+                basis._state.fields_cache["participant"] = party
+            prefetched(party, "lawful_bases", by_party[party.pk], LawfulBasis)
+    prefetched(proposal, "participants", parties, Participant)
+    return parties
 
 
 def answers_context(*, proposal) -> dict:
@@ -51,10 +85,10 @@ def answers_context(*, proposal) -> dict:
     A proposal read with how many actions and outcomes it has (`action_count`,
     `outcome_count`: the task list's DETAIL) is not asked for a list it has none of."""
     if "participants" in getattr(proposal, "_prefetched_objects_cache", {}):
-        participants = list(proposal.participants.all())  # read by the page (PARTICIPANTS)
+        participants = list(proposal.participants.all())  # read by the page (parties_read)
     else:
-        participants = list(PARTICIPANTS.queryset.filter(proposal=proposal))
-    data_items = list(proposal.data_items.all())
+        participants = parties_read(proposal)
+    data_items = _DATA_ITEMS.instances(proposal_id=proposal.pk, known={"proposal": proposal})
     flags = data_flags(proposal, data_items)
     bases = []
     for party in participants:

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,14 +22,22 @@ from organisations.permissions import memberships
 
 from .. import permissions, selectors
 from ..choices import ProposalStatus, Section
-from ..models import DecisionStatus, OrganisationDecision, SteeringVote, VoteChoice
+from ..compiled import CompiledRead, prefetched
+from ..models import (
+    DecisionStatus,
+    OrganisationDecision,
+    Proposal,
+    ReviewRound,
+    SteeringVote,
+    VoteChoice,
+)
 from ..permissions import POLICY, Action
 from ..rounds.access import decision_capacity, decision_refusal, vote_refusal
 from ..rounds.rounds import decision_record, vote_record
 from ..rounds.rule import RoundRule, rule_description
 from ..snapshot import changes_between, section_texts
 from ..workdays import working_days_between
-from .common import proposal_context
+from .common import proposal_context, visible_proposal
 
 # What the page shows of each decision and vote (decisions.html), and what deciding needs.
 DECISION_FIELDS = (
@@ -113,25 +120,65 @@ class VoteForm(GovukForm):
         return data
 
 
+# The proposal, its rounds (with their versions) and the rounds' decisions and votes: reads
+# compiled once (compiled.py), compiling them cost more CPU than running them. Display-only
+# rows: of the people and organisations only what the page shows.
+_PROPOSAL = CompiledRead(
+    lambda reference: Proposal.objects.select_related("lead_organisation").filter(
+        reference=reference
+    )[:1],
+    reference=str,
+)
+_ROUNDS = CompiledRead(
+    lambda proposal_id: ReviewRound.objects.filter(proposal_id=proposal_id).select_related(
+        "version"
+    ),
+    proposal_id=int,
+)
+_DECISIONS = CompiledRead(
+    lambda proposal_id: (
+        OrganisationDecision.objects.filter(round__proposal_id=proposal_id)
+        .select_related("organisation", "decided_by", "on_behalf_of")
+        .only(*DECISION_FIELDS)
+    ),
+    proposal_id=int,
+)
+_VOTES = CompiledRead(
+    lambda proposal_id: (
+        SteeringVote.objects.filter(round__proposal_id=proposal_id)
+        .select_related("member")
+        .only(*VOTE_FIELDS)
+    ),
+    proposal_id=int,
+)
+
+
+def _rounds(proposal) -> list:
+    """The proposal's rounds, newest first, each with its decisions and votes prefetched: what
+    prefetch_related("decisions", "votes") gives, in as many queries (none for the decisions
+    and votes of a proposal without rounds)."""
+    rounds = _ROUNDS.instances(proposal_id=proposal.pk, known={"proposal": proposal})
+    if not rounds:
+        return rounds
+    for read, name, model in (
+        (_DECISIONS, "decisions", OrganisationDecision),
+        (_VOTES, "votes", SteeringVote),
+    ):
+        found = {review.pk: [] for review in rounds}
+        for row in read.instances(proposal_id=proposal.pk):
+            found[row.round_id].append(row)
+        for review in rounds:
+            for row in found[review.pk]:
+                row._state.fields_cache["round"] = review
+            prefetched(review, name, found[review.pk], model)
+    return rounds
+
+
 def _review_context(request, proposal, *, decision_forms=None, vote_form=None, error_form=None):
     """Everything the review page shows. `error_form` is the form just submitted with errors:
     its summary heads the page even when the form itself is no longer offered (the round
     closed, or the organisation has decided meanwhile)."""
-    # Display-only rows: of the people and organisations only what the page shows.
-    rounds = list(
-        proposal.rounds.select_related("version").prefetch_related(
-            Prefetch(
-                "decisions",
-                queryset=OrganisationDecision.objects.select_related(
-                    "organisation", "decided_by", "on_behalf_of"
-                ).only(*DECISION_FIELDS),
-            ),
-            Prefetch(
-                "votes",
-                queryset=SteeringVote.objects.select_related("member").only(*VOTE_FIELDS),
-            ),
-        )
-    )
+    rounds = _rounds(proposal)
     current = rounds[0] if rounds else None
     capacities = []
     if current is not None and current.is_open:
@@ -205,7 +252,7 @@ def _refused(request, proposal, message: str):
 
 @login_required
 def review_page(request, reference):
-    proposal = permissions.proposal_for(request, reference)
+    proposal = visible_proposal(request, _PROPOSAL, reference)
     if proposal.status == ProposalStatus.DRAFT and not proposal.rounds.exists():
         raise Http404
     return render(request, "sharing_requests/review.html", _review_context(request, proposal))

@@ -3,13 +3,7 @@ sections' other pages: repeating lists (items), parties and lawful bases (partie
 (dpia)."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import (
-    IntegerField,
-    OuterRef,
-    Prefetch,
-    Subquery,
-    prefetch_related_objects,
-)
+from django.db.models import IntegerField, OuterRef, Subquery
 from django.db.models.functions import JSONObject
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -19,15 +13,15 @@ from django.views.decorators.http import require_http_methods
 from isf_portal.domain import DomainError
 
 from .. import permissions, selectors, services
-from ..answers import PARTICIPANTS, answers_context, change_requests
+from ..answers import answers_context, change_requests, parties_read
 from ..choices import ProposalStatus, Section, SectionStatus
+from ..compiled import CompiledRead
 from ..completeness import section_problems
 from ..forms import CompletionForm, page_form
 from ..models import (
     Action,
     Endorsement,
     MeasurableOutcome,
-    Participant,
     Proposal,
     ReviewRound,
     RoundOutcome,
@@ -41,6 +35,7 @@ from .common import (
     save_section,
     section_meta,
     section_url,
+    visible_proposal,
 )
 
 
@@ -74,7 +69,6 @@ def _rows_of(model):
     return _Count(model.objects.filter(proposal=OuterRef("pk")).order_by().values("pk"))
 
 
-PARTIES = Prefetch("participants", queryset=Participant.objects.select_related("organisation"))
 # The proposal with its vision statement, how many comments and endorsements it has (the
 # page links to them), its latest round (the page names it and its outcome: no decisions are
 # read), and how many actions, outcomes and agreements it has (the lists none has are not
@@ -92,6 +86,16 @@ DETAIL = Proposal.objects.select_related("vision").annotate(
         .order_by("-number")
         .values(row=JSONObject(id="id", number="number", outcome="outcome", closed="closed_at"))[:1]
     ),
+)
+
+
+# DETAIL for a reference, with its lead organisation, compiled once (compiled.py): compiling
+# it was the largest part of finding the proposal.
+_DETAIL_READ = CompiledRead(
+    lambda reference: (
+        DETAIL.select_related("lead_organisation").filter(reference=reference).order_by("pk")[:1]
+    ),
+    reference=str,
 )
 
 
@@ -115,11 +119,11 @@ def proposal_detail(request, reference):
 
     Each reads only what it shows: the task list its sections' states, the summary the
     answers."""
-    proposal = permissions.proposal_for(request, reference, queryset=DETAIL)
+    proposal = visible_proposal(request, _DETAIL_READ, reference)
     editable = permissions.can_edit(request, proposal)
     # The parties, read once for the answers (with their lawful bases) or the task list's
     # side column, and the permission checks on them.
-    prefetch_related_objects([proposal], PARTIES if editable else PARTICIPANTS)
+    parties_read(proposal, bases=not editable)
     current_round = _latest_round(proposal)
     requests_by_section = change_requests(proposal=proposal, latest_round=current_round)
     tasks, completed = _tasks(proposal, requests_by_section) if editable else ([], 0)
