@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 
-from .compiled import FixedQuery
+from .compiled import CompiledRead
 
 REFRESHED_KEY = "_isf_refreshed"
 
@@ -44,7 +44,7 @@ def refresh(session, *, force: bool) -> None:
 
 # --- The signed-in user, read with a query compiled once -----------------------------------
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
-_user_by_id = FixedQuery(lambda pk: get_user_model()._default_manager.filter(pk=pk))
+_user_by_id = CompiledRead(lambda pk: get_user_model()._default_manager.filter(pk=pk), pk=int)
 
 
 def _signed_in_user(request):
@@ -62,7 +62,7 @@ def _signed_in_user(request):
         return auth.get_user(request)
     if backend_path != MODEL_BACKEND or backend_path not in settings.AUTHENTICATION_BACKENDS:
         return auth.get_user(request)
-    found = _user_by_id.all(user_id)
+    found = _user_by_id.instances(pk=user_id)
     session_hash = session.get(HASH_SESSION_KEY)
     if (
         len(found) == 1

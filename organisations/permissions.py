@@ -35,7 +35,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from isf_portal.compiled import FixedQuery
+from isf_portal.compiled import CompiledRead
 
 from .models import Membership, Organisation, Role, SteeringGroupMember
 
@@ -119,17 +119,19 @@ POLICY: dict[Action, Rule] = {
 # --- The user's memberships, read once per request -------------------------------------------
 # Compiled once (isf_portal/compiled.py): almost every signed-in page reads both, and building
 # the two querysets cost more CPU than running them.
-_memberships_of = FixedQuery(
+_memberships_of = CompiledRead(
     lambda user_id: (
         Membership.objects.filter(user_id=user_id).select_related("organisation").order_by()
-    )
+    ),
+    user_id=int,
 )
-_seat_of = FixedQuery(  # .first(): a user has one seat at most (one-to-one)
+_seat_of = CompiledRead(  # .first(): a user has one seat at most (one-to-one)
     lambda user_id: (
         SteeringGroupMember.objects.filter(user_id=user_id)
         .select_related("organisation")
         .order_by("pk")[:1]
-    )
+    ),
+    user_id=int,
 )
 
 
@@ -147,7 +149,7 @@ def memberships(request_or_user) -> dict[int, Membership]:
     cached = getattr(owner, "_isf_memberships", None) if owner is not None else None
     if cached is not None:
         return cached
-    found = {m.organisation_id: m for m in _memberships_of.all(user.pk)}
+    found = {m.organisation_id: m for m in _memberships_of.instances(user_id=user.pk)}
     if owner is not None:
         owner._isf_memberships = found
     return found
@@ -162,7 +164,7 @@ def steering_seat(request_or_user) -> SteeringGroupMember | None:
     owner = request_or_user if hasattr(request_or_user, "user") else None
     if owner is not None and hasattr(owner, "_isf_steering_seat"):
         return owner._isf_steering_seat
-    seats = _seat_of.all(user.pk)
+    seats = _seat_of.instances(user_id=user.pk)
     seat = seats[0] if seats else None
     if owner is not None:
         owner._isf_steering_seat = seat

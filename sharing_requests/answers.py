@@ -3,8 +3,9 @@ a section's page, check your answers, print) and the reasons the last round sent
 
 from django.db.models import Prefetch
 
+from isf_portal.compiled import CompiledRead, prefetched
+
 from .choices import DPIA_INDICATORS, Direction, ProposalStatus
-from .compiled import CompiledRead, prefetched
 from .completeness import basis_warnings, data_flags, dpia_outcome
 from .models import (
     Action,
@@ -39,7 +40,7 @@ def change_requests(*, proposal, latest_round=None) -> dict:
 
 
 # The parties with what the answers show of them, and their lawful bases: compiled once (see
-# compiled.py: building these two querysets cost more CPU than running them). Of its
+# isf_portal/compiled.py: building these two querysets cost more CPU than running them). Of its
 # organisation only what the answers show (its name, and its sector for the bases' warnings):
 # an organisation row has fourteen columns.
 _PARTIES = CompiledRead(

@@ -15,11 +15,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from isf_portal.compiled import CompiledRead
 from organisations.models import Organisation
 
 from . import permissions
 from .choices import ProposalStatus, SectionStatus
-from .compiled import CompiledRead
 from .events import proposal_chain
 from .models import (
     DecisionStatus,
@@ -146,30 +146,26 @@ class Timeline(list):
     chain = None
 
 
-def _events_read(limit: int) -> CompiledRead:
-    # Of the actor and the organisation only the names shown (a user row has ten columns, an
-    # organisation fourteen).
-    return CompiledRead(
-        lambda proposal_id: (
-            ProposalEvent.objects.filter(proposal_id=proposal_id)
-            .select_related("actor", "organisation")
-            .only(
-                *(f.attname for f in ProposalEvent._meta.concrete_fields),
-                "actor__full_name",
-                "organisation__short_name",
-            )[:limit]
-        ),
-        proposal_id=int,
-    )
-
-
-# The timeline's read, compiled once (compiled.py): compiling it cost more CPU than running it.
-_EVENTS = {200: _events_read(200)}
+# The timeline's read, compiled once per limit (isf_portal/compiled.py): compiling it cost more
+# CPU than running it. Of the actor and the organisation only the names shown (a user row has
+# ten columns, an organisation fourteen).
+_EVENTS = CompiledRead(
+    lambda proposal_id, limit: (
+        ProposalEvent.objects.filter(proposal_id=proposal_id)
+        .select_related("actor", "organisation")
+        .only(
+            *(f.attname for f in ProposalEvent._meta.concrete_fields),
+            "actor__full_name",
+            "organisation__short_name",
+        )[:limit]
+    ),
+    proposal_id=int,
+)
 
 
 def timeline(*, proposal, limit: int = 200) -> Timeline:
-    read = _EVENTS.get(limit) or _events_read(limit)
-    events = Timeline(read.instances(proposal_id=proposal.pk, known={"proposal": proposal}))
+    found = _EVENTS.instances(proposal_id=proposal.pk, limit=limit, known={"proposal": proposal})
+    events = Timeline(found)
     # Fewer than the limit: these are all its events, and the chain is checked on them
     # rather than on a second read of the same rows.
     events.chain = proposal_chain(proposal, events if len(events) < limit else None)

@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 
-from isf_portal.compiled import FixedQuery
+from isf_portal.compiled import CompiledRead
 from organisations.permissions import memberships
 
 from ..models import DecisionStatus, OrganisationDecision, ReviewRound
@@ -17,14 +17,20 @@ def awaiting_decision(*, user, limit: int | None = None, request=None):
     decide = POLICY[Action.DECIDE]
     org_ids = {pk for pk, m in memberships(request or user).items() if decide.allows(m)}
     org_ids |= delegated_organisations(user=user, request=request)
-    decisions = _decisions.all(tuple(sorted(org_ids)), user.pk, limit=limit) if org_ids else []
-    votes = _votes.all(user.pk, limit=limit) if may(request or user, Action.VOTE) else []
+    decisions = []
+    if org_ids:
+        org_ids = tuple(sorted(org_ids))
+        decisions = _decisions.instances(org_ids=org_ids, user_id=user.pk, limit=limit)
+    votes = []
+    if may(request or user, Action.VOTE):
+        votes = _votes.instances(user_id=user.pk, limit=limit)
     return decisions, votes
 
 
-# Compiled once (isf_portal/compiled.py): the home page of every approver and steering group
-# member asks them, and building the two querysets cost more CPU than running them.
-_decisions = FixedQuery(
+# Compiled once (isf_portal/compiled.py; per limit, and per length of the IN list): the home
+# page of every approver and steering group member asks them, and building the two querysets
+# cost more CPU than running them.
+_decisions = CompiledRead(
     lambda org_ids, user_id, limit: (
         OrganisationDecision.objects.filter(
             status=DecisionStatus.PENDING,
@@ -40,9 +46,11 @@ _decisions = FixedQuery(
             "round__proposal__title",
         )
         .order_by("round__opened_at", "pk")[:limit]
-    )
+    ),
+    org_ids=tuple,
+    user_id=int,
 )
-_votes = FixedQuery(
+_votes = CompiledRead(
     lambda user_id, limit: (
         ReviewRound.objects.filter(closed_at__isnull=True, steering_outcome="")
         # A rule recorded before the setting existed has no key: the vote was required.
@@ -52,5 +60,6 @@ _votes = FixedQuery(
         .select_related("proposal")
         .only("deadline", "opened_at", "proposal__reference", "proposal__title")
         .order_by("opened_at", "pk")[:limit]
-    )
+    ),
+    user_id=int,
 )

@@ -25,9 +25,9 @@ def proposal_context(request, proposal, **extra) -> dict:
 
 
 def visible_proposal(request, read, reference):
-    """The proposal a compiled read (compiled.CompiledRead, its one value the reference) finds,
-    if the user may see it; 404 otherwise: permissions.proposal_for, for a page whose read of
-    the proposal is compiled once."""
+    """The proposal a compiled read (isf_portal.compiled.CompiledRead, its one value the
+    reference) finds, if the user may see it; 404 otherwise: permissions.proposal_for, for a
+    page whose read of the proposal is compiled once."""
     found = read.instances(reference=reference)
     if not found or not permissions.may(request, permissions.Action.VIEW, found[0]):
         raise Http404

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from isf_portal.compiled import CompiledRead, prefetched
 from isf_portal.domain import DomainError
 from isf_portal.forms import GovukForm
 from organisations.permissions import POLICY as ORGANISATION_POLICY
@@ -22,7 +23,6 @@ from organisations.permissions import memberships
 
 from .. import permissions, selectors
 from ..choices import ProposalStatus, Section
-from ..compiled import CompiledRead, prefetched
 from ..models import (
     DecisionStatus,
     OrganisationDecision,
@@ -121,8 +121,8 @@ class VoteForm(GovukForm):
 
 
 # The proposal, its rounds (with their versions) and the rounds' decisions and votes: reads
-# compiled once (compiled.py), compiling them cost more CPU than running them. Display-only
-# rows: of the people and organisations only what the page shows.
+# compiled once (isf_portal/compiled.py), compiling them cost more CPU than running them.
+# Display-only rows: of the people and organisations only what the page shows.
 _PROPOSAL = CompiledRead(
     lambda reference: Proposal.objects.select_related("lead_organisation").filter(
         reference=reference

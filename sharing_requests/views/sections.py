@@ -10,12 +10,12 @@ from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods
 
+from isf_portal.compiled import CompiledRead
 from isf_portal.domain import DomainError
 
 from .. import permissions, selectors, services
 from ..answers import answers_context, change_requests, parties_read
 from ..choices import ProposalStatus, Section, SectionStatus
-from ..compiled import CompiledRead
 from ..completeness import section_problems
 from ..forms import CompletionForm, page_form
 from ..models import (
@@ -89,8 +89,8 @@ DETAIL = Proposal.objects.select_related("vision").annotate(
 )
 
 
-# DETAIL for a reference, with its lead organisation, compiled once (compiled.py): compiling
-# it was the largest part of finding the proposal.
+# DETAIL for a reference, with its lead organisation, compiled once (isf_portal/compiled.py):
+# compiling it was the largest part of finding the proposal.
 _DETAIL_READ = CompiledRead(
     lambda reference: (
         DETAIL.select_related("lead_organisation").filter(reference=reference).order_by("pk")[:1]
