@@ -182,3 +182,16 @@ def prefetched(instance, name: str, objects: list, model) -> None:
     queryset._result_cache = objects
     queryset._prefetch_done = True
     instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
+
+
+def prefetched_children(parents: list, children, name: str, model, parent: str) -> None:
+    """Give each of `parents` the `children` whose `parent` is it, as its prefetched `name`,
+    each child's `parent` set to that instance (not read again): what
+    prefetch_related(name) gives, from rows read in one query for all the parents."""
+    found = {instance.pk: [] for instance in parents}
+    for child in children:
+        found[getattr(child, f"{parent}_id")].append(child)
+    for instance in parents:
+        for child in found[instance.pk]:
+            child._state.fields_cache[parent] = instance
+        prefetched(instance, name, found[instance.pk], model)

@@ -3,7 +3,7 @@ a section's page, check your answers, print) and the reasons the last round sent
 
 from django.db.models import Prefetch
 
-from isf_portal.compiled import CompiledRead, prefetched
+from isf_portal.compiled import CompiledRead, prefetched, prefetched_children
 
 from .choices import DPIA_INDICATORS, Direction, ProposalStatus
 from .completeness import basis_warnings, data_flags, dpia_outcome
@@ -69,13 +69,8 @@ def parties_read(proposal, *, bases: bool = True) -> list:
     prefetch_related("participants", "participants__lawful_bases") gives, in two queries."""
     parties = _PARTIES.instances(proposal_id=proposal.pk, known={"proposal": proposal})
     if bases and parties:
-        by_party = {party.pk: [] for party in parties}
-        for basis in _BASES.instances(proposal_id=proposal.pk):
-            by_party[basis.participant_id].append(basis)
-        for party in parties:
-            for basis in by_party[party.pk]:
-                basis._state.fields_cache["participant"] = party
-            prefetched(party, "lawful_bases", by_party[party.pk], LawfulBasis)
+        bases_read = _BASES.instances(proposal_id=proposal.pk)
+        prefetched_children(parties, bases_read, "lawful_bases", LawfulBasis, "participant")
     prefetched(proposal, "participants", parties, Participant)
     return parties
 

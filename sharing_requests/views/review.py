@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from isf_portal.compiled import CompiledRead, prefetched
+from isf_portal.compiled import CompiledRead, prefetched_children
 from isf_portal.domain import DomainError
 from isf_portal.forms import GovukForm
 from organisations.permissions import POLICY as ORGANISATION_POLICY
@@ -164,13 +164,7 @@ def _rounds(proposal) -> list:
         (_DECISIONS, "decisions", OrganisationDecision),
         (_VOTES, "votes", SteeringVote),
     ):
-        found = {review.pk: [] for review in rounds}
-        for row in read.instances(proposal_id=proposal.pk):
-            found[row.round_id].append(row)
-        for review in rounds:
-            for row in found[review.pk]:
-                row._state.fields_cache["round"] = review
-            prefetched(review, name, found[review.pk], model)
+        prefetched_children(rounds, read.instances(proposal_id=proposal.pk), name, model, "round")
     return rounds
 
 
