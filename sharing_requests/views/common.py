@@ -4,7 +4,6 @@ context, and turning domain errors into form errors."""
 import functools
 from collections.abc import Callable
 
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -22,16 +21,6 @@ def proposal_context(request, proposal, **extra) -> dict:
         "can_change": permissions.may(request, permissions.Action.EDIT, proposal),
         **extra,
     }
-
-
-def visible_proposal(request, read, reference):
-    """The proposal a compiled read (isf_portal.compiled.CompiledRead, its one value the
-    reference) finds, if the user may see it; 404 otherwise: permissions.proposal_for, for a
-    page whose read of the proposal is compiled once."""
-    found = read.instances(reference=reference)
-    if not found or not permissions.may(request, permissions.Action.VIEW, found[0]):
-        raise Http404
-    return found[0]
 
 
 def editable_proposal(request, reference):

@@ -37,7 +37,7 @@ from ..rounds.rounds import decision_record, vote_record
 from ..rounds.rule import RoundRule, rule_description
 from ..snapshot import changes_between, section_texts
 from ..workdays import working_days_between
-from .common import proposal_context, visible_proposal
+from .common import proposal_context
 
 # What the page shows of each decision and vote (decisions.html), and what deciding needs.
 DECISION_FIELDS = (
@@ -246,7 +246,7 @@ def _refused(request, proposal, message: str):
 
 @login_required
 def review_page(request, reference):
-    proposal = visible_proposal(request, _PROPOSAL, reference)
+    proposal = permissions.proposal_for(request, reference, read=_PROPOSAL)
     if proposal.status == ProposalStatus.DRAFT and not proposal.rounds.exists():
         raise Http404
     return render(request, "sharing_requests/review.html", _review_context(request, proposal))

@@ -35,7 +35,6 @@ from .common import (
     save_section,
     section_meta,
     section_url,
-    visible_proposal,
 )
 
 
@@ -119,7 +118,7 @@ def proposal_detail(request, reference):
 
     Each reads only what it shows: the task list its sections' states, the summary the
     answers."""
-    proposal = visible_proposal(request, _DETAIL_READ, reference)
+    proposal = permissions.proposal_for(request, reference, read=_DETAIL_READ)
     editable = permissions.can_edit(request, proposal)
     # The parties, read once for the answers (with their lawful bases) or the task list's
     # side column, and the permission checks on them.
