@@ -20,8 +20,11 @@ from django.utils.text import normalize_newlines
 
 def escaped(value) -> str:
     """conditional_escape(value): a plain str escaped, safe markup as it is."""
-    if type(value) is str:
+    kind = type(value)
+    if kind is str:
         return _html_escape(value)
+    if kind is SafeString:  # a row's part built by format_html: its own __html__()
+        return value
     return conditional_escape(value)
 
 
