@@ -11,9 +11,12 @@ directly: mark_safe is itself behind keep_lazy's wrapper, and a proposal's page 
 400 times."""
 
 from html import escape as _html_escape
+from urllib.parse import quote
 
 from django.template.defaultfilters import linebreaksbr as _linebreaksbr
+from django.urls import reverse
 from django.utils.html import conditional_escape
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString
 from django.utils.text import normalize_newlines
 
@@ -48,3 +51,16 @@ def linebreaksbr(value) -> SafeString:
     if "\r" in value:
         value = normalize_newlines(value)
     return SafeString(_html_escape(value).replace("\n", "<br>"))
+
+
+_ARGUMENT = "ARGUMENT"  # in no route's fixed text
+_URL_SAFE = RFC3986_SUBDELIMS + "/~:@"
+
+
+def reversed_once(name: str):
+    """A function of one argument giving `reverse(name, args=[argument])`, for rows that each
+    link to their object (a proposal's reference): reversed once, with a marker where the
+    argument goes, and each argument put in quoted as reverse() quotes it (reverse() costs
+    about 20 µs a row)."""
+    pattern = reverse(name, args=[_ARGUMENT])
+    return lambda argument: pattern.replace(_ARGUMENT, quote(str(argument), safe=_URL_SAFE))
