@@ -33,6 +33,15 @@ def test_format_html_and_join_match_django():
     rows = [tuple(VALUES[i : i + 3]) for i in range(len(VALUES) - 2)]
     for args in rows:
         assert markup.format_html(template, *args) == django_html.format_html(template, *args)
+        assert isinstance(markup.format_html(template, *args), SafeData)
     joined = markup.format_html_join("<&>", template, rows)
     assert joined == django_html.format_html_join("<&>", template, rows)
     assert isinstance(joined, SafeData)
+
+
+@pytest.mark.parametrize("reference", ["ISF-2026-0042", "a b&c", "ünï", "x;y=z", "50%"])
+def test_reversed_once_matches_reverse(reference):
+    from django.urls import reverse
+
+    review_url = markup.reversed_once("requests:review")
+    assert review_url(reference) == reverse("requests:review", args=[reference])

@@ -9,13 +9,13 @@ month's name in the active language, the year), on the local day as the filter s
 import datetime
 
 from django import template
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from isf_portal.markup import escaped as escape
+from isf_portal.markup import reversed_once
 
 register = template.Library()
 
@@ -34,10 +34,10 @@ def _day(value) -> str:
     return f"{value.day} {MONTHS[value.month]} {value.year:04d}"
 
 
-def _row(proposal, first: str, second: str) -> str:
+def _row(review_url, proposal, first: str, second: str) -> str:
     reference = escape(proposal.reference)
     return _ROW.format(
-        escape(reverse("requests:review", args=[proposal.reference])),
+        escape(review_url(proposal.reference)),
         escape(proposal.title),
         reference,
         first,
@@ -52,8 +52,10 @@ def awaiting_decision_rows(decisions, votes):
     waiting for the user, as templates/home.html lists them."""
     decide, since = _("Decide for %(org)s"), _("in review since %(date)s")
     vote, closes = escape(_("Your steering group vote")), _("closes by %(date)s")
+    review_url = reversed_once("requests:review")
     parts = [
         _row(
+            review_url,
             d.round.proposal,
             decide % {"org": escape(d.organisation.name)},
             since % {"date": escape(_day(d.round.opened_at))},
@@ -61,5 +63,8 @@ def awaiting_decision_rows(decisions, votes):
         for d in decisions
     ]
     parts.append("\n      ")
-    parts.extend(_row(r.proposal, vote, closes % {"date": escape(_day(r.deadline))}) for r in votes)
+    parts.extend(
+        _row(review_url, r.proposal, vote, closes % {"date": escape(_day(r.deadline))})
+        for r in votes
+    )
     return mark_safe("".join(parts))  # noqa: S308 - every value in it is escaped above

@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from isf_portal.compiled import CompiledRead
 from organisations.models import Delegation, Membership
 from organisations.permissions import POLICY as ORGANISATION_POLICY
 from organisations.permissions import Action as OrganisationAction
@@ -50,10 +51,7 @@ def delegated_organisations(*, user, request=None, today=None) -> set[int]:
     EXISTS subqueries cost more to build than the query takes); then the delegate's roles
     from their memberships (the request's copy, given it); then, for what is left, the
     approvers' roles in one more query."""
-    today = today or timezone.localdate()
-    own = Delegation.objects.filter(
-        delegate=user, revoked_at__isnull=True, starts_on__lte=today, ends_on__gte=today
-    ).values_list("organisation_id", "approver_id")
+    own = _own_delegations.rows(user_id=user.pk, today=today or timezone.localdate())
     deputise = ORGANISATION_POLICY[OrganisationAction.DEPUTISE]
     held = memberships(request or user)
     found = {(org, approver) for org, approver in own if deputise.allows(held.get(org))}
@@ -68,6 +66,16 @@ def delegated_organisations(*, user, request=None, today=None) -> set[int]:
         .values_list("organisation_id", "user_id")
     )
     return {org for org, approver in found if (org, approver) in deciding}
+
+
+# Every approver's home page asks it (isf_portal/compiled.py: compiled once per connection and
+# day, `today` being part of its shape): building the queryset cost more than running it.
+_own_delegations = CompiledRead(
+    lambda user_id, today: Delegation.objects.filter(
+        delegate_id=user_id, revoked_at__isnull=True, starts_on__lte=today, ends_on__gte=today
+    ).values_list("organisation_id", "approver_id"),
+    user_id=int,
+)
 
 
 def active_delegation(*, user, organisation, today=None, not_for=None):
