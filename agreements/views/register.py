@@ -82,12 +82,24 @@ def register_list(request):
 
 def _register_page(request, filterset: RegisterFilter, status: int = 200):
     filters = filterset.chosen
+
+    def entries():
+        return filterset.qs.prefetch_related(None).annotate(
+            may_open=permissions.may_open(user=request.user)
+        )
+
     # The page and its count in one query (the search runs once), which marks the rows the
-    # reader may open too; then the parties' names, in one more.
-    entries = filterset.qs.prefetch_related(None).annotate(
-        may_open=permissions.may_open(user=request.user)
+    # reader may open too, compiled once for each shape of filters (register.page_entries;
+    # a review date filter through the ORM); then the parties' names, in one more.
+    read = None
+    if filters.review_before is None:
+
+        def read(offset):
+            return register.page_entries(filters, user=request.user, offset=offset, limit=PAGE_SIZE)
+
+    page = page_counted(
+        entries if read else entries(), request.GET.get("page"), PAGE_SIZE, read=read
     )
-    page = page_counted(entries, request.GET.get("page"), PAGE_SIZE)
     rows = list(page.object_list)
     urls = {a.pk: register.agreement_url(a.reference) for a in rows if a.may_open}
     parties = register.party_names(a.pk for a in rows)
