@@ -23,7 +23,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from isf_portal.compiled import CompiledRead
 from isf_portal.domain import DomainError
 from isf_portal.forms import GovukForm
-from isf_portal.search import every_word, like_pattern, page_counted, search_words, with_total
+from isf_portal.search import (
+    every_word,
+    like_pattern,
+    page_counted,
+    page_number,
+    search_words,
+    with_total,
+)
 
 from .. import consents, publication, register
 from ..models import Agreement, ConsentStatus
@@ -32,6 +39,7 @@ from ..public_table import public_list_html
 from ..search import word_matching
 
 PAGE_SIZE = 20
+COMPILED_PAGES = 40
 FEED_ENTRIES = 50
 
 
@@ -123,14 +131,17 @@ def _list_rows(q: str, offset: int) -> list[_Entry]:
 def public_list(request):
     """The published agreements, newest first, searchable by title, reference or party."""
     q = PublicSearchForm(request.GET).text()
+    number = page_number(request.GET.get("page"))
+    # The offset is part of the compiled shape: the first pages only (a plan each).
+    compiled = number <= COMPILED_PAGES
     page = page_counted(
-        lambda: publication.public_entries(q),
-        request.GET.get("page"),
+        (lambda: publication.public_entries(q)) if compiled else publication.public_entries(q),
+        number,
         PAGE_SIZE,
-        read=lambda offset: _list_rows(q, offset),
+        read=(lambda offset: _list_rows(q, offset)) if compiled else None,
     )
     rows = list(page.object_list)
-    if rows and not isinstance(rows[0], _Entry):  # past the end: the ORM's last page
+    if rows and not isinstance(rows[0], _Entry):  # the ORM's page (far on, or past the end)
         rows = [
             _Entry((a.pk, *(getattr(a, f) for f in LIST_FIELDS), row["purpose"], 0))
             for a, row in zip(rows, publication.public_rows(rows), strict=True)

@@ -131,3 +131,19 @@ def test_public_list_page_escapes_the_purpose(client, agreement):
     assert "Fewer &lt;fires&gt; &amp; safer homes" in text
     last = client.get(reverse("public-register:list"), {"page": "7"}).content.decode()
     assert "Fewer &lt;fires&gt; &amp; safer homes" in last  # past the end: the last page
+
+
+@pytest.mark.parametrize("number", ["9", "41", "100000"])
+def test_pages_far_on_are_the_last_page_too(
+    client_for, client, agreements, agreement, member_a, number
+):
+    """The first pages are compiled reads, those further on the ORM's: the same last page."""
+    page = client_for(member_a).get(
+        reverse("agreements:register"), {"status": "any", "page": number}
+    )
+    assert page.context["page"].number == page.context["page"].paginator.num_pages
+    Agreement.objects.filter(pk=agreement.pk).update(status=AgreementStatus.ACTIVE)
+    agreement.refresh_from_db()
+    _publish(agreement, "Fewer fires")
+    text = client.get(reverse("public-register:list"), {"page": number}).content.decode()
+    assert "Fewer fires" in text and agreement.reference in text
