@@ -34,28 +34,61 @@ def _detail_url(pattern: str, reference: str) -> str:
     return reverse("public-register:detail", args=[reference])
 
 
-def _dates(agreement, texts: dict[str, str]) -> str:
+_DATES = (
+    ("start_date", "since", ""),
+    ("end_date", "ends", " · "),
+    ("review_date", "review", " · "),
+)
+
+
+def _dates(agreement, texts: dict[str, str], values=None) -> str:
     shown = []
-    for field, message, before in (
-        ("start_date", "since", ""),
-        ("end_date", "ends", " · "),
-        ("review_date", "review", " · "),
-    ):
-        value = getattr(agreement, field)
+    for i, (field, message, before) in enumerate(_DATES):
+        value = getattr(agreement, field) if values is None else values[i]
         if value:
             date = escape(calendar_date(value, "j F Y"))
             shown.append(before + texts[message] % {"date": date})
     return "".join(shown)
 
 
-def public_entries_html(rows: list[dict]) -> SafeString:
-    """The list items for publication.public_rows(...) of a page."""
-    pattern = reverse("public-register:detail", args=[_SLOT])
-    texts = {
+def _texts() -> dict[str, str]:
+    return {
         "since": _("In force since %(date)s"),
         "ends": _("ends %(date)s"),
         "review": _("review due %(date)s"),
     }
+
+
+def _purpose(purpose) -> str:
+    if not purpose:
+        return ""
+    return f'<p class="govuk-body govuk-!-margin-bottom-1">{escape(purpose)}</p>'
+
+
+def public_list_html(rows, parties: dict[int, list[str]]) -> SafeString:
+    """The list items of a page read as rows of (id, reference, title, start date, end date,
+    review date, purpose, ...), `parties` each one's party names (register.party_names): the
+    same markup as public_entries_html's."""
+    pattern = reverse("public-register:detail", args=[_SLOT])
+    texts = _texts()
+    entries = [
+        _ENTRY.format(
+            url=escape(_detail_url(pattern, reference)),
+            title=escape(title),
+            reference=escape(reference),
+            parties=", ".join(escape(name) for name in parties.get(pk, ())),
+            purpose=_purpose(purpose),
+            dates=_dates(None, texts, dates),
+        )
+        for pk, reference, title, *dates, purpose, _total in rows
+    ]
+    return mark_safe("".join(entries))  # noqa: S308 - every value above is escaped
+
+
+def public_entries_html(rows: list[dict]) -> SafeString:
+    """The list items for publication.public_rows(...) of a page."""
+    pattern = reverse("public-register:detail", args=[_SLOT])
+    texts = _texts()
     entries = []
     for row in rows:
         agreement = row["agreement"]
@@ -66,11 +99,7 @@ def public_entries_html(rows: list[dict]) -> SafeString:
                 title=escape(agreement.title),
                 reference=escape(agreement.reference),
                 parties=", ".join(escape(name) for name in row["parties"]),
-                purpose=(
-                    f'<p class="govuk-body govuk-!-margin-bottom-1">{escape(purpose)}</p>'
-                    if purpose
-                    else ""
-                ),
+                purpose=_purpose(purpose),
                 dates=_dates(agreement, texts),
             )
         )

@@ -13,15 +13,20 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
+from django.contrib.auth import get_user_model
+from django.db import connections, router
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from isf_portal.compiled import CompiledRead
+from isf_portal.search import every_word, like_pattern, search_words, with_total
 from isf_portal.spreadsheet import csv_lines, iso_date
 
+from . import permissions
 from .models import Agreement, AgreementParty, AgreementStatus
-from .search import agreements_matching
+from .search import agreements_matching, word_matching
 
 ANY_STATUS = "any"
 
@@ -111,20 +116,27 @@ def _parties_prefetch() -> Prefetch:
 
 
 def register_entries(
-    *, filters: RegisterFilters, user=None, queryset: QuerySet[Agreement] | None = None
+    *,
+    filters: RegisterFilters,
+    user=None,
+    queryset: QuerySet[Agreement] | None = None,
+    matching: Q | None = None,
 ) -> QuerySet[Agreement]:
     """The agreements the filters select (from `queryset`, every agreement by default), in the
     chosen order, with their parties. The search is search.py's: for `user`, it also looks in
     the agreements they may read (None: in the summaries only).
 
     Every condition on parties is a subquery rather than a join, so an agreement with many
-    parties appears once and the query needs no DISTINCT."""
+    parties appears once and the query needs no DISTINCT. `matching`: the search's condition
+    in place of filters.q's (the compiled page read's, with its words' markers)."""
     queryset = (Agreement.objects.all() if queryset is None else queryset).only(
         "id", *SUMMARY_FIELDS, "terminates_on", "created_at"
     )
     if filters.status != ANY_STATUS:
         queryset = queryset.filter(status=filters.status)
-    if filters.q:
+    if matching is not None:
+        queryset = queryset.filter(matching)
+    elif filters.q:
         queryset = queryset.filter(agreements_matching(filters.q, user=user))
     if filters.organisation_id:
         queryset = queryset.filter(
@@ -175,21 +187,82 @@ def agreement_url(reference: str) -> str:
         return reverse("agreements:lifecycle", args=[reference])
 
 
+_PARTY_NAMES = CompiledRead(
+    lambda ids: (
+        AgreementParty.objects.filter(agreement_id__in=ids)
+        .order_by("-is_lead", "name", "pk")
+        .values_list("agreement_id", "name")
+    ),
+    ids=tuple,
+)
+
+
 def party_names(agreement_ids: Iterable[int]) -> dict[int, list[str]]:
     """The names of these agreements' parties, the lead's first and then by name (the order
-    the register lists them in), read as (agreement, name) pairs in one query: the register's
-    page shows nothing else of a party, and building the parties as model instances (seven an
-    agreement) cost more than the rest of its rows."""
+    the register lists them in), read as (agreement, name) pairs in one compiled query: the
+    register's page shows nothing else of a party, and building the parties as model
+    instances (seven an agreement) cost more than the rest of its rows."""
     names: dict[int, list[str]] = {pk: [] for pk in agreement_ids}
     if names:
-        pairs = (
-            AgreementParty.objects.filter(agreement_id__in=list(names))
-            .order_by("-is_lead", "name", "pk")
-            .values_list("agreement_id", "name")
-        )
-        for agreement_id, name in pairs:
+        for agreement_id, name in _PARTY_NAMES.rows(ids=tuple(names)):
             names[agreement_id].append(name)
     return names
+
+
+# --- The register page's rows, a compiled read ---------------------------------------------
+# One CompiledRead a set of slots (the reader, the organisation filtered by, each searched
+# word's pattern); the other filters, the order and the page's offset are its shape, each
+# compiled once per value.
+_PAGE_READS: dict[tuple, CompiledRead] = {}
+PAGE_READ_LIMIT = 25
+
+
+def _page_queryset(
+    *, user, organisation=None, status, category, sort, descending, offset, limit, **words
+):
+    filters = RegisterFilters(
+        organisation_id=organisation,
+        category=category,
+        status=status,
+        sort=sort,
+        descending=descending,
+    )
+    reader = get_user_model()(pk=user)
+    matching = None
+    if words:
+        patterns = [words[f"w{i}"] for i in range(len(words))]
+        matching = every_word(patterns, word_matching(user=reader, pattern=True))
+    queryset = register_entries(filters=filters, user=reader, matching=matching)
+    queryset = queryset.prefetch_related(None).annotate(may_open=permissions.may_open(user=reader))
+    return with_total(queryset)[offset : offset + limit]
+
+
+def page_entries(filters: RegisterFilters, *, user, offset: int, limit: int) -> list[Agreement]:
+    """register_entries's agreements for a signed-in `user` (filters without review_before)
+    from `offset`, at most `limit`, each with `may_open` (whether the user may open it) and
+    `_total` (isf_portal.search.with_total): one compiled query, the same rows as the
+    queryset's."""
+    words = search_words(filters.q)
+    key = (len(words), bool(filters.organisation_id))
+    read = _PAGE_READS.get(key)
+    if read is None:
+        slots = {"user": int, **({"organisation": int} if key[1] else {})}
+        slots.update((f"w{i}", str) for i in range(len(words)))
+        read = _PAGE_READS.setdefault(key, CompiledRead(_page_queryset, **slots))
+    connection = connections[router.db_for_read(Agreement)]
+    values = {f"w{i}": like_pattern(word, connection) for i, word in enumerate(words)}
+    if filters.organisation_id:
+        values["organisation"] = filters.organisation_id
+    return read.instances(
+        user=user.pk,
+        status=filters.status,
+        category=filters.category,
+        sort=filters.sort,
+        descending=filters.descending,
+        offset=offset,
+        limit=limit,
+        **values,
+    )
 
 
 # What categories_of says of the personal, special category and criminal offence data an

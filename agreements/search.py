@@ -20,7 +20,7 @@ whatever the number of agreements.
 
 from django.db.models import Q
 
-from isf_portal.search import contains_any, every_word, search_words
+from isf_portal.search import contains, contains_any, every_word, search_words
 
 from . import permissions
 from .models import AgreementParty
@@ -44,16 +44,22 @@ def agreements_matching(text: str, *, user=None) -> Q:
     return every_word(search_words(text), word_matching(user=user))
 
 
-def word_matching(*, user=None):
+def word_matching(*, user=None, pattern: bool = False):
     """The condition on Agreement that one word of a search selects, for `user` (None: the
     summary only), as a function of the word: shared by this search and the "what already
-    exists" check (similar.py), which scores agreements by how many words each matches."""
+    exists" check (similar.py), which scores agreements by how many words each matches.
+    `pattern`: the function is given each word's LIKE pattern (isf_portal.search.like_pattern),
+    for a compiled read that binds it."""
     readable = permissions.visible_to(user=user) if user is not None else None
 
     def match(word: str) -> Q:
-        parties = AgreementParty.objects.filter(contains_any(word, *PARTY_FIELDS))
-        found = contains_any(word, *SUMMARY_FIELDS) | Q(pk__in=parties.values("agreement_id"))
-        if readable is not None:
+        parties = AgreementParty.objects.filter(contains_any(word, *PARTY_FIELDS, pattern=pattern))
+        found = contains_any(word, *SUMMARY_FIELDS, pattern=pattern) | Q(
+            pk__in=parties.values("agreement_id")
+        )
+        if readable is not None and pattern:
+            found |= contains("search_detail", word, pattern=True) & Q(pk__in=readable)
+        elif readable is not None:
             found |= Q(search_detail__icontains=word, pk__in=readable)
         return found
 

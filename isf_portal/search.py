@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterable
 
 from django.core.paginator import Page, Paginator
 from django.db import migrations, transaction
-from django.db.models import Count, Q, QuerySet, Window
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.lookups import IContains, PatternLookup
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +39,33 @@ def search_words(text: str) -> list[str]:
     return list(words.values())[:MAX_WORDS]
 
 
-def contains_any(word: str, *fields: str) -> Q:
-    """The word appears in at least one of the fields (any case)."""
+class PatternContains(IContains):
+    """`icontains` given its LIKE pattern (like_pattern(word)) rather than the word: the same
+    SQL and the same parameter, so a compiled read (isf_portal/compiled.py) can bind a
+    search's words as it binds an id."""
+
+    def process_rhs(self, qn, connection):
+        return super(PatternLookup, self).process_rhs(qn, connection)
+
+
+def like_pattern(word: str, connection) -> str:
+    """The parameter `icontains` binds for `word`, which PatternContains takes."""
+    return PatternLookup.param_pattern % connection.ops.prep_for_like_query(word)
+
+
+def contains(field: str, word: str, *, pattern: bool = False) -> Q:
+    """The word appears in the field (any case); `pattern`: `word` is its LIKE pattern."""
+    if pattern:
+        return Q(PatternContains(F(field), word))
+    return Q(**{f"{field}__icontains": word})
+
+
+def contains_any(word: str, *fields: str, pattern: bool = False) -> Q:
+    """The word appears in at least one of the fields (any case); `pattern`: `word` is its
+    LIKE pattern (like_pattern)."""
     match = Q()
     for field in fields:
-        match |= Q(**{f"{field}__icontains": word})
+        match |= contains(field, word, pattern=pattern)
     return match
 
 
@@ -56,23 +79,40 @@ def every_word(words: Iterable[str], match: Callable[[str], Q]) -> Q:
 
 
 # --- A page and its count --------------------------------------------------------------------
-def page_counted(queryset: QuerySet, number, per_page: int) -> Page:
+def page_number(number) -> int:
+    """A page's number as Paginator.get_page reads it: a bad or missing one is 1."""
+    try:
+        return max(int(number), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+def with_total(queryset: QuerySet) -> QuerySet:
+    """The queryset with each row's `_total`, the number of rows of the whole queryset."""
+    return queryset.annotate(_total=Window(Count("pk")))
+
+
+def page_counted(queryset, number, per_page: int, *, read=None) -> Page:
     """The page `number` of `queryset` (an ordered queryset), like Paginator.get_page: a bad
     or missing number is page 1, a number past the end the last page. One query reads the
-    page's rows and the total together; only a number past the end costs two more."""
-    paginator = Paginator(queryset, per_page)
-    try:
-        number = max(int(number), 1)
-    except (TypeError, ValueError):
-        number = 1
+    page's rows and the total together; only a number past the end costs two more.
+
+    `read(offset)`: the page's rows from `offset`, each with `_total` (with_total), when
+    the caller reads them its own way (a compiled read); `queryset` may then be a function
+    giving the queryset, called only for a number past the end."""
+    number = page_number(number)
     offset = (number - 1) * per_page
-    rows = list(queryset.annotate(_total=Window(Count("pk")))[offset : offset + per_page])
-    if rows:
-        paginator.count = rows[0]._total  # count is a cached_property: set, never queried
-    elif number > 1:
-        return paginator.get_page(number)  # past the end: Django counts and takes the last
+    if read is not None:
+        rows = read(offset)
     else:
-        paginator.count = 0
+        rows = list(with_total(queryset)[offset : offset + per_page])
+    if not rows and number > 1:
+        if callable(queryset):
+            queryset = queryset()
+        # Past the end: Django counts and takes the last.
+        return Paginator(queryset, per_page).get_page(number)
+    paginator = Paginator((), per_page)
+    paginator.count = rows[0]._total if rows else 0  # a cached_property: set, never queried
     return Page(rows, number, paginator)
 
 

@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied
+from django.db import connections, router
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -18,16 +20,26 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from isf_portal.compiled import CompiledRead
 from isf_portal.domain import DomainError
 from isf_portal.forms import GovukForm
-from isf_portal.search import page_counted
+from isf_portal.search import (
+    every_word,
+    like_pattern,
+    page_counted,
+    page_number,
+    search_words,
+    with_total,
+)
 
-from .. import consents, publication
-from ..models import ConsentStatus
+from .. import consents, publication, register
+from ..models import Agreement, ConsentStatus
 from ..permissions import agreement_for
-from ..public_table import public_entries_html
+from ..public_table import public_list_html
+from ..search import word_matching
 
 PAGE_SIZE = 20
+COMPILED_PAGES = 40
 FEED_ENTRIES = 50
 
 
@@ -73,12 +85,67 @@ UnpublishForm = _reason_form(
 
 
 # --- The public register --------------------------------------------------------------------
+# What the list shows of an entry: its summary and purpose (the vision statement agreed, the
+# only part of the version's snapshot it reads, extracted by the database rather than the
+# whole snapshot decoded here).
+LIST_FIELDS = ("reference", "title", "start_date", "end_date", "review_date")
+
+
+def _list_queryset(*, offset, **words):
+    entries = publication.published_agreements()
+    if words:
+        patterns = [words[f"w{i}"] for i in range(len(words))]
+        entries = entries.filter(every_word(patterns, word_matching(pattern=True)))
+    entries = entries.annotate(
+        purpose=KeyTextTransform("text", KeyTransform("vision", "version__snapshot"))
+    )
+    entries = with_total(entries.order_by("-published_at", "-pk"))
+    return entries.values_list("pk", *LIST_FIELDS, "purpose", "_total")[offset : offset + PAGE_SIZE]
+
+
+_LIST_READS: dict[int, CompiledRead] = {}
+
+
+class _Entry(tuple):
+    """A row of the list's read, with the `_total` page_counted reads."""
+
+    @property
+    def _total(self):
+        return self[-1]
+
+
+def _list_rows(q: str, offset: int) -> list[_Entry]:
+    """publication.public_entries(q)'s page from `offset`, as rows of (id, *LIST_FIELDS,
+    purpose, total): one compiled query for each number of words searched."""
+    words = search_words(q)
+    read = _LIST_READS.get(len(words))
+    if read is None:
+        slots = {f"w{i}": str for i in range(len(words))}
+        read = _LIST_READS.setdefault(len(words), CompiledRead(_list_queryset, **slots))
+    connection = connections[router.db_for_read(Agreement)]
+    values = {f"w{i}": like_pattern(word, connection) for i, word in enumerate(words)}
+    return [_Entry(row) for row in read.rows(offset=offset, **values)]
+
+
 @require_GET
 def public_list(request):
     """The published agreements, newest first, searchable by title, reference or party."""
     q = PublicSearchForm(request.GET).text()
-    page = page_counted(publication.public_entries(q), request.GET.get("page"), PAGE_SIZE)
-    rows = publication.public_rows(page.object_list)
+    number = page_number(request.GET.get("page"))
+    # The offset is part of the compiled shape: the first pages only (a plan each).
+    compiled = number <= COMPILED_PAGES
+    page = page_counted(
+        (lambda: publication.public_entries(q)) if compiled else publication.public_entries(q),
+        number,
+        PAGE_SIZE,
+        read=(lambda offset: _list_rows(q, offset)) if compiled else None,
+    )
+    rows = list(page.object_list)
+    if rows and not isinstance(rows[0], _Entry):  # the ORM's page (far on, or past the end)
+        rows = [
+            _Entry((a.pk, *(getattr(a, f) for f in LIST_FIELDS), row["purpose"], 0))
+            for a, row in zip(rows, publication.public_rows(rows), strict=True)
+        ]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -88,7 +155,7 @@ def public_list(request):
             "q": q,
             "page": page,
             "rows": rows,
-            "entries": public_entries_html(rows),
+            "entries": public_list_html(rows, register.party_names(row[0] for row in rows)),
             "query": query.urlencode(),
             "csv_query": query.urlencode(),
         },

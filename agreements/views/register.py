@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from isf_portal.domain import DomainError
-from isf_portal.search import page_counted
+from isf_portal.search import page_counted, page_number
 
 from .. import consents, external, lifecycle, outcomes, permissions, register, register_table
 from ..events import agreement_chain
@@ -25,6 +25,7 @@ from ..models import AgreementStatus, ConsentStatus, ReviewOutcome
 from ..permissions import Action, agreement_for
 
 PAGE_SIZE = 25
+COMPILED_PAGES = 40
 
 
 def _query_without(request, *names) -> str:
@@ -82,12 +83,25 @@ def register_list(request):
 
 def _register_page(request, filterset: RegisterFilter, status: int = 200):
     filters = filterset.chosen
+
+    def entries():
+        return filterset.qs.prefetch_related(None).annotate(
+            may_open=permissions.may_open(user=request.user)
+        )
+
     # The page and its count in one query (the search runs once), which marks the rows the
-    # reader may open too; then the parties' names, in one more.
-    entries = filterset.qs.prefetch_related(None).annotate(
-        may_open=permissions.may_open(user=request.user)
-    )
-    page = page_counted(entries, request.GET.get("page"), PAGE_SIZE)
+    # reader may open too, compiled once for each shape of filters (register.page_entries;
+    # a review date filter through the ORM); then the parties' names, in one more.
+    # The offset is part of the compiled shape, so only the first pages are compiled reads
+    # (a plan each, per connection); a page further on, like a review date filter, is the ORM's.
+    read = None
+    number = page_number(request.GET.get("page"))
+    if filters.review_before is None and number <= COMPILED_PAGES:
+
+        def read(offset):
+            return register.page_entries(filters, user=request.user, offset=offset, limit=PAGE_SIZE)
+
+    page = page_counted(entries if read else entries(), number, PAGE_SIZE, read=read)
     rows = list(page.object_list)
     urls = {a.pk: register.agreement_url(a.reference) for a in rows if a.may_open}
     parties = register.party_names(a.pk for a in rows)
