@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from isf_portal.compiled import CompiledRead
 from isf_portal.domain import DomainError, audit
 
 from . import permissions
@@ -112,13 +113,11 @@ def proposing_party(agreement: Agreement, user, action=permissions.Action.MANAGE
     return next((p for p in agreement.parties.all() if p.organisation_id in held), None)
 
 
-def pending_for_page(agreement: Agreement, user) -> list[ConsentRequest]:
-    """What the parties are still asked to agree to, each with its `summary`, the parties
-    still to answer (`waiting`) and whether this user may answer (`answerable`)."""
-    # Only what the page shows of each (and its answers need): the proposer's whole user
-    # row and the party's were most of this read's cost.
-    rows = list(
-        pending(agreement).only(
+_PENDING_FOR_PAGE = CompiledRead(
+    lambda agreement_id: (
+        ConsentRequest.objects.filter(agreement_id=agreement_id, status=ConsentStatus.PENDING)
+        .select_related("proposed_by", "party")
+        .only(
             "agreement_id",
             "kind",
             "status",
@@ -126,9 +125,19 @@ def pending_for_page(agreement: Agreement, user) -> list[ConsentRequest]:
             "party__name",
             "proposed_by__full_name",
         )
-    )
+    ),
+    agreement_id=int,
+)
+
+
+def pending_for_page(agreement: Agreement, user) -> list[ConsentRequest]:
+    """What the parties are still asked to agree to, each with its `summary`, the parties
+    still to answer (`waiting`) and whether this user may answer (`answerable`)."""
+    # Only what the page shows of each (and its answers need): the proposer's whole user
+    # row and the party's were most of this read's cost.
+    # A read of a fixed shape, compiled once per connection (isf_portal/compiled.py).
+    rows = _PENDING_FOR_PAGE.instances(agreement_id=agreement.pk, known={"agreement": agreement})
     for consent in rows:
-        consent.agreement = agreement
         consent.summary = summary(consent)
         consent.waiting = _names(waiting_for(consent))
         consent.answerable = bool(answerable_parties(consent, user))

@@ -180,11 +180,29 @@ def visible_ids(*, user, agreement_ids: Iterable[int]) -> set[int]:
 
 
 # --- Fetch and authorise ---------------------------------------------------------------------
+def viewer_codenames(user_id) -> ArraySubquery:
+    """The codenames the user's groups are granted on the agreement (`pk` of the outer
+    query), as an array: agreement_for keeps them on the request."""
+    return ArraySubquery(
+        AgreementGroupObjectPermission.objects.filter(
+            content_object_id=OuterRef("pk"), group__user=user_id
+        ).values("permission__codename")
+    )
+
+
 def agreement_for(
-    request, reference: str, action: Action = Action.VIEW, *, queryset: QuerySet | None = None
+    request,
+    reference: str,
+    action: Action = Action.VIEW,
+    *,
+    queryset: QuerySet | None = None,
+    read=None,
 ) -> Agreement:
     """The agreement if the user may see it (404 otherwise) and take `action` on it (403).
     `queryset`: the agreements to look in, when a page reads more with the row (annotations).
+    `read`: instead, for the page that opens agreements most often, a pair of compiled reads
+    (isf_portal.compiled.CompiledRead) of one agreement by its `reference`: the first also
+    annotated with `viewer_codenames(user_id)` (used on PostgreSQL), the second without.
 
     On PostgreSQL the user's grants on it are read in the same query (an array subquery) and
     kept on the request, where the permission checks look first: one query fewer on every
@@ -194,15 +212,17 @@ def agreement_for(
     grants = (
         user.is_authenticated and user.is_active and connections[queryset.db].vendor == "postgresql"
     )
-    if grants:
-        queryset = queryset.annotate(
-            viewer_codenames=ArraySubquery(
-                AgreementGroupObjectPermission.objects.filter(
-                    content_object_id=OuterRef("pk"), group__user=user
-                ).values("permission__codename")
-            )
+    if read is not None:
+        found = (
+            read[0].instances(reference=reference, user_id=user.pk)
+            if grants
+            else read[1].instances(reference=reference)
         )
-    agreement = queryset.filter(reference=reference).first()
+        agreement = found[0] if found else None
+    else:
+        if grants:
+            queryset = queryset.annotate(viewer_codenames=viewer_codenames(user.pk))
+        agreement = queryset.filter(reference=reference).first()
     if agreement is not None and grants:
         remember_codenames(
             request, AgreementGroupObjectPermission, agreement, agreement.viewer_codenames

@@ -7,11 +7,14 @@ from datetime import date, datetime
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from isf_portal.compiled import CompiledRead
 from isf_portal.domain import DomainError, audit
 
 from .. import consents, permissions
 from ..models import (
     Agreement,
+    AgreementDownload,
+    AgreementEvent,
     AgreementReview,
     AgreementStatus,
     ConsentKind,
@@ -77,16 +80,32 @@ class DownloadRow:
     actor: object
 
 
+_EVENTS = CompiledRead(
+    lambda agreement_id, limit: (
+        AgreementEvent.objects.filter(agreement_id=agreement_id)
+        .select_related("actor")
+        .only("agreement_id", "kind", "description", "created_at", "actor__full_name")[:limit]
+    ),
+    agreement_id=int,
+)
+_DOWNLOADS = CompiledRead(
+    lambda agreement_id, limit: (
+        AgreementDownload.objects.filter(agreement_id=agreement_id)
+        .select_related("user")
+        .order_by("-downloaded_at")[:limit]
+    ),
+    agreement_id=int,
+)
+
+
 def timeline(agreement: Agreement, limit: int = 200, *, downloads: bool = False) -> list:
     """The agreement's events, newest first; with `downloads` (for those who oversee it, its
     governance officers) each download of its PDFs among them."""
     # The pages show each event's description, time and actor's name: the rest of the
     # event (its hashes) and of the actor's user row are not read.
-    rows = list(
-        agreement.events.select_related("actor").only(
-            "agreement_id", "kind", "description", "created_at", "actor__full_name"
-        )[:limit]
-    )
+    # Reads of a fixed shape, compiled once per connection (isf_portal/compiled.py).
+    known = {"agreement": agreement}
+    rows = _EVENTS.instances(agreement_id=agreement.pk, limit=limit, known=known)
     if downloads:
         labels = {"signed": _("the signed PDF"), "draft": _("the draft PDF")}
         rows += [
@@ -96,7 +115,7 @@ def timeline(agreement: Agreement, limit: int = 200, *, downloads: bool = False)
                 created_at=d.downloaded_at,
                 actor=d.user,
             )
-            for d in agreement.downloads.select_related("user").order_by("-downloaded_at")[:limit]
+            for d in _DOWNLOADS.instances(agreement_id=agreement.pk, limit=limit, known=known)
         ]
         rows.sort(key=lambda row: row.created_at, reverse=True)
     return rows[:limit]

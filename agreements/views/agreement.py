@@ -11,13 +11,14 @@ the worker's job, and every PDF served is an attachment.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Q, prefetch_related_objects
+from django.db.models import F, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from isf_portal.compiled import CompiledRead, prefetched_children
 from isf_portal.domain import DomainError
 from organisations import sso_fresh
 from organisations.models import SignatoryCapacity
@@ -27,8 +28,8 @@ from sharing_requests.permissions import start_organisation_list
 from .. import consents, lifecycle, outcomes, publication, signing, throttle
 from ..events import agreement_chain
 from ..forms import DeclineForm, SignForm, VerifyForm
-from ..models import Agreement, AgreementDownload, AgreementStatus
-from ..permissions import Action, agreement_for, may
+from ..models import Agreement, AgreementDownload, AgreementParty, AgreementStatus, Signature
+from ..permissions import Action, agreement_for, may, viewer_codenames
 from ..verification import verify_pdf
 
 # Wrong passwords on the signing page, per person, before they must wait.
@@ -39,6 +40,46 @@ POLL_SECONDS = 3
 
 
 # --- The agreement page ---------------------------------------------------------------------
+# Its reads have a fixed shape: compiled once per connection (isf_portal/compiled.py), run
+# with the reference and ids of each visit. Of the proposal it was generated from the page
+# shows only the reference, read with the agreement.
+def _agreement(reference, **grants):
+    found = Agreement.objects.annotate(proposal_reference=F("proposal__reference"))
+    if grants:
+        found = found.annotate(viewer_codenames=viewer_codenames(grants["user_id"]))
+    return found.filter(reference=reference)[:1]
+
+
+_AGREEMENT = (
+    CompiledRead(_agreement, reference=str, user_id=int),  # with the viewer's grants
+    CompiledRead(_agreement, reference=str),
+)
+_PARTIES = CompiledRead(
+    lambda agreement_id: AgreementParty.objects.filter(agreement_id=agreement_id),
+    agreement_id=int,
+)
+_LINKED_FIELDS = ("reference", "status", "terminates_on", "previous_id")
+# The agreements that replace it, and (the second) also the one it replaces.
+_LINKED = (
+    CompiledRead(lambda pk: Agreement.objects.filter(previous_id=pk).only(*_LINKED_FIELDS), pk=int),
+    CompiledRead(
+        lambda pk, previous: Agreement.objects.filter(Q(previous_id=pk) | Q(pk=previous)).only(
+            *_LINKED_FIELDS
+        ),
+        pk=int,
+        previous=int,
+    ),
+)
+_SIGNATURES = CompiledRead(
+    lambda agreement_id: (
+        Signature.objects.filter(agreement_id=agreement_id)
+        .only("agreement_id", "party_id", "capacity", "name", "job_title", "signed_at", "method")
+        .order_by("signed_at")
+    ),
+    agreement_id=int,
+)
+
+
 def _chain_for(request, agreement):
     """Whether the timeline is intact, for those who manage the agreement (its parties'
     governance officers and approvers); None for everyone else."""
@@ -50,29 +91,22 @@ def _chain_for(request, agreement):
 def _linked(agreement) -> tuple[Agreement | None, list[Agreement]]:
     """The agreement it replaces and those that replace it, newest first: links, with their
     reference and status, read in one query."""
-    found = Q(previous_id=agreement.pk)
-    if agreement.previous_id is not None:
-        found |= Q(pk=agreement.previous_id)
-    rows = list(
-        Agreement.objects.filter(found).only("reference", "status", "terminates_on", "previous_id")
-    )
+    if agreement.previous_id is None:
+        rows = _LINKED[0].instances(pk=agreement.pk)
+    else:
+        rows = _LINKED[1].instances(pk=agreement.pk, previous=agreement.previous_id)
     previous = next((a for a in rows if a.pk == agreement.previous_id), None)
     return previous, [a for a in rows if a.previous_id == agreement.pk]
 
 
 def _page_context(request, agreement) -> dict:
     # Read once: the permission checks below find the parties here too (the lead among
-    # them). Of the proposal it was generated from the page shows only the reference, read
-    # with the agreement (agreement_detail's `proposal_reference`).
-    prefetch_related_objects([agreement], "parties")
-    parties = list(agreement.parties.all())
+    # them), as agreement.parties.all(), each party's agreement this one.
+    parties = _PARTIES.instances(agreement_id=agreement.pk)
+    prefetched_children([agreement], parties, "parties", AgreementParty, "agreement")
     previous, variations = _linked(agreement)
     # Each row names its party from `parties`: the signature's own party is not read again.
-    signatures = list(
-        agreement.signatures.only(
-            "agreement_id", "party_id", "capacity", "name", "job_title", "signed_at", "method"
-        ).order_by("signed_at")
-    )
+    signatures = _SIGNATURES.instances(agreement_id=agreement.pk, known={"agreement": agreement})
     signed = {(s.party_id, s.capacity): s for s in signatures}
     signature_rows = [
         {
@@ -111,11 +145,7 @@ def _page_context(request, agreement) -> dict:
 
 @login_required
 def agreement_detail(request, reference):
-    agreement = agreement_for(
-        request,
-        reference,
-        queryset=Agreement.objects.annotate(proposal_reference=F("proposal__reference")),
-    )
+    agreement = agreement_for(request, reference, read=_AGREEMENT)
     context = _page_context(request, agreement)
     if agreement.proposal_id:  # "start from this one" (an external one has no answers)
         context["start_organisations"] = start_organisation_list(request)
