@@ -93,7 +93,7 @@ def dashboard_rows(proposals, section_count: int):
     sections = str(section_count)
     tags: dict[str, str] = {}
     rows = []
-    for p in proposals:
+    for p in proposals:  # dashboard_reads.DashboardRow
         tag = tags.get(p.status)
         if tag is None:
             tag = tags[p.status] = proposal_status(p)
@@ -103,9 +103,9 @@ def dashboard_rows(proposals, section_count: int):
                 url=escape(detail_url(p.reference)),
                 title=escape(p.title),
                 reference=escape(p.reference),
-                lead=escape(p.lead_organisation.short_name),
+                lead=escape(p.lead),
                 status=tag,
-                completed=int(p.sections_completed),
+                completed=p.sections_completed,
                 of=of,
                 sections=sections,
                 # The `date` filter's "c" is isoformat().
