@@ -24,8 +24,10 @@ from django.urls import get_script_prefix, reverse
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
+
+from isf_portal import markup
 
 register = template.Library()
 
@@ -76,7 +78,11 @@ class FixedNode(template.Node):
         _nodes.add(self)
 
     def render(self, context):
-        key = (get_language(), get_script_prefix(), context.autoescape)
+        # The same for every part of one page: asked once per context (reading the language
+        # and the script prefix, thread-local values, was most of drawing a part).
+        key = context.__dict__.get("_isf_fixed_key")
+        if key is None:
+            key = context._isf_fixed_key = _drawn_key(context)
         html = self.drawn.get(key)
         if html is None:
             fixed = template.Context({"portal_urls": fixed_urls()}, autoescape=context.autoescape)
@@ -84,6 +90,10 @@ class FixedNode(template.Node):
             with fixed.bind_template(context.template):
                 html = self.drawn[key] = self.nodelist.render(fixed)
         return html
+
+
+def _drawn_key(context) -> tuple:
+    return (get_language(), get_script_prefix(), context.autoescape)
 
 
 @register.tag
@@ -101,6 +111,7 @@ def fixed(parser, token):
 @receiver(setting_changed)
 def _forget(**kwargs):
     _fixed_urls.cache_clear()
+    _fixed_items.clear()
     for node in list(_nodes):
         node.drawn.clear()
 
@@ -115,6 +126,20 @@ _ITEM = (
 _ACTIVE = " govuk-service-navigation__item--active"
 _CURRENT = ' aria-current="page"'
 _GAP = "            "  # where the template had a tag alone on its line
+
+
+# The fixed links' items, drawn once per (language, script prefix, link, active or not).
+_fixed_items: dict[tuple, str] = {}
+
+
+def _fixed_item(key: tuple, name: str, label: str, path: str, urls: dict) -> str:
+    """_item(urls[name], gettext(label), path), the same text for every page it is drawn on."""
+    url = urls[name]
+    drawn_key = (*key, name, path == url)
+    html = _fixed_items.get(drawn_key)
+    if html is None:
+        html = _fixed_items[drawn_key] = _item(url, _(label), path)
+    return html
 
 
 def _item(url: str, label, path: str) -> str:
@@ -140,37 +165,44 @@ def service_navigation(context):
     request, nav, user = context.get("request"), context.get("nav") or {}, context.get("user")
     path = getattr(request, "path", "")
     urls = fixed_urls()
+    key = (get_language(), get_script_prefix())
     parts = [
-        _item(urls["home"], _("Home"), path),
-        _item(urls["proposals"], _("Proposals"), path),
-        _item(urls["register"], _("Agreements"), path),
+        _fixed_item(key, "home", gettext_noop("Home"), path, urls),
+        _fixed_item(key, "proposals", gettext_noop("Proposals"), path, urls),
+        _fixed_item(key, "register", gettext_noop("Agreements"), path, urls),
         _GAP,
     ]
     for org in nav.get("organisations", ()):
         roles = ", ".join(str(role) for role in org["roles"])
-        label = format_html(
+        label = markup.format_html(
             '{}<span class="govuk-visually-hidden">: {}</span>', org["short_name"], roles
         )
         parts += ["\n", _item(org["url"], label, path), _GAP]
     parts += ["\n", _GAP]
     if nav.get("steering"):
-        parts += ["\n", _item(urls["steering_reviews"], _("In review"), path)]
-        parts += [_item(urls["steering_group"], _("Steering group"), path), _GAP]
+        parts += ["\n", _fixed_item(key, "steering_reviews", gettext_noop("In review"), path, urls)]
+        parts += [_fixed_item(key, "steering_group", gettext_noop("Steering group"), path, urls)]
+        parts += [_GAP]
     parts += ["\n", _GAP]
     if nav.get("insight"):
-        parts += ["\n", _item(urls["insight"], _("Insight"), path), _GAP]
+        parts += ["\n", _fixed_item(key, "insight", gettext_noop("Insight"), path, urls), _GAP]
     parts += ["\n", _GAP]
     unread = nav.get("unread")
-    label = _("Notifications")
     if unread:
-        label = format_html(
+        label = markup.format_html(
             '{} <span class="isf-count">{}<span class="govuk-visually-hidden"> {}</span></span>',
-            label,
+            _("Notifications"),
             localize(unread),
             _("unread"),
         )
-    parts += ["\n", _item(urls["notifications"], label, path), _GAP]
-    parts += ["\n", _item(urls["account"], _("Your account"), path), _GAP]
+        parts += ["\n", _item(urls["notifications"], label, path), _GAP]
+    else:
+        parts += [
+            "\n",
+            _fixed_item(key, "notifications", gettext_noop("Notifications"), path, urls),
+        ]
+        parts += [_GAP]
+    parts += ["\n", _fixed_item(key, "account", gettext_noop("Your account"), path, urls), _GAP]
     if getattr(user, "is_staff", False):
         parts += [
             "\n",
