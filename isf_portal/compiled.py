@@ -178,7 +178,10 @@ def _converted(rows, converters, connection):
 def prefetched(instance, name: str, objects: list, model) -> None:
     """Store `objects` as `instance`'s prefetched `name` (a reverse relation), as
     prefetch_related does: `instance.<name>.all()` then reads them without a query."""
-    queryset = QuerySet(model=model)
+    # The relation's own queryset (filtered to `instance`, as prefetch_related's is), so that
+    # a further filter on it (`instance.<name>.exclude(...)`) reads that instance's rows, not
+    # the whole table.
+    queryset = getattr(instance, name).all() if hasattr(instance, name) else QuerySet(model=model)
     queryset._result_cache = objects
     queryset._prefetch_done = True
     instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset

@@ -144,6 +144,18 @@ def test_parties_read_keeps_parties_and_bases_as_prefetched(
     assert any(party.lawful_bases.all() for party in parties)
 
 
+def test_a_further_filter_on_prefetched_rows_reads_only_that_instances_rows(complete_proposal):
+    """A relation stored by prefetched() is the relation's own queryset: filtering it again
+    (as the agreement page's consents filter its parties) reads that parent's rows, never
+    every row of the table."""
+    proposal = Proposal.objects.get(pk=complete_proposal.pk)
+    first = parties_read(proposal)[0]
+    further = proposal.participants.exclude(pk=first.pk)
+    assert '"proposal_id" = ' in str(further.query)  # filtered to this proposal
+    expected = Participant.objects.filter(proposal=proposal).exclude(pk=first.pk)
+    assert set(further.values_list("pk", flat=True)) == set(expected.values_list("pk", flat=True))
+
+
 def test_the_timeline_is_the_proposals_events_newest_first(complete_proposal):
     events = timeline(proposal=complete_proposal)
     expected = list(ProposalEvent.objects.filter(proposal=complete_proposal))
