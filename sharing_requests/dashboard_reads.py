@@ -17,6 +17,7 @@ from organisations.models import Organisation, User
 from .choices import SectionStatus
 from .models import Participant, Proposal, ProposalGroupObjectPermission, SectionState
 from .permissions import POLICY, Action
+from .selectors import PagedRows
 
 # The grant that lets a user view a proposal (the VIEW row of permissions.POLICY).
 _VIEW = POLICY[Action.VIEW].grant
@@ -77,7 +78,7 @@ def _tables() -> dict:
     }
 
 
-class DashboardRows:
+class DashboardRows(PagedRows):
     """The proposals the dashboard lists, for a Paginator: `count()` and slices, each one
     statement. `status` and `organisation_id` filter them as selectors.dashboard does."""
 
@@ -108,15 +109,6 @@ class DashboardRows:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()[0]
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, part):
-        if not isinstance(part, slice):
-            return self[part : part + 1][0]
-        start = part.start or 0
-        return self._rows(start, part.stop - start)
 
     def _rows(self, offset: int, limit: int) -> list[DashboardRow]:
         if self.user_id is None or limit <= 0:

@@ -201,7 +201,21 @@ ORDER BY t.overdue DESC, t.opened_at ASC NULLS LAST, t.reference ASC
 """
 
 
-class InReview:
+class PagedRows:
+    """Rows a Paginator takes: its `count()` and `_rows(offset, limit)` (one statement each),
+    read through len() and slices."""
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, part):
+        if not isinstance(part, slice):
+            return self[part : part + 1][0]
+        start = part.start or 0
+        return self._rows(start, part.stop - start)
+
+
+class InReview(PagedRows):
     """The steering list's rows, for a Paginator: `count()` and slices. A slice is one
     statement (the page's rows chosen first, then only their titles, leads and rules read)
     which also counts every row, so the page's count costs no statement of its own: the
@@ -222,15 +236,6 @@ class InReview:
             if self._total is None:  # nothing in review
                 self._total = 0
         return self._total
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, part):
-        if not isinstance(part, slice):
-            return self[part : part + 1][0]
-        start = part.start or 0
-        return self._rows(start, part.stop - start)
 
     def _rows(self, offset: int, limit: int) -> list[dict]:
         read = self._read
