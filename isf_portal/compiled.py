@@ -83,7 +83,7 @@ class CompiledRead:
     its kind, `str`, `int`, or `tuple` for an IN list of integers) and, as they are, a read's
     keywords that are not slots (its shape: a LIMIT, say). `rows(**values)` and
     `instances(**values)` run it with those values. `using`: the database alias; by default
-    the router's choice for reading the model, as the queryset's own."""
+    the router's choice for the model, as the queryset's own (for writing if it locks)."""
 
     def __init__(self, build: Callable[..., QuerySet], *, using: str | None = None, **slots):
         if any(kind not in _KINDS for kind in slots.values()):
@@ -120,8 +120,11 @@ class CompiledRead:
         alias = self._using
         if alias is None:
             if self._model is None:
-                self._model = self._build(**self._markers(lengths), **shape).model
-            alias = router.db_for_read(self._model)
+                queryset = self._build(**self._markers(lengths), **shape)
+                # A locking read (select_for_update) goes where writes go, as its queryset's.
+                self._choose = router.db_for_write if queryset._for_write else router.db_for_read
+                self._model = queryset.model
+            alias = self._choose(self._model)
         connection = connections[alias]
         plans = self._plans.get(connection)
         if plans is None:

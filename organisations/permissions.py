@@ -175,6 +175,12 @@ def has_steering_seat(request_or_user) -> bool:
     return steering_seat(request_or_user) is not None
 
 
+# Per guardian table, the read of a user's codenames on one object, compiled once
+# (isf_portal/compiled.py): every proposal page and POST asks it, and building the query cost
+# several times running it.
+_GRANTS_READS: dict = {}
+
+
 def granted_codenames(request_or_user, grant_model, obj) -> frozenset[str]:
     """The codenames the user's groups are granted on `obj` in `grant_model` (an app's
     guardian table with a direct foreign key): one query, kept on the request for the rest of
@@ -188,11 +194,16 @@ def granted_codenames(request_or_user, grant_model, obj) -> frozenset[str]:
     cached = getattr(owner, "_isf_grants", None) if owner is not None else None
     if cached is not None and key in cached:
         return cached[key]
-    found = frozenset(
-        grant_model.objects.filter(content_object_id=obj.pk, group__user=user).values_list(
-            "permission__codename", flat=True
+    read = _GRANTS_READS.get(grant_model)
+    if read is None:
+        read = _GRANTS_READS[grant_model] = CompiledRead(
+            lambda object_id, user_id: grant_model.objects.filter(
+                content_object_id=object_id, group__user=user_id
+            ).values_list("permission__codename"),
+            object_id=int,
+            user_id=int,
         )
-    )
+    found = frozenset(row[0] for row in read.rows(object_id=obj.pk, user_id=user.pk))
     if owner is not None:
         if cached is None:
             cached = owner._isf_grants = {}

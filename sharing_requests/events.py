@@ -6,6 +6,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from isf_portal import audit_chain
+from isf_portal.compiled import CompiledRead
 from isf_portal.domain import audit
 
 from .models import Proposal, ProposalEvent
@@ -61,12 +62,27 @@ def proposal_locked(pk, *, for_event: bool = False) -> Proposal:
     are serialised. Only the proposal's row is locked (`of`), not its lead organisation's,
     which is read along for the notices. `for_event`: the hash of its last event is read in
     the same statement, for a `proposal_event(locked=True)` next (audit_chain.last_known)."""
-    proposals = Proposal.objects.select_for_update(of=("self",)).select_related("lead_organisation")
-    if not for_event:
-        return proposals.get(pk=pk)
-    last = ProposalEvent.objects.filter(
-        proposal=OuterRef("pk"), sequence=OuterRef("events_count")
-    ).order_by()
-    p = proposals.annotate(chain_last_hash=Subquery(last.values("hash")[:1])).get(pk=pk)
-    audit_chain.last_known(p, p.chain_last_hash)
+    found = (_LOCKED_WITH_LAST if for_event else _LOCKED).instances(pk=pk)
+    if not found:
+        raise Proposal.DoesNotExist("Proposal matching query does not exist.")
+    p = found[0]
+    if for_event:
+        audit_chain.last_known(p, p.chain_last_hash)
     return p
+
+
+def _locked(pk, *, with_last: bool):
+    proposals = Proposal.objects.select_for_update(of=("self",)).select_related("lead_organisation")
+    if with_last:
+        last = ProposalEvent.objects.filter(
+            proposal=OuterRef("pk"), sequence=OuterRef("events_count")
+        ).order_by()
+        proposals = proposals.annotate(chain_last_hash=Subquery(last.values("hash")[:1]))
+    return proposals.filter(pk=pk).order_by()
+
+
+# Compiled once per connection (isf_portal/compiled.py), inside the transaction that locks
+# (a locking read compiles only there): every state change of a proposal starts with it, and
+# building the query cost several times running it.
+_LOCKED = CompiledRead(lambda pk: _locked(pk, with_last=False), pk=int)
+_LOCKED_WITH_LAST = CompiledRead(lambda pk: _locked(pk, with_last=True), pk=int)

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from isf_portal.compiled import CompiledRead
 from notifications.models import NotificationKind
 from notifications.services import Notice, email_send, notify_many
 from organisations.models import Membership, User
@@ -16,13 +17,26 @@ from .permissions import POLICY, Action
 def lead_people(p) -> list:
     """The active people of the lead organisation the EDIT row allows, and the submitter (if
     active), by id: one query."""
+    if p.submitted_by_id:
+        return _LEAD_AND_SUBMITTER.instances(
+            organisation_id=p.lead_organisation_id, submitter_id=p.submitted_by_id
+        )
+    return _LEAD.instances(organisation_id=p.lead_organisation_id)
+
+
+def _lead_people(organisation_id, submitter_id=None):
     holders = Membership.objects.filter(
-        POLICY[Action.EDIT].holders_q(), organisation_id=p.lead_organisation_id
+        POLICY[Action.EDIT].holders_q(), organisation_id=organisation_id
     ).values("user_id")
     who = Q(pk__in=holders)
-    if p.submitted_by_id:
-        who |= Q(pk=p.submitted_by_id)
-    return list(User.objects.filter(who, is_active=True).order_by("pk"))
+    if submitter_id is not None:
+        who |= Q(pk=submitter_id)
+    return User.objects.filter(who, is_active=True).order_by("pk")
+
+
+# Compiled once (isf_portal/compiled.py): every comment, endorsement and decision tells them.
+_LEAD = CompiledRead(_lead_people, organisation_id=int)
+_LEAD_AND_SUBMITTER = CompiledRead(_lead_people, organisation_id=int, submitter_id=int)
 
 
 def lead_tell(

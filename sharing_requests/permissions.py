@@ -9,6 +9,7 @@ memberships on each request. Anyone who may not view gets 404, whatever the URL.
 The shape of a row, and how to add a role: organisations/permissions.py.
 """
 
+import functools
 from enum import StrEnum
 
 from django.apps import apps as global_apps
@@ -16,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 
+from isf_portal.compiled import CompiledRead
 from organisations.models import Membership, Organisation, Role
 from organisations.permissions import (
     ANY_MEMBERSHIP,
@@ -84,7 +86,16 @@ def _granted(request_or_user, codename: str, proposal: Proposal) -> bool:
 def _party_ids(proposal: Proposal) -> list[int]:
     if "participants" in getattr(proposal, "_prefetched_objects_cache", {}):
         return [party.organisation_id for party in proposal.participants.all()]
-    return list(proposal.participants.values_list("organisation_id", flat=True))
+    return [row[0] for row in _PARTY_IDS.rows(proposal_id=proposal.pk)]
+
+
+# The organisations taking part, in the relation's order (the lead first), compiled once.
+_PARTY_IDS = CompiledRead(
+    lambda proposal_id: Participant.objects.filter(proposal_id=proposal_id).values_list(
+        "organisation_id"
+    ),
+    proposal_id=int,
+)
 
 
 def _scope_ids(rule: Rule, proposal: Proposal | None) -> list[int]:
@@ -139,11 +150,37 @@ def acts_for(user, action: Action, proposal: Proposal, organisation: Organisatio
     rule = POLICY[action]
     if not user.is_authenticated or not user.is_active or not rule.roles:
         return False
-    held = Membership.objects.filter(rule.holders_q(), user=user, organisation=organisation)
-    if rule.scope == "lead":
-        return organisation.pk == proposal.lead_organisation_id and held.exists()
-    party = Participant.objects.filter(proposal=proposal, organisation=OuterRef("organisation"))
-    return held.filter(Exists(party)).exists()
+    if rule.scope == "lead" and organisation.pk != proposal.lead_organisation_id:
+        return False
+    values = {"user_id": user.pk, "organisation_id": organisation.pk}
+    if rule.scope != "lead":
+        values["proposal_id"] = proposal.pk
+    read = _ACTS_FOR.get(action)
+    if read is None:
+        read = _ACTS_FOR[action] = CompiledRead(
+            functools.partial(_held, rule), **dict.fromkeys(values, int)
+        )
+    return bool(read.rows(**values))
+
+
+def _held(rule, user_id, organisation_id, proposal_id=None):
+    """The user's membership of the organisation if it holds one of the rule's roles and, for
+    a rule scoped to the parties, the organisation takes part in the proposal (the lead's
+    scope is checked by acts_for)."""
+    held = Membership.objects.filter(
+        rule.holders_q(), user_id=user_id, organisation_id=organisation_id
+    )
+    if proposal_id is not None:
+        party = Participant.objects.filter(
+            proposal_id=proposal_id, organisation=OuterRef("organisation")
+        )
+        held = held.filter(Exists(party))
+    return held.order_by().values_list("pk")[:1]
+
+
+# acts_for's read per action, compiled once (isf_portal/compiled.py): the services ask it
+# under the proposal's lock on every comment, endorsement and decision.
+_ACTS_FOR: dict = {}
 
 
 def may_start_any(request_or_user) -> bool:
@@ -219,16 +256,24 @@ def count_for(user, action: Action = Action.VIEW) -> int:
 
 
 # --- Fetch and authorise ---------------------------------------------------------------------
+# The proposal at a reference with its lead organisation, compiled once
+# (isf_portal/compiled.py): every proposal page and form post finds it first.
+_PROPOSAL_READ = CompiledRead(
+    lambda reference: Proposal.objects.select_related("lead_organisation").filter(
+        reference=reference
+    )[:1],
+    reference=str,
+)
+
+
 def proposal_for(request, reference: str, *, queryset=None, read=None) -> Proposal:
     """The proposal at this reference if the user may see it; 404 otherwise. `read`: a
-    compiled read of it by its reference (isf_portal.compiled.CompiledRead, for the pages
-    that find it most often), instead of `queryset`."""
-    if read is not None:
-        proposal = next(iter(read.instances(reference=reference)), None)
+    compiled read of it by its reference (isf_portal.compiled.CompiledRead) that reads more
+    with it (a page's annotations); `queryset`: the proposals to look in, as a queryset."""
+    if queryset is not None:
+        proposal = queryset.select_related("lead_organisation").filter(reference=reference).first()
     else:
-        queryset = queryset if queryset is not None else Proposal.objects.all()
-        found = queryset.select_related("lead_organisation").filter(reference=reference)
-        proposal = found.first()
+        proposal = next(iter((read or _PROPOSAL_READ).instances(reference=reference)), None)
     if proposal is None or not may(request, Action.VIEW, proposal):
         raise Http404
     return proposal
