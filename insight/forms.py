@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agreements.filters import OrganisationSelect
-from isf_portal.forms import GovukForm
+from isf_portal.forms import GovukForm, written_field_groups
 from organisations.models import Organisation, Sector
 from organisations.selectors import organisation_choices
 from sharing_requests.choices import DataCategory
@@ -64,6 +64,15 @@ class InsightFilterForm(GovukForm):
             field.choices = [(o.pk, o.name) for o in reach]
             self.initial["organisation"] = reach[0].pk
         self.reach = reach
+
+    def field_groups(self) -> dict[str, str]:
+        """The filters' field groups, as isf_portal.forms.written_field_groups keeps them: the
+        organisations shown are the region's list (by its version) or the person's own."""
+        if self.reach is None:
+            shown = ("region", self.organisation_list[0])
+        else:
+            shown = ("reach", tuple((o.pk, o.name) for o in self.reach))
+        return written_field_groups(self, self.fields, shown)
 
     def values(self) -> dict:
         """The filters that hold: bad values are dropped (their errors stay on the form)."""

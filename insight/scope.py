@@ -11,6 +11,7 @@ the hundreds of organisations and filter combinations people choose share a few 
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import cached_property
 
 from django.conf import settings
 from django.db import connection
@@ -81,10 +82,11 @@ class Scope:
             return Q()
         return Q(**{f"{field_name}__gte": _start(self.since)})
 
+    @cached_property
     def key(self) -> tuple:
         """Everything a figure's statements depend on besides the swapped values: which
         filters are set, today, the time zone dates are read in, and the escalation period the
-        overdue count uses."""
+        overdue count uses (worked out once for the seven figures of a page)."""
         return (
             self.since is None,
             self.organisation is None,
@@ -107,8 +109,10 @@ class Scope:
             today=self.today,
         )
 
+    @cached_property
     def bindings(self) -> dict:
-        """{a stand-in as the database is sent it: this scope's value, sent the same way}."""
+        """{a stand-in as the database is sent it: this scope's value, sent the same way}
+        (worked out once for the seven figures of a page)."""
         found = {}
         if self.since is not None:
             moment = DateTimeField()
@@ -147,10 +151,10 @@ def planned(scope: Scope, name: str, build):
     plans = getattr(connection, "insight_plans", None)
     if plans is None:
         plans = connection.insight_plans = {}
-    key = (name, scope.key())
+    key = (name, scope.key)
     plan = plans.get(key)
     if plan is None:
         if len(plans) >= PLANS_KEPT:
             plans.clear()
         plan = plans[key] = build(scope.stand_in())
-    return _bound(plan, scope.bindings())
+    return _bound(plan, scope.bindings)

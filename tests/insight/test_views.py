@@ -195,3 +195,23 @@ def test_the_steering_group_filters_by_any_organisation(
     assert response.context["scope"].organisation is None
     decisions = {f.slug: f for f, *_drawn in response.context["figures"]}["decision-times"]
     assert [row[1] for row in decisions.rows] == [2]
+
+
+def test_the_filters_written_once_show_each_person_their_own_organisations(
+    client_for, org_a, org_b, steering_member
+):
+    # The field groups are kept per value shown (isf_portal.forms.written_field_groups): two
+    # governance officers asking the same thing still see their own organisation, and each
+    # group is what Django's template writes.
+    a = member_of(org_a, Role.GOVERNANCE_OFFICER, email="ga@example.org", full_name="A")
+    b = member_of(org_b, Role.GOVERNANCE_OFFICER, email="gb@example.org", full_name="B")
+    for user, mine, theirs in ((a, org_a, org_b), (b, org_b, org_a), (a, org_a, org_b)):
+        response = client_for(user).get(PAGE + "?period=24")
+        body = response.content.decode()
+        assert f'<option value="{mine.pk}"' in body
+        assert f'<option value="{theirs.pk}"' not in body
+        form = response.context["form"]
+        groups = form.field_groups()
+        assert groups == {name: form[name].as_field_group() for name in form.fields}
+    response = client_for(steering_member).get(PAGE + "?period=24")
+    assert f'<option value="{org_b.pk}">' in response.content.decode()
