@@ -5,6 +5,7 @@ import datetime
 
 from django.template import Context, Template
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from organisations.models import Organisation, User
 from sharing_requests.models import OrganisationDecision
@@ -41,7 +42,7 @@ class _Round:
         self.decisions = _Decisions(decisions)
 
 
-def _decision(status, *, org="Salford & Co", comment="", sections=(), by=None, for_=None):
+def _decision(status, *, org="Salford & Co", comment="", sections=(), by=None, for_=None, at=None):
     decision = OrganisationDecision(
         organisation=Organisation(name=org, short_name=org),
         status=status,
@@ -50,7 +51,7 @@ def _decision(status, *, org="Salford & Co", comment="", sections=(), by=None, f
     )
     if by:
         decision.decided_by = User(full_name=by)
-        decision.decided_at = timezone.make_aware(datetime.datetime(2026, 1, 31, 23, 30))
+        decision.decided_at = at or timezone.make_aware(datetime.datetime(2026, 1, 31, 23, 30))
     if for_:
         decision.on_behalf_of = User(full_name=for_)
     return decision
@@ -77,6 +78,20 @@ def test_the_rows_are_the_template_loops_markup_for_every_kind_of_decision():
     assert _render(TAG, decisions) == _render(TEMPLATE_LOOP, decisions)
 
 
+def test_the_decision_times_are_the_date_filters_in_local_time():
+    utc = datetime.UTC
+    decisions = [
+        _decision("approved", by="Ann", at=datetime.datetime(2026, 7, 31, 23, 5, tzinfo=utc)),
+        _decision("approved", by="Bo", at=datetime.datetime(2026, 3, 1, 0, 0, tzinfo=utc)),
+        _decision("declined", by="Cy", at=datetime.datetime(2027, 10, 9, 8, 7, tzinfo=utc)),
+    ]
+    html = _render(TAG, decisions)
+    assert html == _render(TEMPLATE_LOOP, decisions)
+    # British summer time: the next day, an hour on.
+    assert ">1 Aug 2026, 00:05</time>" in html
+    assert ">1 Mar 2026, 00:00</time>" in html
+
+
 def test_no_decisions_write_no_rows():
     assert _render(TAG, []) == _render(TEMPLATE_LOOP, []) == "\n  \n"
 
@@ -97,28 +112,34 @@ def test_every_value_is_escaped():
     assert html == _render(TEMPLATE_LOOP, [decision])
 
 
-# The frozen proposal's rows (includes/frozen.html), written by `frozen_rows`.
-FROZEN_LOOP = """
+# The frozen proposal's cards and rows (includes/frozen.html), written by `frozen_cards`.
+FROZEN_LOOP = """{% for label, rows in frozen %}
+<div class="govuk-summary-card">
+  <div class="govuk-summary-card__title-wrapper"><h3 class="govuk-summary-card__title">{{ forloop.counter }}. {{ label }}</h3></div>
+  <div class="govuk-summary-card__content"><dl class="govuk-summary-list">
     {% for question, answer in rows %}
     <div class="govuk-summary-list__row govuk-summary-list__row--no-actions">
       <dt class="govuk-summary-list__key">{{ question }}</dt>
       <dd class="govuk-summary-list__value">{{ answer|linebreaksbr|default:"–" }}</dd>
     </div>
     {% endfor %}
-"""
-FROZEN_TAG = """{% load review_page %}
-    {% frozen_rows rows %}
-"""
+  </dl></div>
+</div>
+{% endfor %}"""  # noqa: E501
+FROZEN_TAG = """{% load review_page %}{% frozen_cards frozen %}"""
 
 
-def test_the_frozen_rows_are_the_template_loops_markup_and_escaped():
+def test_the_frozen_cards_are_the_template_loops_markup_and_escaped():
     rows = [
         ("Purpose", "One\nTwo"),
         ("Empty", ""),
         (f"Question {SCRIPT}", f"{SCRIPT}\n& more"),
     ]
-    html = Template(FROZEN_TAG).render(Context({"rows": rows}))
-    assert html == Template(FROZEN_LOOP).render(Context({"rows": rows}))
+    frozen = [("Purpose & aims", rows), (gettext_lazy("Needs"), []), (SCRIPT, rows[:1])]
+    html = Template(FROZEN_TAG).render(Context({"frozen": frozen}))
+    assert html == Template(FROZEN_LOOP).render(Context({"frozen": frozen}))
+    assert "3. " + ESCAPED + "</h3>" in html
+    assert Template(FROZEN_TAG).render(Context({"frozen": []})) == ""
     assert SCRIPT not in html
     assert f"Question {ESCAPED}</dt>" in html
     assert f"{ESCAPED}<br>&amp; more</dd>" in html
