@@ -258,10 +258,12 @@ WRITTEN_GROUPS_MAX = 512
 def written_field_groups(form, names, shown=()) -> dict[str, str]:
     """{name: its GOV.UK field group's HTML} for the form's fields `names`: the same markup as
     `{{ form.<name>.as_field_group }}` (a template rendered per field, a tenth of a filter
-    page's cost), written once for each key of what it shows: the form's class, the field's
+    page's cost), written once for each key of what it shows: the form's class name, the field's
     value and errors, the language, and `shown`, whatever else the caller's fields show (the
     version of a list of choices, or the choices themselves)."""
-    common = (type(form), get_language(), shown)
+    # The class by name: a django-filter FilterSet builds its form class anew on every request
+    # (the register's), so the class object itself would never be found again.
+    common = (type(form).__module__, type(form).__qualname__, get_language(), shown)
     groups = {}
     for name in names:
         bound = form[name]

@@ -147,3 +147,31 @@ def test_pages_far_on_are_the_last_page_too(
     _publish(agreement, "Fewer fires")
     text = client.get(reverse("public-register:list"), {"page": number}).content.decode()
     assert "Fewer fires" in text and agreement.reference in text
+
+
+def test_register_filters_are_written_once_for_the_same_values(
+    client_for, agreements, member_a, monkeypatch
+):
+    # django-filter builds the register's form class anew on every request: the field groups
+    # kept by isf_portal.forms.written_field_groups are still found on the next request
+    # (keyed by the class's name), and are what Django's template writes.
+    from django.forms import BoundField
+
+    from isf_portal import forms
+
+    forms._WRITTEN_GROUPS.clear()
+    client = client_for(member_a)
+    first = client.get(reverse("agreements:register"), {"q": "fire"})
+    assert first.status_code == 200
+    form = first.context["form"]
+    assert form.field_groups() == {name: form[name].as_field_group() for name in form.CACHED_FIELDS}
+    written = []
+    original = BoundField.as_field_group
+    monkeypatch.setattr(
+        BoundField, "as_field_group", lambda self: written.append(self.name) or original(self)
+    )
+    second = client.get(reverse("agreements:register"), {"q": "fire"})
+    assert second.status_code == 200
+    assert type(second.context["form"]) is not type(form)
+    assert written == []
+    assert second.content.decode().count('name="q"') == first.content.decode().count('name="q"')
