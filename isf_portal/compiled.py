@@ -92,7 +92,7 @@ class CompiledRead:
         self._using = using
         self._slots = slots
         self._lists = [name for name, kind in slots.items() if kind is tuple]
-        self._model = None
+        self._routes = {}  # shape: (the router's method, the model)
         # Per connection (each thread has its own: a plan's converters belong to it), the plan
         # of each shape.
         self._plans = weakref.WeakKeyDictionary()
@@ -119,12 +119,14 @@ class CompiledRead:
             key = (lengths, *sorted(shape.items()))
         alias = self._using
         if alias is None:
-            if self._model is None:
+            route = self._routes.get(key)
+            if route is None:
+                # Per shape (a shape may read another model). A locking read
+                # (select_for_update) goes where writes go, as its queryset's.
                 queryset = self._build(**self._markers(lengths), **shape)
-                # A locking read (select_for_update) goes where writes go, as its queryset's.
-                self._choose = router.db_for_write if queryset._for_write else router.db_for_read
-                self._model = queryset.model
-            alias = self._choose(self._model)
+                choose = router.db_for_write if queryset._for_write else router.db_for_read
+                route = self._routes[key] = (choose, queryset.model)
+            alias = route[0](route[1])
         connection = connections[alias]
         plans = self._plans.get(connection)
         if plans is None:

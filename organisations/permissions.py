@@ -175,10 +175,16 @@ def has_steering_seat(request_or_user) -> bool:
     return steering_seat(request_or_user) is not None
 
 
-# Per guardian table, the read of a user's codenames on one object, compiled once
-# (isf_portal/compiled.py): every proposal page and POST asks it, and building the query cost
-# several times running it.
-_GRANTS_READS: dict = {}
+# The codenames a user's groups hold on one object, compiled once per guardian table
+# (isf_portal/compiled.py: `grant_model` is a shape): every proposal and agreement page and
+# post asks it, and building the query cost several times running it.
+_GRANTS = CompiledRead(
+    lambda object_id, user_id, grant_model: grant_model.objects.filter(
+        content_object_id=object_id, group__user=user_id
+    ).values_list("permission__codename"),
+    object_id=int,
+    user_id=int,
+)
 
 
 def granted_codenames(request_or_user, grant_model, obj) -> frozenset[str]:
@@ -194,16 +200,8 @@ def granted_codenames(request_or_user, grant_model, obj) -> frozenset[str]:
     cached = getattr(owner, "_isf_grants", None) if owner is not None else None
     if cached is not None and key in cached:
         return cached[key]
-    read = _GRANTS_READS.get(grant_model)
-    if read is None:
-        read = _GRANTS_READS[grant_model] = CompiledRead(
-            lambda object_id, user_id: grant_model.objects.filter(
-                content_object_id=object_id, group__user=user_id
-            ).values_list("permission__codename"),
-            object_id=int,
-            user_id=int,
-        )
-    found = frozenset(row[0] for row in read.rows(object_id=obj.pk, user_id=user.pk))
+    rows = _GRANTS.rows(object_id=obj.pk, user_id=user.pk, grant_model=grant_model)
+    found = frozenset(row[0] for row in rows)
     if owner is not None:
         if cached is None:
             cached = owner._isf_grants = {}

@@ -9,7 +9,6 @@ memberships on each request. Anyone who may not view gets 404, whatever the URL.
 The shape of a row, and how to add a role: organisations/permissions.py.
 """
 
-import functools
 from enum import StrEnum
 
 from django.apps import apps as global_apps
@@ -150,23 +149,18 @@ def acts_for(user, action: Action, proposal: Proposal, organisation: Organisatio
     rule = POLICY[action]
     if not user.is_authenticated or not user.is_active or not rule.roles:
         return False
-    if rule.scope == "lead" and organisation.pk != proposal.lead_organisation_id:
-        return False
-    values = {"user_id": user.pk, "organisation_id": organisation.pk}
-    if rule.scope != "lead":
-        values["proposal_id"] = proposal.pk
-    read = _ACTS_FOR.get(action)
-    if read is None:
-        read = _ACTS_FOR[action] = CompiledRead(
-            functools.partial(_held, rule), **dict.fromkeys(values, int)
+    values = {"action": action, "user_id": user.pk, "organisation_id": organisation.pk}
+    if rule.scope == "lead":
+        return organisation.pk == proposal.lead_organisation_id and bool(
+            _HELD_AT_LEAD.rows(**values)
         )
-    return bool(read.rows(**values))
+    return bool(_HELD_AT_PARTY.rows(**values, proposal_id=proposal.pk))
 
 
-def _held(rule, user_id, organisation_id, proposal_id=None):
-    """The user's membership of the organisation if it holds one of the rule's roles and, for
-    a rule scoped to the parties, the organisation takes part in the proposal (the lead's
-    scope is checked by acts_for)."""
+def _held(action, user_id, organisation_id, proposal_id=None):
+    """The user's membership of the organisation if it holds one of the action's roles and,
+    given a proposal, the organisation takes part in it."""
+    rule = POLICY[action]
     held = Membership.objects.filter(
         rule.holders_q(), user_id=user_id, organisation_id=organisation_id
     )
@@ -178,9 +172,10 @@ def _held(rule, user_id, organisation_id, proposal_id=None):
     return held.order_by().values_list("pk")[:1]
 
 
-# acts_for's read per action, compiled once (isf_portal/compiled.py): the services ask it
-# under the proposal's lock on every comment, endorsement and decision.
-_ACTS_FOR: dict = {}
+# acts_for's reads, compiled once per action (a shape, isf_portal/compiled.py): the services
+# ask them under the proposal's lock on every comment, endorsement and decision.
+_HELD_AT_LEAD = CompiledRead(_held, user_id=int, organisation_id=int)
+_HELD_AT_PARTY = CompiledRead(_held, user_id=int, organisation_id=int, proposal_id=int)
 
 
 def may_start_any(request_or_user) -> bool:

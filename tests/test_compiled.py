@@ -78,6 +78,18 @@ def test_a_compiled_read_binds_lists_and_compiles_once_per_length_and_limit():
     assert len(read._plans[connections["default"]]) == 3
 
 
+def test_a_shape_may_read_another_model(org_a):
+    # A shape keyword may choose the model (granted_codenames: one read per guardian table):
+    # each shape reads its own model's rows, as its own instances.
+    member = member_of(org_a, Role.MEMBER)
+    read = CompiledRead(lambda pk, model: model.objects.filter(pk=pk), pk=int)
+    found = read.instances(pk=org_a.pk, model=Organisation)
+    assert [(type(o), o.pk) for o in found] == [(Organisation, org_a.pk)]
+    membership = Membership.objects.get(user=member)
+    found = read.instances(pk=membership.pk, model=Membership)
+    assert [(type(m), m.user_id) for m in found] == [(Membership, member.pk)]
+
+
 def test_a_compiled_read_finds_what_its_queryset_finds_for_each_value(
     complete_proposal, org_b, member_of_b
 ):
