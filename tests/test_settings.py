@@ -216,3 +216,18 @@ def test_embedded_default_shows_the_portals_own_not_found_page(tmp_path):
     # Django's technical page lists the URL patterns to anyone.
     assert "URLconf" not in html
     assert "DEBUG = True" not in html
+
+
+def test_a_web_process_collects_garbage_rarely_and_never_walks_what_it_loaded():
+    """isf_portal.wsgi, as gunicorn loads it: what was loaded is frozen out of the collector's
+    sight, and a young collection waits for 50,000 kept objects rather than Python's 700."""
+    result = run(
+        production_env(),
+        "-c",
+        "import gc, json, isf_portal.wsgi; "
+        "print(json.dumps([gc.get_threshold(), gc.get_freeze_count()]))",
+    )
+    assert result.returncode == 0, result.stderr
+    threshold, frozen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert threshold == [50_000, 20, 100]
+    assert frozen > 10_000
