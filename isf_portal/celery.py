@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery, signals
+from django.db import close_old_connections
 from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "isf_portal.settings.local")
@@ -18,3 +19,14 @@ def _load_url_configuration(**kwargs):
     PDF signing library among them: over a second). Load it before the first task, not
     inside it; prefork children inherit it."""
     get_resolver().url_patterns  # noqa: B018 - imported for its side effect
+
+
+@signals.task_prerun.connect
+@signals.task_postrun.connect
+def _close_old_connections(sender=None, **kwargs):
+    """Around each task, what Django does around each request: a connection past CONN_MAX_AGE,
+    or broken by an error, is closed; a healthy one is kept for the next task (settings
+    CELERY_DB_REUSE_MAX keeps Celery's fix-up from closing every one). A task run eagerly runs
+    inside its caller's request and transaction, which own the connection."""
+    if not getattr(getattr(sender, "request", None), "is_eager", False):
+        close_old_connections()
