@@ -276,9 +276,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 # Celery's Django fix-up closes the worker's database connections before and after every task,
 # so each task opened a new PostgreSQL connection (a new server process, its statements
-# prepared again): a third of a worker's CPU for a short task such as an e-mail. Given a reuse
-# count it closes them only that often; between tasks isf_portal/celery.py applies Django's own
-# rule instead, as a web request does (CONN_MAX_AGE, a broken connection closed).
+# prepared again): a quarter of a worker process's CPU for a short task such as an e-mail.
+# Given a reuse count it closes them only that often; between tasks isf_portal/celery.py
+# applies Django's own rule instead, as a web request does (CONN_MAX_AGE, a broken connection
+# closed).
 CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
