@@ -258,12 +258,16 @@ WRITTEN_GROUPS_MAX = 512
 def written_field_groups(form, names, shown=()) -> dict[str, str]:
     """{name: its GOV.UK field group's HTML} for the form's fields `names`: the same markup as
     `{{ form.<name>.as_field_group }}` (a template rendered per field, a tenth of a filter
-    page's cost), written once for each key of what it shows: the form's class name, the field's
-    value and errors, the language, and `shown`, whatever else the caller's fields show (the
-    version of a list of choices, or the choices themselves)."""
-    # The class by name: a django-filter FilterSet builds its form class anew on every request
-    # (the register's), so the class object itself would never be found again.
-    common = (type(form).__module__, type(form).__qualname__, get_language(), shown)
+    page's cost), written once for each key of what it shows: the form's class (by name and
+    bases), the field's value and errors, the language, and `shown`, whatever else the caller's
+    fields show (the version of a list of choices, or the choices themselves)."""
+    # Not the class object: a django-filter FilterSet builds its form class anew on every
+    # request (the register's), so it would never be found again. Its name and module do not
+    # tell two such classes apart either (the module is django-filter's, the name the
+    # FilterSet's), but its bases do: the form class the FilterSet names, which lives as long
+    # as the process.
+    cls = type(form)
+    common = (cls.__module__, cls.__qualname__, cls.__bases__, get_language(), shown)
     groups = {}
     for name in names:
         bound = form[name]
