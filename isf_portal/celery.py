@@ -26,7 +26,10 @@ def _load_url_configuration(**kwargs):
 def _close_old_connections(sender=None, **kwargs):
     """Around each task, what Django does around each request: a connection past CONN_MAX_AGE,
     or broken by an error, is closed; a healthy one is kept for the next task (settings
-    CELERY_DB_REUSE_MAX keeps Celery's fix-up from closing every one). A task run eagerly runs
-    inside its caller's request and transaction, which own the connection."""
+    CELERY_DB_REUSE_MAX keeps Celery's fix-up from closing every one). One left unusable with
+    no error recorded (a task interrupted mid-statement, why Celery itself closes them all) is
+    found by Django's health check at the next task's first query (CONN_HEALTH_CHECKS, set with
+    CONN_MAX_AGE). A task run eagerly runs inside its caller's request and transaction, which
+    own the connection."""
     if not getattr(getattr(sender, "request", None), "is_eager", False):
         close_old_connections()

@@ -60,3 +60,21 @@ def test_a_connection_broken_during_a_task_is_not_reused(postgres):
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
     assert connection.connection is not broken
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_left_mid_statement_is_replaced_before_the_next_task_uses_it(postgres):
+    # Why Celery itself stopped keeping connections (celery#9824): a task interrupted while a
+    # statement runs (a time limit's signal) leaves the connection unusable with no database
+    # error recorded, so the rule around tasks keeps it. Django's health check
+    # (CONN_HEALTH_CHECKS, set with CONN_MAX_AGE in isf_portal/settings/database.py) finds it
+    # at the next task's first query, and opens a new one.
+    with a_task_runs():
+        connection.ensure_connection()
+        interrupted = connection.connection
+        interrupted.pgconn.send_query(b"SELECT pg_sleep(0.2)")  # its result never read
+    assert connection.connection is interrupted  # no error was recorded: still kept
+    with a_task_runs(), connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+    assert connection.connection is not interrupted
