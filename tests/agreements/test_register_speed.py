@@ -154,7 +154,7 @@ def test_register_filters_are_written_once_for_the_same_values(
 ):
     # django-filter builds the register's form class anew on every request: the field groups
     # kept by isf_portal.forms.written_field_groups are still found on the next request
-    # (keyed by the class's name), and are what Django's template writes.
+    # (keyed by the class's name and bases), and are what Django's template writes.
     from django.forms import BoundField
 
     from isf_portal import forms
