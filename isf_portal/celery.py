@@ -28,8 +28,9 @@ def _close_old_connections(sender=None, **kwargs):
     or broken by an error, is closed; a healthy one is kept for the next task (settings
     CELERY_DB_REUSE_MAX keeps Celery's fix-up from closing every one). One left unusable with
     no error recorded (a task interrupted mid-statement, why Celery itself closes them all) is
-    found by Django's health check at the next task's first query (CONN_HEALTH_CHECKS, set with
-    CONN_MAX_AGE). A task run eagerly runs inside its caller's request and transaction, which
-    own the connection."""
+    found by the health check at the next task's first query (CONN_HEALTH_CHECKS, set with
+    CONN_MAX_AGE): a connection that is not idle always gets Django's SELECT 1
+    (isf_portal/postgresql/base.py). A task run eagerly runs inside its caller's request and
+    transaction, which own the connection."""
     if not getattr(getattr(sender, "request", None), "is_eager", False):
         close_old_connections()

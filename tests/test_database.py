@@ -3,11 +3,13 @@ by the server and PostgreSQL stops planning a statement it has seen (planning wa
 statement time in make bench's realistic mix). DATABASE_PREPARE_THRESHOLD tunes or turns it off.
 """
 
+import time
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
+from django.db import connection, connections
 
-from isf_portal.settings.database import tune_database
+from isf_portal.settings.database import POSTGRESQL, tune_database
 from organisations.models import User
 
 POSTGRES = "django.db.backends.postgresql"
@@ -40,6 +42,12 @@ def test_options_a_deployment_gives_are_kept(monkeypatch):
     assert options == {"server_side_binding": False, "sslmode": "require", "prepare_threshold": 1}
 
 
+def test_postgres_urls_get_the_portal_backend_and_sqlite_keeps_django_s():
+    assert tune_database({"ENGINE": POSTGRES})["ENGINE"] == POSTGRESQL == "isf_portal.postgresql"
+    sqlite = "django.db.backends.sqlite3"
+    assert tune_database({"ENGINE": sqlite})["ENGINE"] == sqlite
+
+
 def test_sqlite_gets_no_postgres_options():
     options = tune_database({"ENGINE": "django.db.backends.sqlite3"})["OPTIONS"]
     assert "prepare_threshold" not in options
@@ -61,3 +69,66 @@ def test_a_statement_run_twice_is_prepared_on_the_connection(postgres, member_a)
     assert len(statements) == 1
     assert '"organisations_user"."email"' in statements[0]
     assert "$1" in statements[0]  # bound by the server, not written into the text
+
+
+# --- The health check (isf_portal/postgresql/base.py) ------------------------------------------
+def _kept_connection():
+    """A second connection to the test database, idle between statements as a kept web or
+    worker connection is between requests (the test's own runs inside a transaction)."""
+    kept = connections.create_connection("default")
+    kept.ensure_connection()
+    with kept.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    return kept, pid
+
+
+def _last_statement(pid: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_a_quiet_kept_connection_passes_the_health_check_without_a_statement(postgres):
+    kept, pid = _kept_connection()
+    try:
+        assert kept.health_check_enabled
+        assert kept.is_usable()
+        # PostgreSQL saw nothing after the connection's own last statement: no SELECT 1.
+        assert _last_statement(pid) == "SELECT pg_backend_pid()"
+    finally:
+        kept.close()
+
+
+@pytest.mark.django_db
+def test_a_connection_postgresql_ended_fails_the_check_and_the_next_query_reconnects(postgres):
+    kept, pid = _kept_connection()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        deadline = time.monotonic() + 10
+        while kept.is_usable():  # the goodbye reaches the socket a moment later
+            assert time.monotonic() < deadline, "a terminated connection still passed the check"
+            time.sleep(0.02)
+        # What a request's first query does: the check closes it, and a new one serves.
+        kept.health_check_done = False
+        with kept.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            assert cursor.fetchone()[0] != pid
+    finally:
+        kept.close()
+
+
+@pytest.mark.django_db
+def test_a_connection_inside_a_transaction_is_checked_with_a_statement(postgres):
+    kept, pid = _kept_connection()
+    try:
+        kept.set_autocommit(False)
+        with kept.cursor() as cursor:
+            cursor.execute("SELECT 2")
+        assert kept.is_usable()
+        assert _last_statement(pid) == "SELECT 1"  # Django's own check, not the socket's
+        kept.rollback()
+    finally:
+        kept.close()

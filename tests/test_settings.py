@@ -127,7 +127,7 @@ def test_production_celery_is_bounded_json_and_late_acknowledged():
     conf = json.loads(result.stdout.strip().splitlines()[-1])
 
     assert conf["debug"] is False
-    assert conf["database_engine"] == "django.db.backends.postgresql"
+    assert conf["database_engine"] == "isf_portal.postgresql"
     assert conf["broker_url"] == "redis://redis.internal:6379/0"
     assert conf["cache_backend"] == "isf_portal.cache.RedisCache"
     # A hung Redis must not hang a web request: every broker wait is bounded.

@@ -16,11 +16,12 @@ from .base import *  # noqa: E402,F403
 
 ENVIRONMENT = "test"
 from .base import BASE_DIR, DATABASES, env  # noqa: E402
+from .database import POSTGRESQL  # noqa: E402
 
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = "memory://"  # eager by default; integration tests point at REDIS_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASES["default"]["ENGINE"] == POSTGRESQL:
     # One test database per test run, so runs side by side (several engineers, or a run
     # beside a benchmark) never drop each other's database.
     DATABASES["default"]["TEST"] = {"NAME": f"test_isf_portal_{os.getpid()}"}
