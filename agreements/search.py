@@ -14,8 +14,11 @@ nothing, and the results never reveal more than the register's summary. A caller
 user (the public register) searches the summary only.
 
 On PostgreSQL the columns searched have GIN trigram indexes (migrations 0003 and
-0005_search_detail): the party names' index finds the matching parties once per word,
-whatever the number of agreements.
+0005_search_detail). Each word's condition is a few sets of ids (`pk IN (...)`), each set read
+once through its column's index: the agreements whose reference or title has the word, those
+with a party named so, and, for a reader, those whose detail has it. Testing each agreement's
+own columns in turn instead (`UPPER(title) LIKE ...` row by row) read every active agreement
+for every search: in make bench's register search that was 4.3 of its 4.9 ms.
 """
 
 from django.db.models import Q
@@ -23,7 +26,7 @@ from django.db.models import Q
 from isf_portal.search import contains, contains_any, every_word, search_words
 
 from . import permissions
-from .models import AgreementParty
+from .models import Agreement, AgreementParty
 
 SUMMARY_FIELDS = ("reference", "title")
 PARTY_FIELDS = ("name", "short_name")
@@ -53,14 +56,14 @@ def word_matching(*, user=None, pattern: bool = False):
     readable = permissions.visible_to(user=user) if user is not None else None
 
     def match(word: str) -> Q:
+        summary = Agreement.objects.filter(contains_any(word, *SUMMARY_FIELDS, pattern=pattern))
         parties = AgreementParty.objects.filter(contains_any(word, *PARTY_FIELDS, pattern=pattern))
-        found = contains_any(word, *SUMMARY_FIELDS, pattern=pattern) | Q(
-            pk__in=parties.values("agreement_id")
+        found = Q(pk__in=summary.order_by().values("pk")) | Q(
+            pk__in=parties.order_by().values("agreement_id")
         )
-        if readable is not None and pattern:
-            found |= contains("search_detail", word, pattern=True) & Q(pk__in=readable)
-        elif readable is not None:
-            found |= Q(search_detail__icontains=word, pk__in=readable)
+        if readable is not None:
+            detail = Agreement.objects.filter(contains("search_detail", word, pattern=pattern))
+            found |= Q(pk__in=detail.order_by().values("pk")) & Q(pk__in=readable)
         return found
 
     return match
