@@ -48,6 +48,20 @@ def test_postgres_urls_get_the_portal_backend_and_sqlite_keeps_django_s():
     assert tune_database({"ENGINE": sqlite})["ENGINE"] == sqlite
 
 
+def test_the_planner_s_random_read_cost_is_a_setting(monkeypatch):
+    monkeypatch.delenv("DATABASE_RANDOM_PAGE_COST", raising=False)
+    assert tune_database({"ENGINE": POSTGRES})["RANDOM_PAGE_COST"] == 1.1
+    monkeypatch.setenv("DATABASE_RANDOM_PAGE_COST", "2")
+    assert tune_database({"ENGINE": POSTGRES})["RANDOM_PAGE_COST"] == 2.0
+    monkeypatch.setenv("DATABASE_RANDOM_PAGE_COST", " ")
+    assert tune_database({"ENGINE": POSTGRES})["RANDOM_PAGE_COST"] is None
+    for bad in ("cheap", "0", "-1"):
+        monkeypatch.setenv("DATABASE_RANDOM_PAGE_COST", bad)
+        with pytest.raises(ImproperlyConfigured, match="DATABASE_RANDOM_PAGE_COST"):
+            tune_database({"ENGINE": POSTGRES})
+    assert "RANDOM_PAGE_COST" not in tune_database({"ENGINE": "django.db.backends.sqlite3"})
+
+
 def test_sqlite_gets_no_postgres_options():
     options = tune_database({"ENGINE": "django.db.backends.sqlite3"})["OPTIONS"]
     assert "prepare_threshold" not in options
@@ -130,5 +144,26 @@ def test_a_connection_inside_a_transaction_is_checked_with_a_statement(postgres)
         assert kept.is_usable()
         assert _last_statement(pid) == "SELECT 1"  # Django's own check, not the socket's
         kept.rollback()
+    finally:
+        kept.close()
+
+
+@pytest.mark.django_db
+def test_each_connection_tells_the_planner_the_random_read_cost(postgres):
+    def cost(wrapper) -> str:
+        with wrapper.cursor() as cursor:
+            cursor.execute("SHOW random_page_cost")
+            return cursor.fetchone()[0]
+
+    assert cost(connection) == "1.1"
+    kept, _pid = _kept_connection()
+    try:
+        assert cost(kept) == "1.1"
+        kept.close()
+        kept.settings_dict = {**kept.settings_dict, "RANDOM_PAGE_COST": None}
+        with kept.cursor() as cursor:  # a new connection, the server's own cost
+            cursor.execute("SELECT reset_val FROM pg_settings WHERE name = 'random_page_cost'")
+            server = cursor.fetchone()[0]
+        assert cost(kept) == server
     finally:
         kept.close()
