@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied
 from django.db import connections, router
+from django.db.models import OuterRef, Subquery
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -87,8 +88,15 @@ UnpublishForm = _reason_form(
 # --- The public register --------------------------------------------------------------------
 # What the list shows of an entry: its summary and purpose (the vision statement agreed, the
 # only part of the version's snapshot it reads, extracted by the database rather than the
-# whole snapshot decoded here).
+# whole snapshot decoded here). The purpose is a subquery, which PostgreSQL leaves until the
+# page's rows are chosen: joined, it was extracted from every published agreement's snapshot
+# (500 in make bench, 6 of the page's 7.7 ms), for the window's count and the sort.
 LIST_FIELDS = ("reference", "title", "start_date", "end_date", "review_date")
+_PURPOSE = Subquery(
+    Agreement.version.field.related_model.objects.filter(pk=OuterRef("version_id"))
+    .annotate(purpose=KeyTextTransform("text", KeyTransform("vision", "snapshot")))
+    .values("purpose")[:1]
+)
 
 
 def _list_queryset(*, offset, **words):
@@ -96,9 +104,7 @@ def _list_queryset(*, offset, **words):
     if words:
         patterns = [words[f"w{i}"] for i in range(len(words))]
         entries = entries.filter(every_word(patterns, word_matching(pattern=True)))
-    entries = entries.annotate(
-        purpose=KeyTextTransform("text", KeyTransform("vision", "version__snapshot"))
-    )
+    entries = entries.annotate(purpose=_PURPOSE)
     entries = with_total(entries.order_by("-published_at", "-pk"))
     return entries.values_list("pk", *LIST_FIELDS, "purpose", "_total")[offset : offset + PAGE_SIZE]
 
