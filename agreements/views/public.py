@@ -105,7 +105,7 @@ def _list_queryset(*, offset, **words):
         patterns = [words[f"w{i}"] for i in range(len(words))]
         entries = entries.filter(every_word(patterns, word_matching(pattern=True)))
     entries = entries.annotate(purpose=_PURPOSE)
-    entries = with_total(entries.order_by("-published_at", "-pk"))
+    entries = with_total(entries.order_by("-published_at", "-pk"), cheap=not words)
     return entries.values_list("pk", *LIST_FIELDS, "purpose", "_total")[offset : offset + PAGE_SIZE]
 
 

@@ -18,7 +18,7 @@ from agreements.filters import RegisterFilter
 from agreements.models import Agreement, AgreementStatus
 from agreements.register import RegisterFilters
 from agreements.search import agreements_matching, detail_text
-from isf_portal.search import MAX_WORDS, page_counted, search_words
+from isf_portal.search import MAX_WORDS, page_counted, search_words, with_total
 from tests.agreements.register_builders import make_agreement
 from tests.factories import OrganisationFactory
 
@@ -174,6 +174,41 @@ def test_page_and_count_come_in_one_query(org_a, org_b, django_assert_num_querie
     assert page_counted(entries, "x", 3).number == 1
     with django_assert_num_queries(1):
         assert page_counted(entries.filter(title="none"), "1", 3).paginator.count == 0
+
+
+@pytest.mark.parametrize("cheap", [False, True])
+def test_the_total_counted_apart_agrees_with_the_window(org_a, org_b, cheap):
+    """with_total(cheap=True) counts the same rows in a subquery rather than a window: the
+    same totals, on every page, with and without rows."""
+    for number in range(7):  # 0, 3 and 6 expired
+        status = AgreementStatus.EXPIRED if number % 3 == 0 else AgreementStatus.ACTIVE
+        make_agreement(org_a, org_b, title=f"Agreement {number}", status=status)
+    active = Agreement.objects.filter(status=AgreementStatus.ACTIVE).order_by("title", "pk")
+    rows = list(with_total(active, cheap=cheap)[2:4])
+    assert [(a.title, a._total) for a in rows] == [("Agreement 4", 4), ("Agreement 5", 4)]
+    assert list(with_total(active.filter(title="none"), cheap=cheap)) == []
+    everything = with_total(Agreement.objects.order_by("pk"), cheap=cheap)
+    assert {a._total for a in everything} == {7}
+
+
+def test_the_register_counts_its_unfiltered_list_apart_and_its_search_in_a_window(
+    client_for, member_a, org_a, org_b
+):
+    """The register's first page without a search: the count in a subquery (PostgreSQL runs
+    it once; the page reads only its rows); with a search, the window (the search runs once)."""
+    for number in range(4):
+        make_agreement(org_a, org_b, title=f"Fire-risk referrals {number}")
+    client = client_for(member_a)
+    client.get(REGISTER)
+
+    def page_statement(query) -> str:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(REGISTER, query)
+        assert "4 agreements" in response.content.decode()
+        return next(q["sql"] for q in queries if '"_total"' in q["sql"])
+
+    assert "OVER ()" not in page_statement({}) and "COUNT(" in page_statement({})
+    assert "OVER ()" in page_statement({"q": "fire"})
 
 
 def test_register_search_query_count_is_the_same_at_two_sizes(client_for, member_a, org_a, org_b):
