@@ -43,14 +43,21 @@ _ORGANISATION = """ AND (p.lead_organisation_id = %s OR EXISTS (
 
 _COUNT_SQL = "SELECT COUNT(*) FROM {proposal} p WHERE {where}"
 
+# The page's proposals are chosen first, and only theirs are joined to their lead
+# organisation: joined before the sort, every visible proposal's lead was read (369 for a
+# typical partner in make bench, a quarter of the statement's time).
 _PAGE_SQL = """
 SELECT p.reference, p.title, p.status, p.last_activity_at, o.short_name,
        (SELECT COUNT(*) FROM {section} s WHERE s.proposal_id = p.id AND s.status = %s)
-FROM {proposal} p
+FROM (
+    SELECT p.id, p.reference, p.title, p.status, p.last_activity_at, p.lead_organisation_id
+    FROM {proposal} p
+    WHERE {where}
+    ORDER BY p.last_activity_at DESC, p.id DESC
+    LIMIT %s OFFSET %s
+) p
 JOIN {organisation} o ON o.id = p.lead_organisation_id
-WHERE {where}
 ORDER BY p.last_activity_at DESC, p.id DESC
-LIMIT %s OFFSET %s
 """
 
 
