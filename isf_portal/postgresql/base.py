@@ -6,10 +6,13 @@ settings, 1.1 unless set; empty leaves the server's own). PostgreSQL's default, 
 page read through an index at four sequential reads: right for spinning disks, while the
 portal's tables are read from memory. At 4 the planner scanned all 2,000 active agreements,
 testing `UPPER(title) LIKE '%WORD%'` on each (1.8 ms), rather than use the title's trigram
-index (0.3 ms) for a register search; make bench's realistic mix spent 25 % less of
-PostgreSQL's CPU per request at 1.1 (register search 9.2 → 3.8 ms, home 2.2 → 1.5), and no
-page more. Each new connection sets it once for its session (PostgreSQL's documentation
-suggests lowering it where the data is cached in memory).
+index (0.3 ms) for a register search. With the search written as sets of ids
+(agreements/search.py), make bench's realistic mix spent 25 % less of PostgreSQL's CPU per
+request at 1.1 (register search 9.2 → 3.8 ms, home 2.2 → 1.5), and no page more. Each new
+connection sets it once for its session (PostgreSQL's documentation suggests lowering it
+where the data is cached in memory). It is set in `_configure_connection`, Django's own step
+for a new connection (its time zone and role), which a Django upgrade could rename:
+tests/test_database.py reads the value back from a new connection.
 
 With CONN_HEALTH_CHECKS on (settings/database.py), Django checks a kept connection at the
 first query of every request and every worker task by running `SELECT 1`: a statement more on

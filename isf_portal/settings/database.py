@@ -7,7 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 env = environ.Env()
 
 DJANGO_POSTGRESQL = "django.db.backends.postgresql"
-POSTGRESQL = "isf_portal.postgresql"  # Django's, with a cheaper health check (its base.py)
+POSTGRESQL = "isf_portal.postgresql"  # Django's, its health check and planner tuned (base.py)
 
 
 def database_from_url(url: str) -> dict:
