@@ -59,33 +59,37 @@ def tune_database(database: dict) -> dict:
     return database
 
 
-def prepare_threshold(value: str) -> int | None:
-    """DATABASE_PREPARE_THRESHOLD as psycopg takes it: a count of runs, or None for never."""
+def _optional_number(name: str, value: str, convert, valid, expected: str):
+    """The number a variable gives (`convert`ed, `valid`), or None when it is empty; anything
+    else stops start-up naming the variable and what it expects."""
     if not value.strip():
         return None
     try:
-        threshold = int(value)
+        number = convert(value)
     except ValueError:
-        threshold = -1
-    if threshold < 0:
-        raise ImproperlyConfigured(
-            f"DATABASE_PREPARE_THRESHOLD must be a whole number of runs (0 or more), or empty "
-            f"to turn prepared statements off; it is {value!r}."
-        )
-    return threshold
+        number = None
+    if number is None or not valid(number):
+        raise ImproperlyConfigured(f"{name} must be {expected}; it is {value!r}.")
+    return number
+
+
+def prepare_threshold(value: str) -> int | None:
+    """DATABASE_PREPARE_THRESHOLD as psycopg takes it: a count of runs, or None for never."""
+    return _optional_number(
+        "DATABASE_PREPARE_THRESHOLD",
+        value,
+        int,
+        lambda runs: runs >= 0,
+        "a whole number of runs (0 or more), or empty to turn prepared statements off",
+    )
 
 
 def random_page_cost(value: str) -> float | None:
     """DATABASE_RANDOM_PAGE_COST: a positive number, or None (empty) for the server's own."""
-    if not value.strip():
-        return None
-    try:
-        cost = float(value)
-    except ValueError:
-        cost = -1.0
-    if not 0 < cost < 1_000_000:
-        raise ImproperlyConfigured(
-            f"DATABASE_RANDOM_PAGE_COST must be a positive number (PostgreSQL's "
-            f"random_page_cost), or empty for the server's own; it is {value!r}."
-        )
-    return cost
+    return _optional_number(
+        "DATABASE_RANDOM_PAGE_COST",
+        value,
+        float,
+        lambda cost: 0 < cost < 1_000_000,  # NaN and infinity fail too
+        "a positive number (PostgreSQL's random_page_cost), or empty for the server's own",
+    )
