@@ -86,15 +86,18 @@ def test_a_statement_run_twice_is_prepared_on_the_connection(postgres, member_a)
 
 
 # --- The health check (isf_portal/postgresql/base.py) ------------------------------------------
-def _kept_connection():
-    """A second connection to the test database, idle between statements as a kept web or
-    worker connection is between requests (the test's own runs inside a transaction)."""
-    kept = connections.create_connection("default")
-    kept.ensure_connection()
-    with kept.cursor() as cursor:
+@pytest.fixture
+def kept(postgres, db):
+    """(a second connection to the test database, its server process id), idle between
+    statements as a kept web or worker connection is between requests (the test's own runs
+    inside a transaction); closed afterwards."""
+    wrapper = connections.create_connection("default")
+    wrapper.ensure_connection()
+    with wrapper.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
-    return kept, pid
+    yield wrapper, pid
+    wrapper.close()
 
 
 def _last_statement(pid: int) -> str:
@@ -103,67 +106,52 @@ def _last_statement(pid: int) -> str:
         return cursor.fetchone()[0]
 
 
-@pytest.mark.django_db
-def test_a_quiet_kept_connection_passes_the_health_check_without_a_statement(postgres):
-    kept, pid = _kept_connection()
-    try:
-        assert kept.health_check_enabled
-        assert kept.is_usable()
-        # PostgreSQL saw nothing after the connection's own last statement: no SELECT 1.
-        assert _last_statement(pid) == "SELECT pg_backend_pid()"
-    finally:
-        kept.close()
+def test_a_quiet_kept_connection_passes_the_health_check_without_a_statement(kept):
+    kept, pid = kept
+    assert kept.health_check_enabled
+    assert kept.is_usable()
+    # PostgreSQL saw nothing after the connection's own last statement: no SELECT 1.
+    assert _last_statement(pid) == "SELECT pg_backend_pid()"
 
 
-@pytest.mark.django_db
-def test_a_connection_postgresql_ended_fails_the_check_and_the_next_query_reconnects(postgres):
-    kept, pid = _kept_connection()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-        deadline = time.monotonic() + 10
-        while kept.is_usable():  # the goodbye reaches the socket a moment later
-            assert time.monotonic() < deadline, "a terminated connection still passed the check"
-            time.sleep(0.02)
-        # What a request's first query does: the check closes it, and a new one serves.
-        kept.health_check_done = False
-        with kept.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            assert cursor.fetchone()[0] != pid
-    finally:
-        kept.close()
+def test_a_connection_postgresql_ended_fails_the_check_and_the_next_query_reconnects(kept):
+    kept, pid = kept
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    deadline = time.monotonic() + 10
+    while kept.is_usable():  # the goodbye reaches the socket a moment later
+        assert time.monotonic() < deadline, "a terminated connection still passed the check"
+        time.sleep(0.02)
+    # What a request's first query does: the check closes it, and a new one serves.
+    kept.health_check_done = False
+    with kept.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != pid
 
 
-@pytest.mark.django_db
-def test_a_connection_inside_a_transaction_is_checked_with_a_statement(postgres):
-    kept, pid = _kept_connection()
-    try:
-        kept.set_autocommit(False)
-        with kept.cursor() as cursor:
-            cursor.execute("SELECT 2")
-        assert kept.is_usable()
-        assert _last_statement(pid) == "SELECT 1"  # Django's own check, not the socket's
-        kept.rollback()
-    finally:
-        kept.close()
+def test_a_connection_inside_a_transaction_is_checked_with_a_statement(kept):
+    kept, pid = kept
+    kept.set_autocommit(False)
+    with kept.cursor() as cursor:
+        cursor.execute("SELECT 2")
+    assert kept.is_usable()
+    assert _last_statement(pid) == "SELECT 1"  # Django's own check, not the socket's
+    kept.rollback()
 
 
-@pytest.mark.django_db
-def test_each_connection_tells_the_planner_the_random_read_cost(postgres):
+def test_each_connection_tells_the_planner_the_random_read_cost(kept):
+    kept, _pid = kept
+
     def cost(wrapper) -> str:
         with wrapper.cursor() as cursor:
             cursor.execute("SHOW random_page_cost")
             return cursor.fetchone()[0]
 
     assert cost(connection) == "1.1"
-    kept, _pid = _kept_connection()
-    try:
-        assert cost(kept) == "1.1"
-        kept.close()
-        kept.settings_dict = {**kept.settings_dict, "RANDOM_PAGE_COST": None}
-        with kept.cursor() as cursor:  # a new connection, the server's own cost
-            cursor.execute("SELECT reset_val FROM pg_settings WHERE name = 'random_page_cost'")
-            server = cursor.fetchone()[0]
-        assert cost(kept) == server
-    finally:
-        kept.close()
+    assert cost(kept) == "1.1"
+    kept.close()
+    kept.settings_dict = {**kept.settings_dict, "RANDOM_PAGE_COST": None}
+    with kept.cursor() as cursor:  # a new connection, the server's own cost
+        cursor.execute("SELECT reset_val FROM pg_settings WHERE name = 'random_page_cost'")
+        server = cursor.fetchone()[0]
+    assert cost(kept) == server
