@@ -233,7 +233,8 @@ def _page_queryset(
         patterns = [words[f"w{i}"] for i in range(len(words))]
         matching = every_word(patterns, word_matching(user=reader, pattern=True))
     queryset = register_entries(filters=filters, user=reader, matching=matching)
-    # Counted apart from the page where the filters are plain columns: status and category.
+    # Counted apart from the page where the filters are plain columns (status, category), and
+    # before may_open is added, so the count's subquery does not carry it.
     queryset = with_total(queryset.prefetch_related(None), cheap=not words and not organisation)
     queryset = queryset.annotate(may_open=permissions.may_open(user=reader))
     return queryset[offset : offset + limit]
